@@ -1,0 +1,2 @@
+// LAPACKE's C interface (ssyevd for PCA, used by the IVF index).
+#include <lapacke.h>

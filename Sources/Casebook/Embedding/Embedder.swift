@@ -1,0 +1,43 @@
+/// Turns precedents and queries into vectors of one collection's space.
+///
+/// Implementations are deterministic and thread-safe: the facade embeds a whole batch before it
+/// takes the write path, never while holding the index lock.
+public protocol Embedder: Sendable {
+    /// Stored with the collection; a vector made under another configuration is refused.
+    var config: EmbedderConfig { get }
+    var dimension: Int { get }
+
+    /// The vector to index for a precedent, ready for the collection's metric.
+    func documentVector(for precedent: Precedent) throws(CasebookError) -> [Float]
+
+    /// The vector to search with.
+    func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float]
+}
+
+/// What a query may carry: a vector in the collection's space, or (for featurizing embedders)
+/// text and structured context.
+public struct QueryInput: Sendable, Hashable {
+    public var vector: [Float]?
+    public var text: String?
+    public var context: [String: JSONValue]?
+
+    public init(vector: [Float]? = nil, text: String? = nil, context: [String: JSONValue]? = nil) {
+        self.vector = vector
+        self.text = text
+        self.context = context
+    }
+}
+
+enum EmbedderFactory {
+    /// The embedder a stored configuration names.
+    static func make(config: EmbedderConfig, dimension: Int, metric: Metric) throws(CasebookError)
+        -> any Embedder
+    {
+        switch config.kind {
+        case "external":
+            return ExternalVectors(config: config, dimension: dimension, metric: metric)
+        default:
+            throw .unsupportedConfiguration("embedder \"\(config.kind)\"")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Synchronization
+
+/// A Casebook database: the entry point for agents in-process, the socket server and the CLI.
+///
+/// Opening reads every collection's vectors into memory, so searches never touch the disk for
+/// vectors. One process should own a database file; within it, share one `Casebook` between tasks.
+///
+/// ```swift
+/// let casebook = try Casebook(path: "casebook.sqlite")
+/// let ndr = try casebook.collection("ndr")
+/// let response = try ndr.search(SearchRequest(tenant: "acme", k: 5, vector: v))
+/// ```
+public final class Casebook: Sendable {
+    public let path: String
+    let store: Store
+    private let registry: Mutex<[String: PrecedentCollection]>
+
+    /// Opens (creating if needed) the database at `path` and loads every collection's index.
+    public init(path: String) throws(CasebookError) {
+        Casebook.configureBLAS
+        self.path = path
+        store = try Store(path: path)
+        var loaded: [String: PrecedentCollection] = [:]
+        for record in try store.collectionRecords() {
+            let spec = try record.spec()
+            var index = FlatIndex(dimension: spec.dimension, metric: spec.metric)
+            try store.load(collection: record.id!, into: &index)
+            loaded[spec.name] = try PrecedentCollection(
+                spec: spec, recordID: record.id!, store: store, index: index)
+        }
+        registry = Mutex(loaded)
+    }
+
+    /// Creates a collection.
+    /// - Throws: ``CasebookError/collectionExists(_:)``, or a validation error for the spec.
+    @discardableResult
+    public func createCollection(_ spec: CollectionSpec) throws(CasebookError) -> PrecedentCollection {
+        try spec.validate()
+        guard spec.index.kind == IndexConfig.flat.kind else {
+            throw .unsupportedConfiguration("index \"\(spec.index.kind)\"")
+        }
+        _ = try EmbedderFactory.make(config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
+        return try registry.withLock { collections throws(CasebookError) in
+            if collections[spec.name] != nil { throw .collectionExists(spec.name) }
+            let record = try store.createCollection(spec)
+            let collection = try PrecedentCollection(
+                spec: spec, recordID: record.id!, store: store,
+                index: FlatIndex(dimension: spec.dimension, metric: spec.metric))
+            collections[spec.name] = collection
+            return collection
+        }
+    }
+
+    /// The named collection.
+    /// - Throws: ``CasebookError/collectionNotFound(_:)``.
+    public func collection(_ name: String) throws(CasebookError) -> PrecedentCollection {
+        guard let collection = registry.withLock({ $0[name] }) else { throw .collectionNotFound(name) }
+        return collection
+    }
+
+    /// All collections, by name.
+    public var collections: [PrecedentCollection] {
+        registry.withLock { $0.values.sorted { $0.name < $1.name } }
+    }
+
+    /// Runs once per process: OpenBLAS single-threaded, because batched search parallelises over
+    /// query chunks itself and on small machines BLAS threads would compete with Swift's pool.
+    private static let configureBLAS: Void = GemmKernel.setThreads(1)
+}

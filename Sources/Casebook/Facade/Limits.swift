@@ -1,0 +1,15 @@
+/// Input limits enforced on every write and search, so one bad client cannot exhaust memory.
+public enum Limits {
+    /// Precedents in one `add` call.
+    public static let maxBatch = 100_000
+    /// Bytes of a tenant name.
+    public static let maxTenantBytes = 128
+    /// Bytes of a precedent id.
+    public static let maxIDBytes = 256
+    /// Bytes of `text`.
+    public static let maxTextBytes = 64 * 1024
+    /// Nesting depth of `context`.
+    public static let maxContextDepth = 16
+    /// Tags on one precedent.
+    public static let maxTags = 64
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Synchronization
+
+/// One collection of a ``Casebook`` database: its precedents, their vectors and the index.
+///
+/// Thread safety: searches run concurrently under the index's read lock; writes are serialised by
+/// `writer` and applied to the index under its write lock only after the database transaction has
+/// committed, so a search sees a batch wholly or not at all, and the index never holds a row the
+/// database does not. Embedding happens before a write takes any lock.
+///
+/// ## Topics
+/// - Writing: ``add(_:)``, ``update(_:)``, ``delete(tenant:id:)``
+/// - Reading: ``get(tenant:id:)``, ``count(tenant:)``, ``search(_:)``, ``search(batch:)``
+public final class PrecedentCollection: Sendable {
+    public let spec: CollectionSpec
+    let recordID: Int64
+    let store: Store
+    let embedder: any Embedder
+    let index: ReadWriteLocked<FlatIndex>
+    private let writer = Mutex(())
+
+    init(spec: CollectionSpec, recordID: Int64, store: Store, index: FlatIndex) throws(CasebookError) {
+        self.spec = spec
+        self.recordID = recordID
+        self.store = store
+        self.embedder = try EmbedderFactory.make(
+            config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
+        self.index = ReadWriteLocked(index)
+    }
+
+    public var name: String { spec.name }
+
+    private var validation: PrecedentValidation { PrecedentValidation(embedder: embedder) }
+
+    // MARK: Writing
+
+    /// Adds a batch whole or not at all. Returns the ids in order (generated where absent).
+    /// - Throws: ``CasebookError/item(index:id:problem:)`` naming the first refused item.
+    @discardableResult
+    public func add(_ precedents: [Precedent]) throws(CasebookError) -> [PrecedentID] {
+        let prepared = try validation.prepare(precedents)
+        try writer.withLock { _ throws(CasebookError) in
+            let keys = try store.insert(collection: recordID, prepared)
+            let rows = zip(prepared, keys).map { item, key in Self.indexedRow(item, key: key) }
+            index.write { $0.add(rows) }
+        }
+        return prepared.map(\.id)
+    }
+
+    /// Replaces a stored precedent's fields, found by its tenant and id. A nil `vector` keeps the
+    /// stored vector (external embedders) and a nil `createdAt` keeps the stored time.
+    /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
+    public func update(_ precedent: Precedent) throws(CasebookError) {
+        guard let id = precedent.id else { throw .invalidIdentifier("an update needs the precedent's id") }
+        try PrecedentValidation.checkTenant(precedent.tenant)
+        try writer.withLock { _ throws(CasebookError) in
+            guard let current = try get(tenant: precedent.tenant, id: id) as Precedent? else { return }
+            var merged = precedent
+            if merged.createdAt == nil { merged.createdAt = current.createdAt }
+            let item = try validation.prepare(merged, now: Date(), vector: current.vector)
+            let key = try store.replace(collection: recordID, item, replacingVector: true)
+            index.write { $0.update(Self.indexedRow(item, key: key)) }
+        }
+    }
+
+    /// Deletes one precedent.
+    /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
+    public func delete(tenant: TenantID, id: PrecedentID) throws(CasebookError) {
+        try PrecedentValidation.checkTenant(tenant)
+        try writer.withLock { _ throws(CasebookError) in
+            _ = try store.delete(collection: recordID, tenant: tenant, id: id)
+            index.write { _ = $0.remove(tenant: tenant, id: id) }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The stored precedent with its vector.
+    /// - Throws: ``CasebookError/precedentNotFound(_:)``, for another tenant's id too.
+    public func get(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Precedent {
+        try PrecedentValidation.checkTenant(tenant)
+        guard let precedent = try store.fetch(
+            collection: recordID, tenant: tenant, id: id, dimension: spec.dimension)
+        else { throw .precedentNotFound(id) }
+        return precedent
+    }
+
+    /// Precedents of one tenant.
+    public func count(tenant: TenantID) -> Int { index.read { $0.count(tenant: tenant) } }
+
+    /// Precedents of all tenants (for operators; never shown to a tenant).
+    public var count: Int { index.read { $0.count } }
+
+    /// Tenants with at least one precedent (for operators).
+    public var tenants: [TenantID] { index.read { $0.tenants } }
+
+    static func indexedRow(_ item: StoredPrecedent, key: Int64) -> IndexedRow {
+        IndexedRow(
+            tenant: item.precedent.tenant, id: item.id, key: key, vector: item.vector,
+            category: item.precedent.category, tags: item.precedent.tags,
+            wasSuccessful: item.precedent.wasSuccessful, createdAt: item.createdAt)
+    }
+}

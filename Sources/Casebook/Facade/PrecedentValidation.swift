@@ -1,0 +1,85 @@
+import Foundation
+
+/// Checks and completes precedents before anything is written: ids generated, times filled,
+/// tags made unique and sorted, vectors embedded. Runs outside every lock.
+struct PrecedentValidation {
+    let embedder: any Embedder
+
+    /// Prepares a whole batch; the first bad item aborts it with an error naming the item.
+    func prepare(_ batch: [Precedent], now: Date = Date()) throws(CasebookError) -> [StoredPrecedent] {
+        guard !batch.isEmpty else { throw .emptyBatch }
+        guard batch.count <= Limits.maxBatch else { throw .batchTooLarge(batch.count, max: Limits.maxBatch) }
+        var seen: [TenantID: Set<PrecedentID>] = [:]
+        var prepared: [StoredPrecedent] = []
+        prepared.reserveCapacity(batch.count)
+        for (index, precedent) in batch.enumerated() {
+            do throws(CasebookError) {
+                let item = try prepare(precedent, now: now, vector: nil)
+                guard seen[item.precedent.tenant, default: []].insert(item.id).inserted else {
+                    throw CasebookError.duplicateID(item.id)
+                }
+                prepared.append(item)
+            } catch {
+                throw .item(index: index, id: precedent.id, problem: error)
+            }
+        }
+        return prepared
+    }
+
+    /// Prepares one precedent. `vector` supplies the stored vector when the precedent has none
+    /// and the embedder cannot compute one (updates that keep the vector).
+    func prepare(_ precedent: Precedent, now: Date, vector fallback: [Float]?) throws(CasebookError)
+        -> StoredPrecedent
+    {
+        var p = precedent
+        try Self.checkTenant(p.tenant)
+        if let id = p.id { try Self.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
+        if let text = p.text, text.utf8.count > Limits.maxTextBytes {
+            throw .invalidArgument("text is longer than \(Limits.maxTextBytes) bytes")
+        }
+        let context = JSONValue.object(p.context)
+        guard context.depth <= Limits.maxContextDepth else {
+            throw .invalidArgument("context nests deeper than \(Limits.maxContextDepth) levels")
+        }
+        guard Self.allNumbersFinite(context) else {
+            throw .invalidArgument("context holds a non-finite number")
+        }
+        guard p.tags.count <= Limits.maxTags else {
+            throw .invalidArgument("more than \(Limits.maxTags) tags")
+        }
+        p.tags = Array(Set(p.tags)).sorted()
+        if p.createdAt == nil { p.createdAt = now }
+        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
+        let vector: [Float]
+        if p.vector == nil, let fallback {
+            vector = fallback
+        } else {
+            vector = try embedder.documentVector(for: p)
+        }
+        p.vector = nil
+        return StoredPrecedent(precedent: p, vector: vector)
+    }
+
+    static func checkTenant(_ tenant: TenantID) throws(CasebookError) {
+        guard !tenant.rawValue.isEmpty else { throw .missingTenant }
+        guard tenant.rawValue.utf8.count <= Limits.maxTenantBytes else {
+            throw .invalidIdentifier("tenant is longer than \(Limits.maxTenantBytes) bytes")
+        }
+    }
+
+    static func checkID(_ id: PrecedentID) throws(CasebookError) {
+        guard !id.rawValue.isEmpty else { throw .invalidIdentifier("id is empty") }
+        guard id.rawValue.utf8.count <= Limits.maxIDBytes else {
+            throw .invalidIdentifier("id is longer than \(Limits.maxIDBytes) bytes")
+        }
+    }
+
+    private static func allNumbersFinite(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let number): return number.isFinite
+        case .array(let items): return items.allSatisfy(allNumbersFinite)
+        case .object(let members): return members.values.allSatisfy(allNumbersFinite)
+        default: return true
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// Exact search: every query scans all of its tenant's rows.
+///
+/// Storage and mutation live here; the scans are in `FlatIndex+Search.swift` and
+/// `FlatIndex+BatchSearch.swift`. A value type: the owning ``Collection`` keeps it under a
+/// read-write lock, so searches share it and a mutation is seen whole or not at all.
+struct FlatIndex: VectorIndex {
+    let dimension: Int
+    let metric: Metric
+    private(set) var slabs: [TenantID: TenantSlab] = [:]
+    private(set) var vocabulary = AttributeVocabulary()
+
+    init(dimension: Int, metric: Metric) {
+        self.dimension = dimension
+        self.metric = metric
+    }
+
+    var count: Int { slabs.values.reduce(0) { $0 + $1.count } }
+    var isTrained: Bool { true }
+    var tenants: [TenantID] { slabs.filter { $0.value.count > 0 }.keys.sorted() }
+
+    func count(tenant: TenantID) -> Int { slabs[tenant]?.count ?? 0 }
+
+    /// Flat search needs no training.
+    mutating func train() throws(CasebookError) {}
+
+    mutating func reset() {
+        slabs = [:]
+        vocabulary = AttributeVocabulary()
+    }
+
+    private func emptySlab() -> TenantSlab {
+        TenantSlab(dimension: dimension, keepsNorms: metric == .l2)
+    }
+
+    mutating func add(_ rows: [IndexedRow]) {
+        var perTenant: [TenantID: Int] = [:]
+        for row in rows { perTenant[row.tenant, default: 0] += 1 }
+        let empty = emptySlab()
+        for (tenant, extra) in perTenant { slabs[tenant, default: empty].reserve(extra) }
+        for row in rows {
+            let category = vocabulary.categoryCode(row.category)
+            let tags = vocabulary.tagCodes(row.tags)
+            slabs[row.tenant, default: empty].append(
+                vector: row.vector, key: row.key, id: row.id, category: category,
+                success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt, tags: tags)
+        }
+    }
+
+    /// Adds a row straight from stored bytes (database loading); false when the BLOB is malformed.
+    mutating func addLoaded(
+        tenant: TenantID, id: PrecedentID, key: Int64, vectorBytes: UnsafeRawBufferPointer,
+        category: String?, tags: [String], wasSuccessful: Bool?, createdAt: Double
+    ) -> Bool {
+        let categoryCode = vocabulary.categoryCode(category)
+        let tagCodes = vocabulary.tagCodes(tags)
+        let empty = emptySlab()
+        return FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+            guard slab.appendVector(littleEndianBytes: vectorBytes) else { return false }
+            slab.append(
+                vector: nil, key: key, id: id, category: categoryCode,
+                success: FlatIndex.successCode(wasSuccessful), createdAt: createdAt, tags: tagCodes)
+            return true
+        }
+    }
+
+    mutating func update(_ row: IndexedRow) {
+        guard let position = slabs[row.tenant]?.row(of: row.id) else {
+            add([row])
+            return
+        }
+        let category = vocabulary.categoryCode(row.category)
+        let tags = vocabulary.tagCodes(row.tags)
+        slabs[row.tenant]!.replace(
+            row: Int(position), vector: row.vector, category: category,
+            success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt, tags: tags)
+    }
+
+    @discardableResult
+    mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool {
+        guard let position = slabs[tenant]?.row(of: id) else { return false }
+        slabs[tenant]!.remove(row: Int(position))
+        if slabs[tenant]!.count == 0 { slabs[tenant] = nil }
+        return true
+    }
+
+    /// The stored vector of a row (for updates that keep it).
+    func vector(tenant: TenantID, id: PrecedentID) -> [Float]? {
+        guard let slab = slabs[tenant], let row = slab.row(of: id) else { return nil }
+        let start = Int(row) * dimension
+        return Array(slab.vectors[start..<start + dimension])
+    }
+
+    static func successCode(_ value: Bool?) -> Int8 {
+        switch value {
+        case nil: return -1
+        case false?: return 0
+        case true?: return 1
+        }
+    }
+
+    /// Mutates a dictionary value in place (no copy of the slab's arrays).
+    private static func mutate<T>(_ slab: inout TenantSlab, _ body: (inout TenantSlab) -> T) -> T {
+        body(&slab)
+    }
+
+    func _checkInvariants() -> Bool { slabs.values.allSatisfy { $0._checkInvariants() } }
+}

@@ -1,0 +1,119 @@
+/// One tenant's rows in one index: vectors in one contiguous row-major float32 block, plus the
+/// per-row key, id and filterable attributes as parallel arrays (struct of arrays, so a filter
+/// check touches only the column it needs).
+///
+/// Removal moves the last row into the hole: row numbers are not stable across removals, ids are.
+struct TenantSlab: Sendable {
+    let dimension: Int
+    private(set) var vectors: [Float] = []
+    /// ‖x‖² per row, kept only for L2 (the batched path expands ‖q − x‖²).
+    private(set) var squaredNorms: [Float] = []
+    private(set) var keys: [Int64] = []
+    private(set) var ids: [PrecedentID] = []
+    private(set) var categories: [Int32] = []
+    private(set) var successes: [Int8] = []
+    private(set) var createdAts: [Double] = []
+    private(set) var tags: [[Int32]] = []
+    private var rowOfID: [PrecedentID: Int32] = [:]
+    let keepsNorms: Bool
+
+    init(dimension: Int, keepsNorms: Bool) {
+        self.dimension = dimension
+        self.keepsNorms = keepsNorms
+    }
+
+    var count: Int { keys.count }
+
+    func row(of id: PrecedentID) -> Int32? { rowOfID[id] }
+
+    mutating func reserve(_ extra: Int) {
+        vectors.reserveCapacity((count + extra) * dimension)
+        keys.reserveCapacity(count + extra)
+        ids.reserveCapacity(count + extra)
+        categories.reserveCapacity(count + extra)
+        successes.reserveCapacity(count + extra)
+        createdAts.reserveCapacity(count + extra)
+        tags.reserveCapacity(count + extra)
+        if keepsNorms { squaredNorms.reserveCapacity(count + extra) }
+    }
+
+    /// Appends a row. `vector` nil means the caller already appended it with
+    /// ``appendVector(littleEndianBytes:)`` (loading decodes straight into the slab).
+    mutating func append(
+        vector: [Float]?, key: Int64, id: PrecedentID, category: Int32, success: Int8,
+        createdAt: Double, tags rowTags: [Int32]
+    ) {
+        if let vector { vectors.append(contentsOf: vector) }
+        let row = count
+        keys.append(key)
+        ids.append(id)
+        categories.append(category)
+        successes.append(success)
+        createdAts.append(createdAt)
+        tags.append(rowTags)
+        rowOfID[id] = Int32(row)
+        if keepsNorms { squaredNorms.append(norm(ofRow: row)) }
+    }
+
+    /// Appends the next row's vector from a stored BLOB; false when its length is wrong.
+    mutating func appendVector(littleEndianBytes bytes: UnsafeRawBufferPointer) -> Bool {
+        VectorBlob.append(bytes, dimension: dimension, to: &vectors)
+    }
+
+    mutating func replace(
+        row: Int, vector: [Float], category: Int32, success: Int8, createdAt: Double,
+        tags rowTags: [Int32]
+    ) {
+        vectors.replaceSubrange(row * dimension..<(row + 1) * dimension, with: vector)
+        categories[row] = category
+        successes[row] = success
+        createdAts[row] = createdAt
+        tags[row] = rowTags
+        if keepsNorms { squaredNorms[row] = norm(ofRow: row) }
+    }
+
+    mutating func remove(row: Int) {
+        let last = count - 1
+        rowOfID[ids[row]] = nil
+        if row != last {
+            let d = dimension
+            vectors.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                (base + row * d).update(from: base + last * d, count: d)
+            }
+            keys[row] = keys[last]
+            ids[row] = ids[last]
+            categories[row] = categories[last]
+            successes[row] = successes[last]
+            createdAts[row] = createdAts[last]
+            tags[row] = tags[last]
+            if keepsNorms { squaredNorms[row] = squaredNorms[last] }
+            rowOfID[ids[row]] = Int32(row)
+        }
+        vectors.removeLast(dimension)
+        keys.removeLast()
+        ids.removeLast()
+        categories.removeLast()
+        successes.removeLast()
+        createdAts.removeLast()
+        tags.removeLast()
+        if keepsNorms { squaredNorms.removeLast() }
+    }
+
+    private func norm(ofRow row: Int) -> Float {
+        vectors.withUnsafeBufferPointer {
+            ScanKernel.squaredNorm($0.baseAddress! + row * dimension, dimension: dimension)
+        }
+    }
+
+    /// Checks the parallel arrays agree (tests call it after every mutation).
+    func _checkInvariants() -> Bool {
+        let n = count
+        guard vectors.count == n * dimension, ids.count == n, categories.count == n,
+            successes.count == n, createdAts.count == n, tags.count == n, rowOfID.count == n,
+            !keepsNorms || squaredNorms.count == n
+        else { return false }
+        for (row, id) in ids.enumerated() where rowOfID[id] != Int32(row) { return false }
+        return true
+    }
+}

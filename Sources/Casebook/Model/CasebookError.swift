@@ -1,0 +1,67 @@
+import Foundation
+
+/// Every error the library throws. Messages name values (ids, sizes), never precedent text or
+/// vectors, and never reveal that another tenant's precedent exists: its id is answered exactly
+/// like an unknown id.
+public enum CasebookError: Error, Sendable, Hashable {
+    case invalidCollectionName(String)
+    case invalidDimension(Int, max: Int)
+    case collectionExists(String)
+    case collectionNotFound(String)
+    case unsupportedConfiguration(String)
+    case dimensionMismatch(expected: Int, actual: Int)
+    case nonFiniteVector(position: Int)
+    case zeroVector
+    case missingVector
+    case missingTenant
+    case invalidIdentifier(String)
+    case duplicateID(PrecedentID)
+    case precedentNotFound(PrecedentID)
+    case invalidK(Int, max: Int)
+    case batchTooLarge(Int, max: Int)
+    case emptyBatch
+    case invalidArgument(String)
+    /// One item of a batch was refused; nothing of the batch was written.
+    indirect case item(index: Int, id: PrecedentID?, problem: CasebookError)
+    /// The database refused an operation (SQLite result code and a message without arguments).
+    case storage(code: Int32, message: String)
+    /// The database file was written by an unknown, newer format.
+    case unsupportedFormat(found: Int, supported: Int)
+}
+
+extension CasebookError: CustomStringConvertible, LocalizedError {
+    public var description: String {
+        switch self {
+        case .invalidCollectionName(let name):
+            return "invalid collection name \"\(name)\": use 1-64 letters, digits, '-', '_' or '.'"
+        case .invalidDimension(let dim, let max):
+            return "invalid dimension \(dim): must be between 1 and \(max)"
+        case .collectionExists(let name): return "collection \"\(name)\" already exists"
+        case .collectionNotFound(let name): return "no collection named \"\(name)\""
+        case .unsupportedConfiguration(let what): return "unsupported configuration: \(what)"
+        case .dimensionMismatch(let expected, let actual):
+            return "vector has \(actual) dimensions, the collection has \(expected)"
+        case .nonFiniteVector(let position):
+            return "vector has a non-finite value (NaN or infinity) at position \(position)"
+        case .zeroVector: return "vector is all zeros and cannot be normalised for cosine"
+        case .missingVector: return "precedent has no vector and the collection embeds none"
+        case .missingTenant: return "precedent has no tenant"
+        case .invalidIdentifier(let why): return "invalid identifier: \(why)"
+        case .duplicateID(let id): return "id \"\(id)\" is already used"
+        case .precedentNotFound(let id): return "no precedent with id \"\(id)\""
+        case .invalidK(let k, let max): return "k must be between 1 and \(max), got \(k)"
+        case .batchTooLarge(let count, let max):
+            return "batch of \(count) items is larger than the limit of \(max)"
+        case .emptyBatch: return "batch is empty"
+        case .invalidArgument(let why): return why
+        case .item(let index, let id, let problem):
+            let name = id.map { " (id \"\($0)\")" } ?? ""
+            return "item \(index + 1)\(name): \(problem)"
+        case .storage(let code, let message): return "database error \(code): \(message)"
+        case .unsupportedFormat(let found, let supported):
+            return "database format \(found) is newer than this build supports (\(supported))"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A past decision: its context, reasoning, what was done, and whether it worked.
+///
+/// Field names follow the seed document's camelCase. `vector` is the external embedding; it may be
+/// nil when the collection's embedder computes vectors itself (and, on ``Collection/update(_:)``,
+/// nil keeps the stored vector).
+public struct Precedent: Sendable, Hashable {
+    /// Client-supplied, unique per collection and tenant; generated (a UUID) when nil on add.
+    public var id: PrecedentID?
+    public var tenant: TenantID
+    public var category: String?
+    public var decisionEventId: String?
+    /// Structured decision context: a JSON object.
+    public var context: [String: JSONValue]
+    /// Free-text reasoning.
+    public var text: String?
+    public var outcome: String?
+    /// Nil until the outcome is known.
+    public var wasSuccessful: Bool?
+    public var tags: [String]
+    /// When the decision was made; defaults to the time of the add.
+    public var createdAt: Date?
+    public var vector: [Float]?
+
+    public init(
+        id: PrecedentID? = nil, tenant: TenantID, category: String? = nil,
+        decisionEventId: String? = nil, context: [String: JSONValue] = [:], text: String? = nil,
+        outcome: String? = nil, wasSuccessful: Bool? = nil, tags: [String] = [],
+        createdAt: Date? = nil, vector: [Float]? = nil
+    ) {
+        self.id = id
+        self.tenant = tenant
+        self.category = category
+        self.decisionEventId = decisionEventId
+        self.context = context
+        self.text = text
+        self.outcome = outcome
+        self.wasSuccessful = wasSuccessful
+        self.tags = tags
+        self.createdAt = createdAt
+        self.vector = vector
+    }
+}

@@ -1,0 +1,53 @@
+/// One top-k query within one tenant.
+public struct SearchRequest: Sendable, Hashable {
+    public var tenant: TenantID
+    public var k: Int
+    /// The query vector, in the collection's space (normalised for you under cosine).
+    public var vector: [Float]?
+    /// Free text and structured context, for collections whose embedder featurizes them.
+    public var text: String?
+    public var context: [String: JSONValue]?
+    public var filter: SearchFilter
+    /// Whether results carry their full precedent (one indexed read of k rows).
+    public var includePrecedents: Bool
+
+    public init(
+        tenant: TenantID, k: Int = 10, vector: [Float]? = nil, text: String? = nil,
+        context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(),
+        includePrecedents: Bool = true
+    ) {
+        self.tenant = tenant
+        self.k = k
+        self.vector = vector
+        self.text = text
+        self.context = context
+        self.filter = filter
+        self.includePrecedents = includePrecedents
+    }
+
+    /// Largest k accepted.
+    public static let maxK = 1_000
+}
+
+/// Many queries for one tenant with one filter, answered together (matrix-multiply path).
+public struct BatchSearchRequest: Sendable, Hashable {
+    public var tenant: TenantID
+    public var k: Int
+    public var vectors: [[Float]]
+    public var filter: SearchFilter
+    public var includePrecedents: Bool
+
+    public init(
+        tenant: TenantID, k: Int = 10, vectors: [[Float]], filter: SearchFilter = SearchFilter(),
+        includePrecedents: Bool = true
+    ) {
+        self.tenant = tenant
+        self.k = k
+        self.vectors = vectors
+        self.filter = filter
+        self.includePrecedents = includePrecedents
+    }
+
+    /// Largest number of queries in one batch.
+    public static let maxQueries = 10_000
+}

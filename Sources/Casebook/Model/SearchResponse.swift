@@ -1,0 +1,33 @@
+/// The answer to one query: also the JSON object of `casebook search --json` and the socket API.
+public struct SearchResponse: Sendable, Hashable, Codable {
+    /// Identifies this search in the match log (shown / used / outcome).
+    public var queryId: String
+    /// Whether the results are the exact top-k (always true for the flat index).
+    public var exact: Bool
+    public var tookMs: Double
+    public var results: [SearchResult]
+
+    public init(queryId: String, exact: Bool, tookMs: Double, results: [SearchResult]) {
+        self.queryId = queryId
+        self.exact = exact
+        self.tookMs = tookMs
+        self.results = results
+    }
+}
+
+/// One returned precedent. `score` is the metric's score: cosine similarity, inner product, or
+/// squared Euclidean distance for L2 (smaller is closer).
+public struct SearchResult: Sendable, Hashable, Codable {
+    /// 1 for the best match.
+    public var rank: Int
+    public var id: PrecedentID
+    public var score: Float
+    public var precedent: Precedent?
+
+    public init(rank: Int, id: PrecedentID, score: Float, precedent: Precedent?) {
+        self.rank = rank
+        self.id = id
+        self.score = score
+        self.precedent = precedent
+    }
+}

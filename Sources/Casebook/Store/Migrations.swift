@@ -1,0 +1,61 @@
+import GRDB
+
+/// The schema, as append-only named migrations. A shipped migration is never edited; a change is
+/// a new migration. Docs/StorageFormat.md describes every table (a test keeps the two in step).
+enum Migrations {
+    /// The storage format this build reads and writes (`casebook_meta.format_version`).
+    static let formatVersion = 1
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE casebook_meta (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    INSERT INTO casebook_meta (key, value) VALUES ('format_version', '1');
+
+                    CREATE TABLE collection (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        dimension INTEGER NOT NULL CHECK (dimension > 0),
+                        metric TEXT NOT NULL,
+                        embedder TEXT NOT NULL,
+                        index_config TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+
+                    CREATE TABLE precedent (
+                        pk INTEGER PRIMARY KEY,
+                        collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        category TEXT,
+                        decision_event_id TEXT,
+                        context TEXT NOT NULL,
+                        text TEXT,
+                        outcome TEXT,
+                        was_successful INTEGER,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        UNIQUE (collection_id, tenant, id)
+                    );
+
+                    CREATE TABLE precedent_tag (
+                        precedent_pk INTEGER NOT NULL REFERENCES precedent(pk) ON DELETE CASCADE,
+                        tag TEXT NOT NULL,
+                        PRIMARY KEY (precedent_pk, tag)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX precedent_tag_by_tag ON precedent_tag (tag, precedent_pk);
+
+                    CREATE TABLE precedent_vector (
+                        precedent_pk INTEGER PRIMARY KEY REFERENCES precedent(pk) ON DELETE CASCADE,
+                        data BLOB NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+
+/// Precedent reads and writes. Every statement names the collection and the tenant, so a row of
+/// another tenant is unreachable by construction, not by a check someone might forget.
+extension Store {
+    /// Inserts a whole batch in one transaction and returns the rows' primary keys in order. An id
+    /// already stored for the tenant aborts the batch with an error naming the item.
+    func insert(collection: Int64, _ items: [StoredPrecedent]) throws(CasebookError) -> [Int64] {
+        try write { db in
+            let insertRow = try db.cachedStatement(sql: Store.insertPrecedentSQL)
+            let insertVector = try db.cachedStatement(
+                sql: "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)")
+            let insertTag = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)")
+            let now = Date().timeIntervalSince1970
+            var keys: [Int64] = []
+            keys.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                do {
+                    try insertRow.execute(arguments: Store.rowArguments(collection, item, updatedAt: now))
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw CasebookError.item(index: index, id: item.id, problem: .duplicateID(item.id))
+                }
+                let key = db.lastInsertedRowID
+                try insertVector.execute(arguments: [key, VectorBlob.encode(item.vector)])
+                for tag in item.precedent.tags {
+                    try insertTag.execute(arguments: [key, tag])
+                }
+                keys.append(key)
+            }
+            return keys
+        }
+    }
+
+    /// Replaces the stored fields (and, when given, the vector) of one precedent. Returns its
+    /// primary key, or throws ``CasebookError/precedentNotFound(_:)``.
+    func replace(collection: Int64, _ item: StoredPrecedent, replacingVector: Bool)
+        throws(CasebookError) -> Int64
+    {
+        try write { db in
+            guard let key = try Store.primaryKey(db, collection, item.precedent.tenant, item.id) else {
+                throw CasebookError.precedentNotFound(item.id)
+            }
+            let p = item.precedent
+            try db.execute(
+                sql: """
+                    UPDATE precedent SET category = ?, decision_event_id = ?, context = ?, text = ?,
+                        outcome = ?, was_successful = ?, created_at = ?, updated_at = ?
+                    WHERE pk = ?
+                    """,
+                arguments: [
+                    p.category, p.decisionEventId, JSONWriter.string(object: p.context), p.text,
+                    p.outcome, p.wasSuccessful, item.createdAt, Date().timeIntervalSince1970, key,
+                ])
+            try db.execute(sql: "DELETE FROM precedent_tag WHERE precedent_pk = ?", arguments: [key])
+            for tag in p.tags {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)",
+                    arguments: [key, tag])
+            }
+            if replacingVector {
+                try db.execute(
+                    sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
+                    arguments: [VectorBlob.encode(item.vector), key])
+            }
+            return key
+        }
+    }
+
+    /// Deletes one precedent (its tags and vector go with it). Returns its primary key.
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64 {
+        try write { db in
+            guard let key = try Store.primaryKey(db, collection, tenant, id) else {
+                throw CasebookError.precedentNotFound(id)
+            }
+            try db.execute(sql: "DELETE FROM precedent WHERE pk = ?", arguments: [key])
+            return key
+        }
+    }
+
+    /// One precedent with its stored vector, or nil.
+    func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int)
+        throws(CasebookError) -> Precedent?
+    {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(PrecedentRow.columns), v.data FROM precedent
+                        JOIN precedent_vector v ON v.precedent_pk = pk
+                        WHERE collection_id = ? AND tenant = ? AND id = ?
+                        """,
+                    arguments: [collection, tenant.rawValue, id.rawValue])
+            else { return nil }
+            let key: Int64 = row[0]
+            var precedent = PrecedentRow.decode(row, tags: try Store.tags(db, of: [key])[key] ?? [])
+            precedent.vector = VectorBlob.decode(row[10], dimension: dimension)
+            return precedent
+        }
+    }
+
+    /// Precedents by primary key, without vectors (search results carry no vectors). The tenant is
+    /// checked again here so that a stale key can never leak another tenant's row.
+    func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent] {
+        guard !keys.isEmpty else { return [:] }
+        return try read { db in
+            let placeholders = databaseQuestionMarks(count: keys.count)
+            var arguments = StatementArguments(keys)
+            arguments += [tenant.rawValue]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(PrecedentRow.columns) FROM precedent WHERE pk IN (\(placeholders)) AND tenant = ?",
+                arguments: arguments)
+            let tags = try Store.tags(db, of: keys)
+            var result: [Int64: Precedent] = [:]
+            for row in rows {
+                let key: Int64 = row[0]
+                result[key] = PrecedentRow.decode(row, tags: tags[key] ?? [])
+            }
+            return result
+        }
+    }
+
+    // MARK: - Statements
+
+    static let insertPrecedentSQL = """
+        INSERT INTO precedent (collection_id, tenant, id, category, decision_event_id, context, text,
+            outcome, was_successful, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static func rowArguments(_ collection: Int64, _ item: StoredPrecedent, updatedAt: Double)
+        -> StatementArguments
+    {
+        let p = item.precedent
+        return [
+            collection, p.tenant.rawValue, item.id.rawValue, p.category, p.decisionEventId,
+            JSONWriter.string(object: p.context), p.text, p.outcome, p.wasSuccessful,
+            item.createdAt, updatedAt,
+        ]
+    }
+
+    static func primaryKey(_ db: Database, _ collection: Int64, _ tenant: TenantID, _ id: PrecedentID)
+        throws -> Int64?
+    {
+        try Int64.fetchOne(
+            db, sql: "SELECT pk FROM precedent WHERE collection_id = ? AND tenant = ? AND id = ?",
+            arguments: [collection, tenant.rawValue, id.rawValue])
+    }
+
+    static func tags(_ db: Database, of keys: [Int64]) throws -> [Int64: [String]] {
+        guard !keys.isEmpty else { return [:] }
+        var result: [Int64: [String]] = [:]
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT precedent_pk, tag FROM precedent_tag WHERE precedent_pk IN (\(databaseQuestionMarks(count: keys.count))) ORDER BY precedent_pk, tag",
+            arguments: StatementArguments(keys))
+        while let row = try rows.next() {
+            result[row[0], default: []].append(row[1])
+        }
+        return result
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+
+/// The SQLite database: one file in WAL mode, read through a `DatabasePool` (concurrent readers,
+/// one writer). Every multi-statement change runs inside one `write {}` transaction, so a batch is
+/// stored whole or not at all.
+final class Store: Sendable {
+    let pool: DatabasePool
+
+    init(path: String) throws(CasebookError) {
+        var configuration = Configuration()
+        configuration.label = "casebook"
+        // Waiting beats failing when another process briefly holds the write lock.
+        configuration.busyMode = .timeout(5)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Store.checkFormat(pool)
+            try Migrations.migrator.migrate(pool)
+        } catch let error as CasebookError {
+            throw error
+        } catch {
+            throw Store.translate(error)
+        }
+    }
+
+    /// Refuses a file written by a newer format before any migration touches it.
+    private static func checkFormat(_ pool: DatabasePool) throws {
+        let found = try pool.read { db -> Int? in
+            guard try db.tableExists("casebook_meta") else { return nil }
+            return try String.fetchOne(
+                db, sql: "SELECT value FROM casebook_meta WHERE key = 'format_version'"
+            ).flatMap(Int.init)
+        }
+        if let found, found > Migrations.formatVersion {
+            throw CasebookError.unsupportedFormat(found: found, supported: Migrations.formatVersion)
+        }
+    }
+
+    /// Runs a read transaction, mapping database failures to ``CasebookError``.
+    func read<T>(_ body: (Database) throws -> T) throws(CasebookError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as CasebookError {
+            throw error
+        } catch {
+            throw Store.translate(error)
+        }
+    }
+
+    /// Runs a write transaction (rolled back if `body` throws).
+    func write<T>(_ body: (Database) throws -> T) throws(CasebookError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as CasebookError {
+            throw error
+        } catch {
+            throw Store.translate(error)
+        }
+    }
+
+    /// Keeps the result code and SQLite's message, never the SQL arguments (they may hold
+    /// precedent text).
+    static func translate(_ error: any Error) -> CasebookError {
+        if let error = error as? DatabaseError {
+            return .storage(code: error.resultCode.rawValue, message: error.message ?? "\(error.resultCode)")
+        }
+        return .storage(code: -1, message: String(describing: type(of: error)))
+    }
+}

@@ -1,0 +1,2 @@
+import Casebook
+print("hi")

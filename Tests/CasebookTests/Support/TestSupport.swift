@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+@testable import Casebook
+
+/// A deterministic generator (SplitMix64), so every test run sees the same data.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Roughly Gaussian, scaled so a d-dimensional vector has norm about 1.
+    mutating func vector(dimension: Int) -> [Float] {
+        let scale = 1 / Float(dimension).squareRoot()
+        return (0..<dimension).map { _ in
+            let sum = (0..<4).reduce(Float(0)) { acc, _ in acc + Float.random(in: -1...1, using: &self) }
+            return sum * 0.866 * scale
+        }
+    }
+}
+
+/// A fresh database file in a fresh temporary directory, removed when the test ends.
+final class TemporaryDatabase {
+    let directory: URL
+    var path: String { directory.appendingPathComponent("test.sqlite").path }
+
+    init() {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("casebook-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// What the brute-force reference knows of a precedent.
+struct ReferenceRow {
+    var tenant: TenantID
+    var id: PrecedentID
+    var vector: [Float]
+    var category: String?
+    var tags: [String]
+    var wasSuccessful: Bool?
+    var createdAt: Date
+
+    var precedent: Precedent {
+        Precedent(
+            id: id, tenant: tenant, category: category, wasSuccessful: wasSuccessful, tags: tags,
+            createdAt: createdAt, vector: vector)
+    }
+}
+
+/// Exact search written as a plain loop in Double: independent of the production kernels.
+enum BruteForce {
+    static func search(
+        _ rows: [ReferenceRow], tenant: TenantID, query: [Float], k: Int, metric: Metric,
+        filter: SearchFilter = SearchFilter()
+    ) -> [(id: PrecedentID, score: Double)] {
+        let matching = rows.filter { row in
+            row.tenant == tenant && passes(row, filter)
+        }
+        let scored = matching.map { (id: $0.id, score: score(query, $0.vector, metric)) }
+        let sorted = scored.sorted { metric.higherIsCloser ? $0.score > $1.score : $0.score < $1.score }
+        return Array(sorted.prefix(k))
+    }
+
+    static func passes(_ row: ReferenceRow, _ filter: SearchFilter) -> Bool {
+        if let category = filter.category, row.category != category { return false }
+        if !Set(filter.tags).isSubset(of: Set(row.tags)) { return false }
+        if let success = filter.wasSuccessful, row.wasSuccessful != success { return false }
+        if let since = filter.since, row.createdAt < since { return false }
+        if let until = filter.until, row.createdAt >= until { return false }
+        if filter.excludeIds.contains(row.id) { return false }
+        return true
+    }
+
+    static func score(_ a: [Float], _ b: [Float], _ metric: Metric) -> Double {
+        var dot = 0.0, na = 0.0, nb = 0.0, l2 = 0.0
+        for i in a.indices {
+            let x = Double(a[i]), y = Double(b[i])
+            dot += x * y
+            na += x * x
+            nb += y * y
+            l2 += (x - y) * (x - y)
+        }
+        switch metric {
+        case .cosine: return dot / (na.squareRoot() * nb.squareRoot())
+        case .innerProduct: return dot
+        case .l2: return l2
+        }
+    }
+}
+
+/// Results equal the reference: same length, scores within 1e-5 (relative to max(1, |score|)),
+/// and at each rank the same id, unless the returned id's own reference score ties the
+/// reference's score at that rank (float summation order may swap exact ties).
+func expectMatches(
+    _ results: [SearchResult], _ reference: [(id: PrecedentID, score: Double)],
+    allScores: [PrecedentID: Double], sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(results.count == reference.count, sourceLocation: sourceLocation)
+    for (result, expected) in zip(results, reference) {
+        let tolerance = 1e-5 * max(1, abs(expected.score))
+        #expect(abs(Double(result.score) - expected.score) <= tolerance,
+            "rank \(result.rank): score \(result.score) vs \(expected.score)", sourceLocation: sourceLocation)
+        if result.id != expected.id {
+            let own = allScores[result.id] ?? .nan
+            #expect(abs(own - expected.score) <= tolerance,
+                "rank \(result.rank): id \(result.id) vs \(expected.id)", sourceLocation: sourceLocation)
+        }
+    }
+    #expect(Set(results.map(\.id)).count == results.count, "duplicate ids", sourceLocation: sourceLocation)
+}
