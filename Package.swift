@@ -49,7 +49,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CasebookTests",
-            dependencies: ["Casebook"],
+            dependencies: [
+                "Casebook",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSwift
         ),
     ],

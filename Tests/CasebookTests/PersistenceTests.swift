@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Casebook
+
+@Suite struct PersistenceTests {
+    static func rows(_ count: Int, dimension: Int, seed: UInt64) -> [ReferenceRow] {
+        FlatSearchTests.makeRows(count: count, dimension: dimension, tenants: ["acme", "globex"], seed: seed)
+    }
+
+    @Test(arguments: Metric.allCases)
+    func reopenGivesIdenticalResults(metric: Metric) throws {
+        let database = TemporaryDatabase()
+        let rows = Self.rows(800, dimension: 24, seed: 21)
+        var random = SeededRandom(seed: 8)
+        let queries = (0..<10).map { _ in random.vector(dimension: 24) }
+        let filter = SearchFilter(category: "ndr")
+        var before: [[SearchResult]] = []
+        do {
+            let collection = try Casebook(path: database.path).createCollection(
+                CollectionSpec(name: "c", dimension: 24, metric: metric))
+            try collection.add(rows.map(\.precedent))
+            try collection.delete(tenant: "acme", id: "p10")
+            var changed = try collection.get(tenant: "globex", id: "p11")
+            changed.wasSuccessful = true
+            changed.tags = ["vip", "cod"]
+            try collection.update(changed)
+            for query in queries {
+                before.append(try collection.search(SearchRequest(tenant: "acme", k: 10, vector: query)).results)
+                before.append(try collection.search(SearchRequest(tenant: "globex", k: 10, vector: query, filter: filter)).results)
+                before.append(try collection.search(SearchRequest(tenant: "globex", k: 10, vector: query, filter: SearchFilter(tags: ["vip"]))).results)
+            }
+        }
+        let reopened = try Casebook(path: database.path).collection("c")
+        #expect(reopened.spec.metric == metric)
+        #expect(reopened.count == 799)
+        #expect(reopened.index.read { $0._checkInvariants() })
+        var after: [[SearchResult]] = []
+        for query in queries {
+            after.append(try reopened.search(SearchRequest(tenant: "acme", k: 10, vector: query)).results)
+            after.append(try reopened.search(SearchRequest(tenant: "globex", k: 10, vector: query, filter: filter)).results)
+            after.append(try reopened.search(SearchRequest(tenant: "globex", k: 10, vector: query, filter: SearchFilter(tags: ["vip"]))).results)
+        }
+        #expect(before == after)
+        #expect(try reopened.get(tenant: "globex", id: "p11").tags == ["cod", "vip"])
+    }
+
+    @Test func storedFieldsRoundTrip() throws {
+        let database = TemporaryDatabase()
+        let created = Date(timeIntervalSince1970: 1_768_000_000.25)
+        let original = Precedent(
+            id: "ndr-1", tenant: "acme", category: "ndr_resolution", decisionEventId: "evt-9",
+            context: ["carrier": "delhivery", "attempts": 2, "cod": true, "order": ["value": 1299.5, "items": [1, 2]], "note": nil],
+            text: "Customer unreachable \"twice\"\n", outcome: "rto", wasSuccessful: false,
+            tags: ["cod", "metro"], createdAt: created, vector: [3, 4])
+        do {
+            let collection = try Casebook(path: database.path).createCollection(
+                CollectionSpec(name: "c", dimension: 2, metric: .innerProduct))
+            try collection.add([original])
+        }
+        let stored = try Casebook(path: database.path).collection("c").get(tenant: "acme", id: "ndr-1")
+        #expect(stored == original)
+    }
+
+    /// Each bad item aborts the whole batch with an error naming it; nothing is written.
+    @Test(arguments: [
+        (Precedent(id: "bad", tenant: "acme", vector: [1, 2, 3]), CasebookError.dimensionMismatch(expected: 4, actual: 3)),
+        (Precedent(id: "bad", tenant: "acme", vector: [1, .nan, 0, 0]), CasebookError.nonFiniteVector(position: 1)),
+        (Precedent(id: "bad", tenant: "acme", vector: [1, .infinity, 0, 0]), CasebookError.nonFiniteVector(position: 1)),
+        (Precedent(id: "bad", tenant: "", vector: [1, 0, 0, 0]), CasebookError.missingTenant),
+        (Precedent(id: "bad", tenant: "acme", vector: nil), CasebookError.missingVector),
+        (Precedent(id: "bad", tenant: "acme", vector: [0, 0, 0, 0]), CasebookError.zeroVector),
+        (Precedent(id: "a1", tenant: "acme", vector: [1, 0, 0, 0]), CasebookError.duplicateID("a1")),
+        (Precedent(id: "", tenant: "acme", vector: [1, 0, 0, 0]), CasebookError.invalidIdentifier("id is empty")),
+        (Precedent(id: "bad", tenant: "acme", context: ["x": .number(.nan)], vector: [1, 0, 0, 0]),
+         CasebookError.invalidArgument("context holds a non-finite number")),
+    ])
+    func invalidItemRefusesWholeBatch(bad: Precedent, expected: CasebookError) throws {
+        let database = TemporaryDatabase()
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 4, metric: .cosine))
+        try collection.add([Precedent(id: "seed", tenant: "acme", vector: [0, 0, 0, 1])])
+        let snapshot = try Self.snapshot(database.path)
+        let batch = [
+            Precedent(id: "a0", tenant: "acme", vector: [1, 0, 0, 0]),
+            Precedent(id: "a1", tenant: "acme", vector: [0, 1, 0, 0]),
+            bad,
+            Precedent(id: "a3", tenant: "acme", vector: [0, 0, 1, 0]),
+        ]
+        #expect(throws: CasebookError.item(index: 2, id: bad.id, problem: expected)) {
+            try collection.add(batch)
+        }
+        #expect(try Self.snapshot(database.path) == snapshot)
+        #expect(collection.count == 1)
+        let reopened = try Casebook(path: database.path).collection("c")
+        #expect(reopened.count == 1)
+    }
+
+    /// An id already stored (not just repeated inside the batch) is caught by the database
+    /// constraint, and the transaction leaves nothing behind.
+    @Test func idAlreadyStoredRefusesWholeBatch() throws {
+        let database = TemporaryDatabase()
+        let collection = try Casebook(path: database.path).createCollection(CollectionSpec(name: "c", dimension: 2))
+        try collection.add([Precedent(id: "x", tenant: "acme", vector: [1, 0])])
+        let snapshot = try Self.snapshot(database.path)
+        #expect(throws: CasebookError.item(index: 1, id: "x", problem: .duplicateID("x"))) {
+            try collection.add([
+                Precedent(id: "y", tenant: "acme", vector: [0, 1]),
+                Precedent(id: "x", tenant: "acme", vector: [1, 1]),
+            ])
+        }
+        #expect(try Self.snapshot(database.path) == snapshot)
+        #expect(collection.count == 1)
+        // The same id under another tenant is a different precedent.
+        try collection.add([Precedent(id: "x", tenant: "globex", vector: [1, 1])])
+        #expect(collection.count == 2)
+    }
+
+    @Test func collectionsPersistAndRefuseDuplicates() throws {
+        let database = TemporaryDatabase()
+        do {
+            let casebook = try Casebook(path: database.path)
+            try casebook.createCollection(CollectionSpec(name: "ndr", dimension: 384, metric: .cosine,
+                                                         embedder: .external(spaceId: "minilm-l6-384")))
+            try casebook.createCollection(CollectionSpec(name: "credit", dimension: 8, metric: .l2))
+            #expect(throws: CasebookError.collectionExists("ndr")) {
+                try casebook.createCollection(CollectionSpec(name: "ndr", dimension: 3))
+            }
+            #expect(throws: CasebookError.invalidCollectionName("bad name")) {
+                try casebook.createCollection(CollectionSpec(name: "bad name", dimension: 3))
+            }
+            #expect(throws: CasebookError.invalidDimension(0, max: CollectionSpec.maxDimension)) {
+                try casebook.createCollection(CollectionSpec(name: "zero", dimension: 0))
+            }
+        }
+        let casebook = try Casebook(path: database.path)
+        #expect(casebook.collections.map(\.name) == ["credit", "ndr"])
+        #expect(try casebook.collection("ndr").spec.embedder.spaceId == "minilm-l6-384")
+        #expect(throws: CasebookError.collectionNotFound("nope")) { try casebook.collection("nope") }
+    }
+
+    @Test func newerFormatIsRefused() throws {
+        let database = TemporaryDatabase()
+        _ = try Casebook(path: database.path)
+        let queue = try DatabaseQueue(path: database.path)
+        try queue.write { try $0.execute(sql: "UPDATE casebook_meta SET value = '99' WHERE key = 'format_version'") }
+        #expect(throws: CasebookError.unsupportedFormat(found: 99, supported: 1)) {
+            try Casebook(path: database.path)
+        }
+    }
+
+    /// Every row of every table, as text: equal snapshots mean an unchanged database.
+    static func snapshot(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { db in
+            var lines: [String] = []
+            for table in ["collection", "precedent", "precedent_tag", "precedent_vector"] {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1") {
+                    lines.append("\(table): \(row)")
+                }
+            }
+            return lines
+        }
+    }
+}
