@@ -1,0 +1,18 @@
+import ArgumentParser
+import Casebook
+
+@main
+struct CasebookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "casebook",
+        abstract: "Precedent similarity search: store past decisions, find the ones most like a new one.",
+        subcommands: [Init.self, Add.self, Search.self, Info.self, Bench.self])
+}
+
+/// `--db PATH`, shared by every command.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "Database file (created if missing).")
+    var db: String = "casebook.sqlite"
+
+    func open() throws -> Casebook { try Casebook(path: db) }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Casebook
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Describe the database's collections.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Count only this tenant's precedents.")
+    var tenant: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    struct CollectionInfo: Encodable {
+        var name: String
+        var dim: Int
+        var metric: String
+        var embedder: EmbedderConfig
+        var index: IndexConfig
+        var count: Int
+        var tenant: String?
+        /// Tenants with precedents; omitted when one tenant was asked for, so a tenant-scoped
+        /// answer says nothing about others.
+        var tenants: Int?
+    }
+
+    struct Report: Encodable {
+        var database: String
+        var collections: [CollectionInfo]
+    }
+
+    func run() throws {
+        let casebook = try database.open()
+        let collections = casebook.collections.map { collection in
+            CollectionInfo(
+                name: collection.name, dim: collection.spec.dimension,
+                metric: collection.spec.metric.rawValue, embedder: collection.spec.embedder,
+                index: collection.spec.index,
+                count: tenant.map { collection.count(tenant: TenantID($0)) } ?? collection.count,
+                tenant: tenant, tenants: tenant == nil ? collection.tenants.count : nil)
+        }
+        if json {
+            try JSONOutput.print(Report(database: database.db, collections: collections))
+            return
+        }
+        print("database \(database.db): \(collections.count) collection(s)")
+        for c in collections {
+            let scope = tenant.map { " for tenant \($0)" } ?? " over \(c.tenants ?? 0) tenant(s)"
+            print("  \(c.name)  dim \(c.dim)  \(c.metric)  embedder \(c.embedder.kind)  index \(c.index.kind)  \(c.count) precedents\(scope)")
+        }
+    }
+}
