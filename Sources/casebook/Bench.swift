@@ -1,5 +1,7 @@
 import ArgumentParser
+
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        abstract: "Release-mode benchmarks (build with -c release).",
+        subcommands: [BenchFlat.self, BenchOpen.self])
 }

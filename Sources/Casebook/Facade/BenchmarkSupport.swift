@@ -1,0 +1,66 @@
+import Foundation
+
+/// Measurements that need the index's internals, for `casebook bench` only (import with
+/// `@_spi(Benchmarks) import Casebook`). Not part of the supported API.
+@_spi(Benchmarks)
+extension PrecedentCollection {
+    /// Seconds to read every float of a tenant's vector block once, per repetition: the
+    /// streaming-read floor that a single-query scan of the same buffer is compared against.
+    /// Returns the bytes read too.
+    /// The checksum is returned so the optimiser cannot drop the reads.
+    public func streamReadSeconds(tenant: TenantID, repetitions: Int)
+        -> (bytes: Int, seconds: [Double], checksum: Float)
+    {
+        index.read { index in
+            guard let slab = index.slabs[tenant] else { return (0, [], 0) }
+            var sink: Float = 0
+            let seconds = slab.vectors.withUnsafeBufferPointer { buffer in
+                (0..<repetitions).map { _ in
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    sink += ScanKernel.streamRead(buffer)
+                    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                }
+            }
+            return (slab.vectors.count * MemoryLayout<Float>.size, seconds, sink)
+        }
+    }
+}
+
+@_spi(Benchmarks)
+public enum BenchmarkSupport {
+    /// Seconds per repetition of one bare `cblas_sgemm` computing (m × d)·(n × d)ᵀ into an m × n
+    /// row-major buffer, with OpenBLAS set to `threads` threads (restored to 1 afterwards).
+    public static func sgemmSeconds(m: Int, n: Int, d: Int, threads: Int, repetitions: Int) -> [Double] {
+        // Values do not matter to sgemm's speed; a cheap pattern avoids a random-number syscall
+        // per element.
+        let a = (0..<(m * d)).map { Float($0 % 17) * 0.01 - 0.08 }
+        let b = (0..<(n * d)).map { Float($0 % 13) * 0.01 - 0.06 }
+        var c = [Float](repeating: 0, count: m * n)
+        GemmKernel.setThreads(threads)
+        defer { GemmKernel.setThreads(1) }
+        return a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    (0..<repetitions).map { _ in
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        GemmKernel.similarities(
+                            queries: a.baseAddress!, queryCount: m, rows: b.baseAddress!, rowCount: n,
+                            dimension: d, alpha: 1, into: c.baseAddress!)
+                        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    }
+                }
+            }
+        }
+    }
+
+    /// Peak resident set size of this process in MiB (Linux `VmHWM`), nil elsewhere.
+    public static func peakResidentMB() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first
+            return kilobytes.map { $0 / 1024 }
+        }
+        return nil
+    }
+}
+

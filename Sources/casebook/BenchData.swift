@@ -1,0 +1,64 @@
+import Casebook
+import Foundation
+
+/// Deterministic synthetic data for benchmarks (SplitMix64; the same seed gives the same data).
+struct BenchRandom: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-1, 1).
+    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+
+    mutating func vector(_ dimension: Int) -> [Float] { (0..<dimension).map { _ in unit() } }
+}
+
+enum BenchData {
+    static let categories = ["ndr_resolution", "credit_override", "stock_allocation", "returns"]
+    static let tags = ["cod", "prepaid", "metro", "rural", "repeat_customer", "high_value"]
+
+    /// `count` precedents of one tenant with random vectors and a few filterable fields.
+    static func precedents(count: Int, dimension: Int, tenant: TenantID, seed: UInt64) -> [Precedent] {
+        var random = BenchRandom(seed: seed)
+        let start = Date(timeIntervalSince1970: 1_767_225_600)
+        return (0..<count).map { i in
+            Precedent(
+                id: PrecedentID("p\(i)"), tenant: tenant,
+                category: categories[i % categories.count],
+                context: ["attempts": .number(Double(i % 4))],
+                wasSuccessful: i % 3 == 0, tags: [tags[i % tags.count]],
+                createdAt: start.addingTimeInterval(Double(i)), vector: random.vector(dimension))
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("casebook-bench-\(UUID().uuidString)-\(name).sqlite").path
+    }
+
+    static func removeDatabase(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
