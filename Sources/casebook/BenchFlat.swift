@@ -16,6 +16,7 @@ struct BenchFlat: ParsableCommand {
     @Option var k = 10
     @Option(help: "Precedents per add() call while ingesting.") var ingestBatch = 10_000
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Stop after ingest (for profiling the write path).") var ingestOnly = false
 
     struct Report: Encodable {
         var n: Int, dim: Int, k: Int
@@ -44,6 +45,10 @@ struct BenchFlat: ParsableCommand {
             }
         }
 
+        if ingestOnly {
+            print(String(format: "ingest: %.0f precedents/s (%d x %d, batches of %d)", Double(n) / ingestSeconds, n, dim, ingestBatch))
+            return
+        }
         var random = BenchRandom(seed: 2)
         let queryVectors = (0..<max(queries, single)).map { _ in random.vector(dim) }
 

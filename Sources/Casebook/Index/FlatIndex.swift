@@ -33,16 +33,26 @@ struct FlatIndex: VectorIndex {
     }
 
     mutating func add(_ rows: [IndexedRow]) {
-        var perTenant: [TenantID: Int] = [:]
-        for row in rows { perTenant[row.tenant, default: 0] += 1 }
+        // Group by tenant first, so each slab is looked up once per batch, not once per row.
+        var groups: [TenantID: [Int]] = [:]
+        for (position, row) in rows.enumerated() { groups[row.tenant, default: []].append(position) }
         let empty = emptySlab()
-        for (tenant, extra) in perTenant { slabs[tenant, default: empty].reserve(extra) }
-        for row in rows {
-            let category = vocabulary.categoryCode(row.category)
-            let tags = vocabulary.tagCodes(row.tags)
-            slabs[row.tenant, default: empty].append(
-                vector: row.vector, key: row.key, id: row.id, category: category,
-                success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt, tags: tags)
+        for (tenant, positions) in groups {
+            var codes: [(category: Int32, tags: [Int32])] = []
+            codes.reserveCapacity(positions.count)
+            for position in positions {
+                codes.append((vocabulary.categoryCode(rows[position].category), vocabulary.tagCodes(rows[position].tags)))
+            }
+            FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+                slab.reserve(positions.count)
+                for (position, code) in zip(positions, codes) {
+                    let row = rows[position]
+                    slab.append(
+                        vector: row.vector, key: row.key, id: row.id, category: code.category,
+                        success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
+                        tags: code.tags)
+                }
+            }
         }
     }
 
@@ -87,7 +97,7 @@ struct FlatIndex: VectorIndex {
     func vector(tenant: TenantID, id: PrecedentID) -> [Float]? {
         guard let slab = slabs[tenant], let row = slab.row(of: id) else { return nil }
         let start = Int(row) * dimension
-        return Array(slab.vectors[start..<start + dimension])
+        return slab.vectors.slice(start..<start + dimension)
     }
 
     static func successCode(_ value: Bool?) -> Int8 {

@@ -5,7 +5,7 @@
 /// Removal moves the last row into the hole: row numbers are not stable across removals, ids are.
 struct TenantSlab: Sendable {
     let dimension: Int
-    private(set) var vectors: [Float] = []
+    private(set) var vectors = FloatStorage()
     /// ‖x‖² per row, kept only for L2 (the batched path expands ‖q − x‖²).
     private(set) var squaredNorms: [Float] = []
     private(set) var keys: [Int64] = []
@@ -26,15 +26,20 @@ struct TenantSlab: Sendable {
 
     func row(of id: PrecedentID) -> Int32? { rowOfID[id] }
 
+    /// Makes room for `extra` more rows, growing geometrically: reserving the exact size on every
+    /// batch would reallocate and copy the whole slab each time.
     mutating func reserve(_ extra: Int) {
-        vectors.reserveCapacity((count + extra) * dimension)
-        keys.reserveCapacity(count + extra)
-        ids.reserveCapacity(count + extra)
-        categories.reserveCapacity(count + extra)
-        successes.reserveCapacity(count + extra)
-        createdAts.reserveCapacity(count + extra)
-        tags.reserveCapacity(count + extra)
-        if keepsNorms { squaredNorms.reserveCapacity(count + extra) }
+        let needed = count + extra
+        guard keys.capacity < needed else { return }
+        let rows = max(needed, keys.capacity * 2)
+        vectors.reserveCapacity(rows * dimension)
+        keys.reserveCapacity(rows)
+        ids.reserveCapacity(rows)
+        categories.reserveCapacity(rows)
+        successes.reserveCapacity(rows)
+        createdAts.reserveCapacity(rows)
+        tags.reserveCapacity(rows)
+        if keepsNorms { squaredNorms.reserveCapacity(rows) }
     }
 
     /// Appends a row. `vector` nil means the caller already appended it with
@@ -64,7 +69,7 @@ struct TenantSlab: Sendable {
         row: Int, vector: [Float], category: Int32, success: Int8, createdAt: Double,
         tags rowTags: [Int32]
     ) {
-        vectors.replaceSubrange(row * dimension..<(row + 1) * dimension, with: vector)
+        vectors.replace(at: row * dimension, with: vector)
         categories[row] = category
         successes[row] = success
         createdAts[row] = createdAt
@@ -76,11 +81,7 @@ struct TenantSlab: Sendable {
         let last = count - 1
         rowOfID[ids[row]] = nil
         if row != last {
-            let d = dimension
-            vectors.withUnsafeMutableBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                (base + row * d).update(from: base + last * d, count: d)
-            }
+            vectors.move(from: last * dimension, to: row * dimension, count: dimension)
             keys[row] = keys[last]
             ids[row] = ids[last]
             categories[row] = categories[last]

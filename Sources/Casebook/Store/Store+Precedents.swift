@@ -8,24 +8,43 @@ extension Store {
     /// already stored for the tenant aborts the batch with an error naming the item.
     func insert(collection: Int64, _ items: [StoredPrecedent]) throws(CasebookError) -> [Int64] {
         try write { db in
-            let insertRow = try db.cachedStatement(sql: Store.insertPrecedentSQL)
-            let insertVector = try db.cachedStatement(
-                sql: "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)")
-            let insertTag = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)")
+            let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertPrecedentSQL))
+            let insertVector = SQLiteBinding(statement: try db.cachedStatement(
+                sql: "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)"))
+            let insertTag = SQLiteBinding(statement: try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)"))
             let now = Date().timeIntervalSince1970
             var keys: [Int64] = []
             keys.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
+                let p = item.precedent
+                insertRow.reset()
+                insertRow.bind(1, collection)
+                insertRow.bind(2, p.tenant.rawValue)
+                insertRow.bind(3, item.id.rawValue)
+                insertRow.bind(4, p.category)
+                insertRow.bind(5, p.decisionEventId)
+                insertRow.bind(6, p.context.isEmpty ? "{}" : JSONWriter.string(object: p.context))
+                insertRow.bind(7, p.text)
+                insertRow.bind(8, p.outcome)
+                insertRow.bind(9, p.wasSuccessful)
+                insertRow.bind(10, item.createdAt)
+                insertRow.bind(11, now)
                 do {
-                    try insertRow.execute(arguments: Store.rowArguments(collection, item, updatedAt: now))
+                    try insertRow.step(db)
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                     throw CasebookError.item(index: index, id: item.id, problem: .duplicateID(item.id))
                 }
                 let key = db.lastInsertedRowID
-                try insertVector.execute(arguments: [key, VectorBlob.encode(item.vector)])
-                for tag in item.precedent.tags {
-                    try insertTag.execute(arguments: [key, tag])
+                insertVector.reset()
+                insertVector.bind(1, key)
+                insertVector.bind(2, vector: item.vector)
+                try insertVector.step(db)
+                for tag in p.tags {
+                    insertTag.reset()
+                    insertTag.bind(1, key)
+                    insertTag.bind(2, tag)
+                    try insertTag.step(db)
                 }
                 keys.append(key)
             }
@@ -130,17 +149,6 @@ extension Store {
             outcome, was_successful, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
-
-    static func rowArguments(_ collection: Int64, _ item: StoredPrecedent, updatedAt: Double)
-        -> StatementArguments
-    {
-        let p = item.precedent
-        return [
-            collection, p.tenant.rawValue, item.id.rawValue, p.category, p.decisionEventId,
-            JSONWriter.string(object: p.context), p.text, p.outcome, p.wasSuccessful,
-            item.createdAt, updatedAt,
-        ]
-    }
 
     static func primaryKey(_ db: Database, _ collection: Int64, _ tenant: TenantID, _ id: PrecedentID)
         throws -> Int64?

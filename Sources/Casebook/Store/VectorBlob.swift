@@ -13,30 +13,33 @@ enum VectorBlob {
 
     /// Appends the floats of `bytes` to `storage`; false when the length is not `dimension` floats.
     static func append(
-        _ bytes: UnsafeRawBufferPointer, dimension: Int, to storage: inout [Float]
+        _ bytes: UnsafeRawBufferPointer, dimension: Int, to storage: inout FloatStorage
     ) -> Bool {
         guard bytes.count == dimension * MemoryLayout<Float>.size else { return false }
+        guard dimension > 0 else { return true }
         #if _endian(little)
-            // SQLite's blob pointer need not be float-aligned: copy bytes rather than rebind.
-            let start = storage.count
-            storage.append(contentsOf: repeatElement(0, count: dimension))
-            storage.withUnsafeMutableBytes { destination in
-                destination.baseAddress!.advanced(by: start * MemoryLayout<Float>.size)
-                    .copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            }
+            // A byte copy: SQLite's blob pointer need not be float-aligned.
+            storage.append(bytes: bytes.baseAddress!, byteCount: bytes.count)
         #else
-            for index in 0..<dimension {
-                let bits = bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)
-                storage.append(Float(bitPattern: UInt32(littleEndian: bits)))
-            }
+            storage.append(contentsOf: decodeSwapping(bytes, dimension: dimension))
         #endif
         return true
     }
 
     static func decode(_ data: Data, dimension: Int) -> [Float]? {
-        var vector: [Float] = []
-        vector.reserveCapacity(dimension)
-        let ok = data.withUnsafeBytes { append($0, dimension: dimension, to: &vector) }
-        return ok ? vector : nil
+        guard data.count == dimension * MemoryLayout<Float>.size else { return nil }
+        return data.withUnsafeBytes { bytes in
+            (0..<dimension).map { index in
+                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+            }
+        }
     }
+
+    #if !_endian(little)
+        private static func decodeSwapping(_ bytes: UnsafeRawBufferPointer, dimension: Int) -> [Float] {
+            (0..<dimension).map { index in
+                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+            }
+        }
+    #endif
 }
