@@ -11,7 +11,7 @@ struct BenchOpen: ParsableCommand {
     @Option var dim = 128
     @Option(help: "Tenants the vectors are spread over.") var tenants = 10
     @Option var repetitions = 3
-    @Option(help: "Keep the database here instead of a temporary file.") var db: String?
+    @Option(help: "Keep the database here instead of a temporary file; reused as is if it exists.") var db: String?
     @Flag var json = false
 
     struct Report: Encodable {
@@ -24,7 +24,8 @@ struct BenchOpen: ParsableCommand {
     func run() throws {
         let path = db ?? BenchData.temporaryPath("open")
         defer { if db == nil { BenchData.removeDatabase(path) } }
-        let buildSeconds = try BenchData.seconds {
+        let reuse = db != nil && FileManager.default.fileExists(atPath: path)
+        let buildSeconds = reuse ? 0 : try BenchData.seconds {
             let collection = try Casebook(path: path).createCollection(
                 CollectionSpec(name: "bench", dimension: dim, metric: .innerProduct))
             let chunk = 50_000

@@ -56,6 +56,12 @@ struct FlatIndex: VectorIndex {
         }
     }
 
+    /// Makes room for `rows` more rows of a tenant (loading knows the counts up front).
+    mutating func reserve(tenant: TenantID, rows: Int) {
+        let empty = emptySlab()
+        FlatIndex.mutate(&slabs[tenant, default: empty]) { $0.reserve(rows) }
+    }
+
     /// Adds a row straight from stored bytes (database loading); false when the BLOB is malformed.
     mutating func addLoaded(
         tenant: TenantID, id: PrecedentID, key: Int64, vectorBytes: UnsafeRawBufferPointer,

