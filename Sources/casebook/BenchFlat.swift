@@ -14,6 +14,7 @@ struct BenchFlat: ParsableCommand {
     @Option(help: "Queries in the batch.") var queries = 1_000
     @Option(help: "Single queries timed.") var single = 300
     @Option var k = 10
+    @Option(help: "Interleaved rounds of batch search and bare sgemm.") var rounds = 5
     @Option(help: "Precedents per add() call while ingesting.") var ingestBatch = 10_000
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Stop after ingest (for profiling the write path).") var ingestOnly = false
@@ -77,11 +78,16 @@ struct BenchFlat: ParsableCommand {
         let batch = BatchSearchRequest(
             tenant: tenant, k: k, vectors: Array(queryVectors.prefix(queries)), includePrecedents: false)
         _ = try collection.search(batch: batch)
-        var batchTimes: [Double] = []
-        for _ in 0..<3 { batchTimes.append(try BenchData.seconds { _ = try collection.search(batch: batch) }) }
+        // Rounds interleave the three measurements so that load from other tenants of this
+        // machine affects them alike; medians over the rounds are compared.
+        let probe = BenchmarkSupport.SgemmProbe(m: queries, n: n, d: dim)
+        var batchTimes: [Double] = [], sgemm1: [Double] = [], sgemm2: [Double] = []
+        for _ in 0..<rounds {
+            batchTimes.append(try BenchData.seconds { _ = try collection.search(batch: batch) })
+            sgemm2.append(probe.seconds(threads: 2))
+            sgemm1.append(probe.seconds(threads: 1))
+        }
         let flops = 2 * Double(queries) * Double(n) * Double(dim)
-        let sgemm1 = BenchmarkSupport.sgemmSeconds(m: queries, n: n, d: dim, threads: 1, repetitions: 3)
-        let sgemm2 = BenchmarkSupport.sgemmSeconds(m: queries, n: n, d: dim, threads: 2, repetitions: 3)
         let batchSeconds = BenchData.median(batchTimes)
         let gflops1 = flops / BenchData.median(sgemm1) / 1e9
         let gflops2 = flops / BenchData.median(sgemm2) / 1e9

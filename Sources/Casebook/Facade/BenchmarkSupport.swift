@@ -28,20 +28,34 @@ extension PrecedentCollection {
 
 @_spi(Benchmarks)
 public enum BenchmarkSupport {
-    /// Seconds per repetition of one bare `cblas_sgemm` computing (m × d)·(n × d)ᵀ into an m × n
-    /// row-major buffer, with OpenBLAS set to `threads` threads (restored to 1 afterwards).
-    public static func sgemmSeconds(m: Int, n: Int, d: Int, threads: Int, repetitions: Int) -> [Double] {
-        // Values do not matter to sgemm's speed; a cheap pattern avoids a random-number syscall
-        // per element.
-        let a = (0..<(m * d)).map { Float($0 % 17) * 0.01 - 0.08 }
-        let b = (0..<(n * d)).map { Float($0 % 13) * 0.01 - 0.06 }
-        var c = [Float](repeating: 0, count: m * n)
-        GemmKernel.setThreads(threads)
-        defer { GemmKernel.setThreads(1) }
-        return a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                c.withUnsafeMutableBufferPointer { c in
-                    (0..<repetitions).map { _ in
+    /// A bare `cblas_sgemm` computing (m × d)·(n × d)ᵀ into an m × n row-major buffer: the peer
+    /// that batched search is compared with. Buffers are allocated once, so rounds can be
+    /// interleaved with the searches they are compared against.
+    public final class SgemmProbe {
+        let m: Int, n: Int, d: Int
+        private var a: [Float]
+        private var b: [Float]
+        private var c: [Float]
+
+        public init(m: Int, n: Int, d: Int) {
+            self.m = m
+            self.n = n
+            self.d = d
+            // Values do not matter to sgemm's speed; a cheap pattern avoids a random-number
+            // syscall per element.
+            a = (0..<(m * d)).map { Float($0 % 17) * 0.01 - 0.08 }
+            b = (0..<(n * d)).map { Float($0 % 13) * 0.01 - 0.06 }
+            c = [Float](repeating: 0, count: m * n)
+        }
+
+        /// Seconds for one product with OpenBLAS set to `threads` threads (reset to 1 after).
+        public func seconds(threads: Int) -> Double {
+            GemmKernel.setThreads(threads)
+            defer { GemmKernel.setThreads(1) }
+            let (m, n, d) = (m, n, d)
+            return a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
                         let start = DispatchTime.now().uptimeNanoseconds
                         GemmKernel.similarities(
                             queries: a.baseAddress!, queryCount: m, rows: b.baseAddress!, rowCount: n,

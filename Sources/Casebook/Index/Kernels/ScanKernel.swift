@@ -32,6 +32,25 @@ enum ScanKernel {
         return two[0] + two[1]
     }
 
+    /// Whether any of the 16 floats at `pointer` is greater than `threshold`.
+    ///
+    /// Written with `replacing(with:where:)` on SIMD4, which lowers to compare-and-blend; the
+    /// generic `any(_:)` and `pointwiseMax` were measured 10-30x slower than a scalar loop here.
+    @inline(__always)
+    static func anyGreater(_ pointer: UnsafePointer<Float>, than threshold: Float) -> Bool {
+        let a = load4(pointer)
+        let b = load4(pointer + 4)
+        let c = load4(pointer + 8)
+        let d = load4(pointer + 12)
+        let ab = a.replacing(with: b, where: b .> a)
+        let cd = c.replacing(with: d, where: d .> c)
+        let top = ab.replacing(with: cd, where: cd .> ab)
+        let floor = SIMD4<Float>(repeating: threshold)
+        // Each lane is now max(lane, threshold) − threshold: positive only where a lane wins.
+        let excess = top.replacing(with: floor, where: floor .> top) - floor
+        return (excess[0] + excess[1]) + (excess[2] + excess[3]) > 0
+    }
+
     /// dot(a, b) over `d` floats.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dimension d: Int) -> Float {
@@ -54,26 +73,6 @@ enum ScanKernel {
             j += 1
         }
         return s
-    }
-
-    /// `out[i] = dot(query, rows[i])` for `count` rows of `dimension` floats.
-    static func dot(
-        query: UnsafePointer<Float>, rows: UnsafePointer<Float>, count: Int, dimension d: Int,
-        into out: UnsafeMutablePointer<Float>
-    ) {
-        for r in 0..<count {
-            out[r] = dot(rows + r * d, query, dimension: d)
-        }
-    }
-
-    /// `out[i] = -‖query - rows[i]‖²`: the L2 similarity (larger is closer).
-    static func negativeSquaredL2(
-        query: UnsafePointer<Float>, rows: UnsafePointer<Float>, count: Int, dimension d: Int,
-        into out: UnsafeMutablePointer<Float>
-    ) {
-        for r in 0..<count {
-            out[r] = -squaredL2(rows + r * d, query, dimension: d)
-        }
     }
 
     /// ‖a - b‖² for one pair.
