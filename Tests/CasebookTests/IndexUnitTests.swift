@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+@testable import Casebook
+
+@Suite struct IndexUnitTests {
+    @Test func topKKeepsTheLargest() {
+        var random = SeededRandom(seed: 4)
+        for k in [1, 3, 10, 50] {
+            var top = TopK(k: k)
+            var all: [Float] = []
+            for row in 0..<500 {
+                let value = Float.random(in: -1...1, using: &random)
+                all.append(value)
+                if value > top.threshold { top.push(value, row: Int32(row)) }
+            }
+            let expected = all.enumerated().sorted { $0.element > $1.element }.prefix(k)
+            #expect(top.sortedDescending().map(\.similarity) == expected.map(\.element))
+            #expect(top.sortedDescending().map(\.row) == expected.map { Int32($0.offset) })
+        }
+    }
+
+    @Test func anyGreaterMatchesScalarCheck() {
+        var random = SeededRandom(seed: 6)
+        for _ in 0..<2_000 {
+            let values = (0..<16).map { _ in Float.random(in: -1...1, using: &random) }
+            let threshold = Float.random(in: -1.2...1.2, using: &random)
+            let fast = values.withUnsafeBufferPointer { ScanKernel.anyGreater($0.baseAddress!, than: threshold) }
+            #expect(fast == values.contains { $0 > threshold })
+        }
+        let infinite: [Float] = Array(repeating: 0, count: 16)
+        #expect(infinite.withUnsafeBufferPointer { ScanKernel.anyGreater($0.baseAddress!, than: -.infinity) })
+    }
+
+    @Test func slabStaysConsistentThroughRemovalsAndUpdates() {
+        var index = FlatIndex(dimension: 4, metric: .l2)
+        var random = SeededRandom(seed: 2)
+        var live: [PrecedentID: [Float]] = [:]
+        for step in 0..<400 {
+            let id = PrecedentID("r\(Int.random(in: 0..<60, using: &random))")
+            let vector = random.vector(dimension: 4)
+            if live[id] == nil {
+                index.add([IndexedRow(tenant: "t", id: id, key: Int64(step), vector: vector, category: "c",
+                                      tags: ["a"], wasSuccessful: true, createdAt: 0)])
+                live[id] = vector
+            } else if Bool.random(using: &random) {
+                let removed = index.remove(tenant: "t", id: id)
+                #expect(removed)
+                live[id] = nil
+            } else {
+                index.update(IndexedRow(tenant: "t", id: id, key: Int64(step), vector: vector, category: nil,
+                                        tags: [], wasSuccessful: nil, createdAt: 1))
+                live[id] = vector
+            }
+            #expect(index._checkInvariants())
+            #expect(index.count(tenant: "t") == live.count)
+        }
+        for (id, vector) in live { #expect(index.vector(tenant: "t", id: id) == vector) }
+        let all = index.search(IndexQuery(tenant: "t", vector: [0, 0, 0, 0], k: 100, filter: SearchFilter()))
+        #expect(Set(all.hits.map(\.id)) == Set(live.keys))
+    }
+
+    @Test func floatStorageCopiesOnWrite() {
+        var a = FloatStorage()
+        a.append(contentsOf: [1, 2, 3])
+        var b = a
+        b.replace(at: 0, with: [9])
+        a.append(contentsOf: [4])
+        #expect(a.slice(0..<4) == [1, 2, 3, 4])
+        #expect(b.slice(0..<3) == [9, 2, 3])
+        b.removeLast(2)
+        #expect(b.count == 1)
+        #expect(a.count == 4)
+    }
+}
