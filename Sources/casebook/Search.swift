@@ -77,10 +77,11 @@ struct Search: ParsableCommand {
         print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms")
         for result in response.results {
             let p = result.precedent
-            let success = p?.wasSuccessful.map { $0 ? "success" : "failure" } ?? "-"
-            let summary = [p?.category, p?.outcome].compactMap { $0 }.joined(separator: " / ")
-            print(String(format: "%3d  %-24@ %10.4f  %@  %@", result.rank, result.id.rawValue as NSString,
-                         result.score, success as NSString, summary as NSString))
+            let success = p?.wasSuccessful.map { $0 ? "worked" : "failed" } ?? "unknown"
+            let outcome = p?.outcome ?? "-"
+            let text = p?.text.map { $0.count > 70 ? String($0.prefix(69)) + "…" : $0 } ?? ""
+            print(String(format: "%3d  %.4f  ", result.rank, result.score)
+                + "\(result.id)  [\(success): \(outcome)]  \(text)")
         }
     }
 }

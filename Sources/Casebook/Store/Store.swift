@@ -6,6 +6,7 @@ import GRDB
 /// stored whole or not at all.
 final class Store: Sendable {
     let pool: DatabasePool
+    private let checkpointer: Checkpointer
 
     init(path: String) throws(CasebookError) {
         var configuration = Configuration()
@@ -18,11 +19,15 @@ final class Store: Sendable {
             // wasted; ingest measured 40-50% faster with 16 KiB. FULL: every acknowledged write
             // is on disk, not only in the OS cache, before `add` returns.
             try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA synchronous = FULL")
+            // Checkpoints run on their own connection in the background (see Checkpointer),
+            // not inside the commit that happens to cross the threshold.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Store.checkFormat(pool)
             try Migrations.migrator.migrate(pool)
+            checkpointer = try Checkpointer(path: path)
         } catch let error as CasebookError {
             throw error
         } catch {
@@ -57,7 +62,9 @@ final class Store: Sendable {
     /// Runs a write transaction (rolled back if `body` throws).
     func write<T>(_ body: (Database) throws -> T) throws(CasebookError) -> T {
         do {
-            return try pool.write(body)
+            let result = try pool.write(body)
+            checkpointer.requestCheckpoint()
+            return result
         } catch let error as CasebookError {
             throw error
         } catch {
