@@ -28,9 +28,11 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev"])]
         ),
+        .target(name: "CasebookKernels"),
         .target(
             name: "Casebook",
             dependencies: [
+                "CasebookKernels",
                 "COpenBLAS",
                 "CLAPACKE",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -60,6 +60,39 @@ import Testing
         #expect(Set(all.hits.map(\.id)) == Set(live.keys))
     }
 
+    /// Both scan kernels (portable Swift and, where the CPU has it, AVX2) against brute force,
+    /// for every metric, dimensions with and without a tail, and a filter.
+    @Test(arguments: Metric.allCases, [5, 32, 48, 100])
+    func bothScanKernelsEqualBruteForce(metric: Metric, dimension: Int) {
+        var random = SeededRandom(seed: UInt64(dimension))
+        var index = FlatIndex(dimension: dimension, metric: metric)
+        var reference: [ReferenceRow] = []
+        for i in 0..<700 {
+            var vector = random.vector(dimension: dimension)
+            if metric == .cosine { vector = vector.normalizedForTest }
+            let row = ReferenceRow(tenant: "t", id: PrecedentID("r\(i)"), vector: vector,
+                                   category: i % 3 == 0 ? "a" : "b", tags: [], wasSuccessful: nil,
+                                   createdAt: Date(timeIntervalSince1970: 0))
+            reference.append(row)
+            index.add([IndexedRow(tenant: "t", id: row.id, key: Int64(i), vector: vector, category: row.category,
+                                  tags: [], wasSuccessful: nil, createdAt: 0)])
+        }
+        let kernels: [ScanKernel.Choice] = ScanKernel.hasAVX2 ? [.portable, .avx2] : [.portable]
+        for filter in [SearchFilter(), SearchFilter(category: "a")] {
+            var query = random.vector(dimension: dimension)
+            if metric == .cosine { query = query.normalizedForTest }
+            let expected = BruteForce.search(reference, tenant: "t", query: query, k: 15, metric: metric, filter: filter)
+            let all = Dictionary(uniqueKeysWithValues: reference.map { ($0.id, BruteForce.score(query, $0.vector, metric)) })
+            for kernel in kernels {
+                let answer = index.search(IndexQuery(tenant: "t", vector: query, k: 15, filter: filter), kernel: kernel)
+                let results = answer.hits.enumerated().map {
+                    SearchResult(rank: $0.offset + 1, id: $0.element.id, score: $0.element.score, precedent: nil)
+                }
+                expectMatches(results, expected, allScores: all)
+            }
+        }
+    }
+
     @Test func floatStorageCopiesOnWrite() {
         var a = FloatStorage()
         a.append(contentsOf: [1, 2, 3])

@@ -6,10 +6,10 @@ import Foundation
 /// per query. Queries are split over the cores; OpenBLAS itself runs single-threaded (see
 /// ``GemmKernel/setThreads(_:)``).
 extension FlatIndex {
-    /// Rows per sgemm call. Measured at 1,000 queries x 100,000 x 384 on 2 cores: 1,024 rows
-    /// reached 0.94 of a bare sgemm's GFLOP/s, 4,096 and 16,384 rows 0.85 (a larger product
-    /// block no longer stays in cache while selection reads it back).
-    static let gemmBlock = 1_024
+    /// Rows per sgemm call. Measured at 1,000 queries x 100,000 x 384 on 2 cores, as a share of a
+    /// bare sgemm's GFLOP/s: 512 rows 0.90-0.97, 1,024 rows 0.88-0.94, 4,096 and 16,384 rows 0.85
+    /// (a larger block of products no longer stays in cache while selection reads it back).
+    static let gemmBlock = 512
 
     func search(batch: IndexBatchQuery) -> [IndexAnswer] {
         let d = dimension
@@ -73,28 +73,8 @@ extension FlatIndex {
                                     let rowNorms = norms.baseAddress! + start
                                     for i in 0..<n { line[i] -= rowNorms[i] }
                                 }
-                                // Almost every product loses to the current k-th best: test 16
-                                // at a time with vector compares, and walk only groups that
-                                // hold a winner (only winners pay for the filter check).
-                                var threshold = tops[q].threshold
-                                var i = 0
-                                while i + 16 <= n {
-                                    if ScanKernel.anyGreater(line + i, than: threshold) {
-                                        for j in i..<(i + 16) where line[j] > threshold {
-                                            if filter.passes(start + j, in: slab) {
-                                                tops[q].push(line[j], row: Int32(start + j))
-                                                threshold = tops[q].threshold
-                                            }
-                                        }
-                                    }
-                                    i += 16
-                                }
-                                while i < n {
-                                    if line[i] > threshold, filter.passes(start + i, in: slab) {
-                                        tops[q].push(line[i], row: Int32(start + i))
-                                        threshold = tops[q].threshold
-                                    }
-                                    i += 1
+                                SelectionKernel.offer(line, count: n, firstRow: start, into: &tops[q]) {
+                                    filter.passes($0, in: slab)
                                 }
                             }
                             start += n

@@ -1,12 +1,34 @@
-/// Single-query similarity over a block of rows: the memory-bound path of exact search.
+import CasebookKernels
+
+/// Single-query similarity: the memory-bound path of exact search.
 ///
-/// One row at a time, with four independent SIMD4 accumulators over 16 floats per step, so the
+/// On CPUs with AVX2 + FMA the C kernels of CasebookKernels do the scan (8-wide fused multiply-add
+/// keeps it memory-bound even when the sibling hyperthread is busy). The portable Swift kernel
+/// below runs elsewhere: one row at a time, with four independent SIMD4 accumulators over 16 floats per step, so the
 /// adds do not wait on each other and everything stays in registers. Measured on the target
 /// machine (100,000 x 384): this runs at about 1.1x the streaming-read floor, while scanning four
 /// rows together (sharing each query load) ran 3x slower — four interleaved streams spill
 /// registers and stall. Horizontal sums are written by hand (`SIMD.sum()` is slow). No allocation,
 /// no Foundation.
 enum ScanKernel {
+    enum Choice { case avx2, portable }
+
+    /// Whether the C kernels with AVX2 + FMA run on this CPU (checked once).
+    static let hasAVX2 = cb_scan_avx2_available()
+
+    /// The AVX2 scan of `count` rows (see CasebookKernels/scan_avx2.c). Requires ``hasAVX2``.
+    @inline(__always)
+    static func scanAVX2(
+        query: UnsafePointer<Float>, rows: UnsafePointer<Float>, count: Int, dimension: Int,
+        negativeL2: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
+        if negativeL2 {
+            cb_scan_negative_l2_avx2(query, rows, count, dimension, out)
+        } else {
+            cb_scan_dot_avx2(query, rows, count, dimension, out)
+        }
+    }
+
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
@@ -126,6 +148,7 @@ enum ScanKernel {
     /// streaming-read floor that benchmarks compare the scan against.
     static func streamRead(_ buffer: UnsafeBufferPointer<Float>) -> Float {
         guard let base = buffer.baseAddress else { return 0 }
+        if hasAVX2 { return cb_stream_sum_avx2(base, buffer.count) }
         let n = buffer.count
         let end = n & ~63
         var a0 = SIMD16<Float>()

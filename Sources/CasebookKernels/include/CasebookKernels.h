@@ -1,0 +1,20 @@
+#ifndef CASEBOOK_KERNELS_H
+#define CASEBOOK_KERNELS_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+/// True when this CPU runs the AVX2 + FMA scan kernels (checked once, at run time).
+bool cb_scan_avx2_available(void);
+
+/// out[i] = dot(query, rows + i * d) for i in [0, n). Requires cb_scan_avx2_available().
+void cb_scan_dot_avx2(const float *query, const float *rows, size_t n, size_t d, float *out);
+
+/// out[i] = -|query - (rows + i * d)|^2 for i in [0, n). Requires cb_scan_avx2_available().
+void cb_scan_negative_l2_avx2(const float *query, const float *rows, size_t n, size_t d, float *out);
+
+/// Sum of n floats, read once: the streaming-read floor benchmarks compare the scan with.
+/// Requires cb_scan_avx2_available().
+float cb_stream_sum_avx2(const float *values, size_t n);
+
+#endif
