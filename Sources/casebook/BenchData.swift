@@ -1,21 +1,10 @@
-import Casebook
+@_spi(Benchmarks) import Casebook
 import Foundation
 
-/// Deterministic synthetic data for benchmarks (SplitMix64; the same seed gives the same data).
-struct BenchRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Deterministic synthetic data for benchmarks (the same seed gives the same data).
+typealias BenchRandom = SplitMix64
 
-    /// Uniform in [-1, 1).
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
-
+extension SplitMix64 {
     mutating func vector(_ dimension: Int) -> [Float] { (0..<dimension).map { _ in unit() } }
 }
 

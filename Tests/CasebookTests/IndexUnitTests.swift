@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Casebook
+@_spi(Benchmarks) @testable import Casebook
 
 @Suite struct IndexUnitTests {
     @Test func topKKeepsTheLargest() {

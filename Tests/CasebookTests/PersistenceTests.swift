@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@testable import Casebook
+@_spi(Benchmarks) @testable import Casebook
 
 @Suite struct PersistenceTests {
     static func rows(_ count: Int, dimension: Int, seed: UInt64) -> [ReferenceRow] {

@@ -1,20 +1,12 @@
 import Foundation
 import Testing
 
-@testable import Casebook
+@_spi(Benchmarks) @testable import Casebook
 
-/// A deterministic generator (SplitMix64), so every test run sees the same data.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Test data comes from the library's deterministic generator, so every run sees the same data.
+typealias SeededRandom = SplitMix64
 
+extension SplitMix64 {
     /// Roughly Gaussian, scaled so a d-dimensional vector has norm about 1.
     mutating func vector(dimension: Int) -> [Float] {
         let scale = 1 / Float(dimension).squareRoot()
