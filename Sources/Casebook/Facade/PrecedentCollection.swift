@@ -48,17 +48,18 @@ public final class PrecedentCollection: Sendable {
     }
 
     /// Replaces a stored precedent's fields, found by its tenant and id. A nil `vector` keeps the
-    /// stored vector (external embedders) and a nil `createdAt` keeps the stored time.
+    /// stored vector (external embedders) and a nil `createdAt` keeps the stored time. The new
+    /// version is prepared (and embedded) before any lock is taken; concurrent updates of one
+    /// precedent resolve as last writer wins.
     /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
     public func update(_ precedent: Precedent) throws(CasebookError) {
         guard let id = precedent.id else { throw .invalidIdentifier("an update needs the precedent's id") }
-        try PrecedentValidation.checkTenant(precedent.tenant)
+        let current = try get(tenant: precedent.tenant, id: id)
+        var merged = precedent
+        if merged.createdAt == nil { merged.createdAt = current.createdAt }
+        let item = try validation.prepare(merged, now: Date(), vector: current.vector)
         try writer.withLock { _ throws(CasebookError) in
-            guard let current = try get(tenant: precedent.tenant, id: id) as Precedent? else { return }
-            var merged = precedent
-            if merged.createdAt == nil { merged.createdAt = current.createdAt }
-            let item = try validation.prepare(merged, now: Date(), vector: current.vector)
-            let key = try store.replace(collection: recordID, item, replacingVector: true)
+            let key = try store.replace(collection: recordID, item)
             index.write { $0.update(Self.indexedRow(item, key: key)) }
         }
     }

@@ -52,11 +52,9 @@ extension Store {
         }
     }
 
-    /// Replaces the stored fields (and, when given, the vector) of one precedent. Returns its
-    /// primary key, or throws ``CasebookError/precedentNotFound(_:)``.
-    func replace(collection: Int64, _ item: StoredPrecedent, replacingVector: Bool)
-        throws(CasebookError) -> Int64
-    {
+    /// Replaces the stored fields, tags and vector of one precedent. Returns its primary key, or
+    /// throws ``CasebookError/precedentNotFound(_:)``.
+    func replace(collection: Int64, _ item: StoredPrecedent) throws(CasebookError) -> Int64 {
         try write { db in
             guard let key = try Store.primaryKey(db, collection, item.precedent.tenant, item.id) else {
                 throw CasebookError.precedentNotFound(item.id)
@@ -78,11 +76,9 @@ extension Store {
                     sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)",
                     arguments: [key, tag])
             }
-            if replacingVector {
-                try db.execute(
-                    sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
-                    arguments: [VectorBlob.encode(item.vector), key])
-            }
+            try db.execute(
+                sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
+                arguments: [VectorBlob.encode(item.vector), key])
             return key
         }
     }
