@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+@_spi(Benchmarks) @testable import Casebook
+
+/// Limits and malformed requests are refused with a clear error, and nothing is written.
+@Suite struct BadInputTests {
+    let database = TemporaryDatabase()
+    let collection: PrecedentCollection
+
+    init() throws {
+        collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 4, metric: .l2))
+        try collection.add([Precedent(id: "x", tenant: "t", vector: [1, 2, 3, 4])])
+    }
+
+    @Test func searchArgumentsAreChecked() throws {
+        let v: [Float] = [1, 0, 0, 0]
+        #expect(throws: CasebookError.invalidK(0, max: SearchRequest.maxK)) {
+            try collection.search(SearchRequest(tenant: "t", k: 0, vector: v))
+        }
+        #expect(throws: CasebookError.invalidK(1_001, max: SearchRequest.maxK)) {
+            try collection.search(SearchRequest(tenant: "t", k: 1_001, vector: v))
+        }
+        #expect(throws: CasebookError.missingTenant) { try collection.search(SearchRequest(tenant: "", vector: v)) }
+        #expect(throws: CasebookError.dimensionMismatch(expected: 4, actual: 2)) {
+            try collection.search(SearchRequest(tenant: "t", vector: [1, 2]))
+        }
+        #expect(throws: CasebookError.nonFiniteVector(position: 3)) {
+            try collection.search(SearchRequest(tenant: "t", vector: [1, 2, 3, .nan]))
+        }
+        #expect(throws: CasebookError.self) { try collection.search(SearchRequest(tenant: "t", text: "no vector")) }
+        #expect(throws: CasebookError.emptyBatch) {
+            try collection.search(batch: BatchSearchRequest(tenant: "t", vectors: []))
+        }
+        #expect(throws: CasebookError.item(index: 1, id: nil, problem: .dimensionMismatch(expected: 4, actual: 3))) {
+            try collection.search(batch: BatchSearchRequest(tenant: "t", vectors: [v, [1, 2, 3]]))
+        }
+        let tooMany = Array(repeating: v, count: BatchSearchRequest.maxQueries + 1)
+        #expect(throws: CasebookError.batchTooLarge(tooMany.count, max: BatchSearchRequest.maxQueries)) {
+            try collection.search(batch: BatchSearchRequest(tenant: "t", vectors: tooMany))
+        }
+        // An empty time window is a valid, empty answer.
+        let now = Date()
+        let empty = try collection.search(SearchRequest(tenant: "t", vector: v, filter: SearchFilter(since: now, until: now)))
+        #expect(empty.results.isEmpty)
+    }
+
+    @Test func writeLimitsAreChecked() throws {
+        let v: [Float] = [1, 0, 0, 0]
+        #expect(throws: CasebookError.emptyBatch) { try collection.add([]) }
+        let cases: [(Precedent, CasebookError)] = [
+            (Precedent(id: "a", tenant: TenantID(String(repeating: "t", count: 129)), vector: v),
+             .invalidIdentifier("tenant is longer than 128 bytes")),
+            (Precedent(id: PrecedentID(String(repeating: "i", count: 257)), tenant: "t", vector: v),
+             .invalidIdentifier("id is longer than 256 bytes")),
+            (Precedent(id: "a", tenant: "t", text: String(repeating: "x", count: Limits.maxTextBytes + 1), vector: v),
+             .invalidArgument("text is longer than 65536 bytes")),
+            (Precedent(id: "a", tenant: "t", tags: (0...Limits.maxTags).map { "tag\($0)" }, vector: v),
+             .invalidArgument("more than 64 tags")),
+            (Precedent(id: "a", tenant: "t", context: Self.nested(depth: 17), vector: v),
+             .invalidArgument("context nests deeper than 16 levels")),
+        ]
+        for (precedent, problem) in cases {
+            #expect(throws: CasebookError.item(index: 0, id: precedent.id, problem: problem)) {
+                try collection.add([precedent])
+            }
+        }
+        #expect(collection.count == 1)
+        #expect(throws: CasebookError.invalidIdentifier("an update needs the precedent's id")) {
+            try collection.update(Precedent(tenant: "t", vector: v))
+        }
+        #expect(throws: CasebookError.missingTenant) { try collection.delete(tenant: "", id: "x") }
+        #expect(try collection.get(tenant: "t", id: "x").vector == [1, 2, 3, 4])
+    }
+
+    @Test func generatedIdsAreUniqueAndReturned() throws {
+        let ids = try collection.add((0..<20).map { _ in Precedent(tenant: "t", vector: [0, 1, 0, 0]) })
+        #expect(Set(ids).count == 20)
+        for id in ids { #expect(try collection.get(tenant: "t", id: id).id == id) }
+    }
+
+    static func nested(depth: Int) -> [String: JSONValue] {
+        var value: JSONValue = "leaf"
+        for _ in 1..<depth { value = ["k": value] }
+        return ["k": value]
+    }
+}
