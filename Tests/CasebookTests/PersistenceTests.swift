@@ -46,6 +46,39 @@ import Testing
         #expect(try reopened.get(tenant: "globex", id: "p11").tags == ["cod", "vip"])
     }
 
+    /// Rows of several collections interleave in the tables; each reopens with exactly its own.
+    @Test func interleavedCollectionsReopenSeparately() throws {
+        let database = TemporaryDatabase()
+        var random = SeededRandom(seed: 12)
+        var expected: [String: [PrecedentID: [Float]]] = [:]
+        do {
+            let casebook = try Casebook(path: database.path)
+            let a = try casebook.createCollection(CollectionSpec(name: "a", dimension: 3, metric: .innerProduct))
+            let b = try casebook.createCollection(CollectionSpec(name: "b", dimension: 5, metric: .l2))
+            for round in 0..<20 {
+                let va = random.vector(dimension: 3), vb = random.vector(dimension: 5)
+                try a.add([Precedent(id: PrecedentID("x\(round)"), tenant: "t", tags: ["a\(round % 3)"], vector: va)])
+                try b.add([Precedent(id: PrecedentID("x\(round)"), tenant: "t", tags: ["b"], vector: vb)])
+                expected["a", default: [:]][PrecedentID("x\(round)")] = va
+                expected["b", default: [:]][PrecedentID("x\(round)")] = vb
+            }
+            try a.delete(tenant: "t", id: "x3")
+            expected["a"]![PrecedentID("x3")] = nil
+        }
+        let casebook = try Casebook(path: database.path)
+        for name in ["a", "b"] {
+            let collection = try casebook.collection(name)
+            #expect(collection.count == expected[name]!.count)
+            #expect(collection.index.read { $0._checkInvariants() })
+            for (id, vector) in expected[name]! {
+                #expect(collection.index.read { $0.vector(tenant: "t", id: id) } == vector)
+            }
+        }
+        let tagged = try casebook.collection("a").search(
+            SearchRequest(tenant: "t", k: 100, vector: [0, 0, 1], filter: SearchFilter(tags: ["a0"])))
+        #expect(Set(tagged.results.map(\.id)) == ["x0", "x6", "x9", "x12", "x15", "x18"])
+    }
+
     @Test func storedFieldsRoundTrip() throws {
         let database = TemporaryDatabase()
         let created = Date(timeIntervalSince1970: 1_768_000_000.25)

@@ -21,13 +21,19 @@ public final class Casebook: Sendable {
         Casebook.configureBLAS
         self.path = path
         store = try Store(path: path)
-        var loaded: [String: PrecedentCollection] = [:]
-        for record in try store.collectionRecords() {
+        let records = try store.collectionRecords()
+        var specs: [Int64: CollectionSpec] = [:]
+        var indexes: [Int64: FlatIndex] = [:]
+        for record in records {
             let spec = try record.spec()
-            var index = FlatIndex(dimension: spec.dimension, metric: spec.metric)
-            try store.load(collection: record.id!, into: &index)
+            specs[record.id!] = spec
+            indexes[record.id!] = FlatIndex(dimension: spec.dimension, metric: spec.metric)
+        }
+        try store.loadAll(into: &indexes)
+        var loaded: [String: PrecedentCollection] = [:]
+        for (id, spec) in specs {
             loaded[spec.name] = try PrecedentCollection(
-                spec: spec, recordID: record.id!, store: store, index: index)
+                spec: spec, recordID: id, store: store, index: indexes.removeValue(forKey: id)!)
         }
         registry = Mutex(loaded)
     }

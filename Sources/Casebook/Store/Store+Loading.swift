@@ -8,26 +8,27 @@ import GRDBSQLite
 /// SQLite statement directly and decodes each vector BLOB straight into the tenant's slab: no
 /// `Row`, no `Data`, no intermediate `[Float]` per row.
 extension Store {
-    func load(collection: Int64, into index: inout FlatIndex) throws(CasebookError) {
+    /// Fills `indexes` (keyed by collection id; every collection of the file must have one) in
+    /// one pass over the tables, however many collections there are.
+    func loadAll(into indexes: inout [Int64: FlatIndex]) throws(CasebookError) {
         try read { db in
             // Sizing every tenant's storage up front avoids regrowing (and copying) the slabs,
             // id maps and attribute columns while a million rows stream in.
             let sizes = try Row.fetchAll(
-                db, sql: "SELECT tenant, count(*) FROM precedent WHERE collection_id = ? GROUP BY tenant",
-                arguments: [collection])
-            for row in sizes { index.reserve(tenant: TenantID(row[0] as String), rows: row[1]) }
+                db, sql: "SELECT collection_id, tenant, count(*) FROM precedent GROUP BY collection_id, tenant")
+            for row in sizes {
+                indexes[row[0]]?.reserve(tenant: TenantID(row[1] as String), rows: row[2])
+            }
 
             // Three sequential scans in key order, merged here: precedent rows, vectors and tags.
             // Measured on 1,000,000 x 128: 0.3 s of SQLite time, against 1.2 s for a JOIN that
-            // descends the vector B-tree once per row. `+collection_id` keeps SQLite on the
-            // table's own key order instead of the (collection, tenant, id) index plus a sort.
-            // The vector and tag scans cover every collection; rows of others are skipped.
+            // descends the vector B-tree once per row (and, filtered by collection, used the
+            // (collection, tenant, id) index plus a temporary sort).
             let rows = try db.makeStatement(
                 sql: """
-                    SELECT pk, tenant, id, category, was_successful, created_at FROM precedent
-                    WHERE +collection_id = ? ORDER BY pk
+                    SELECT pk, collection_id, tenant, id, category, was_successful, created_at
+                    FROM precedent ORDER BY pk
                     """)
-            try rows.setArguments([collection])
             var vectors = KeyOrderedCursor(
                 try db.makeStatement(sql: "SELECT precedent_pk, data FROM precedent_vector ORDER BY precedent_pk"))
             var tags = KeyOrderedCursor(
@@ -41,6 +42,11 @@ extension Store {
                     throw CasebookError.storage(code: status, message: "reading precedents failed")
                 }
                 let key = sqlite3_column_int64(handle, 0)
+                let collection = sqlite3_column_int64(handle, 1)
+                guard indexes[collection] != nil else {
+                    throw CasebookError.storage(
+                        code: SQLITE_CORRUPT, message: "row \(key) names collection \(collection), which does not exist")
+                }
                 rowTags.removeAll(keepingCapacity: true)
                 try tags.forEachRow(withKey: key) { tagRow in
                     if let tag = Store.text(tagRow, 1) { rowTags.append(tag) }
@@ -50,18 +56,18 @@ extension Store {
                 try vectors.forEachRow(withKey: key) { vectorRow in
                     let byteCount = Int(sqlite3_column_bytes(vectorRow, 1))
                     vectorBytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(vectorRow, 1), count: byteCount)
-                    accepted = index.addLoaded(
-                        tenant: TenantID(Store.text(handle, 1) ?? ""), id: PrecedentID(Store.text(handle, 2) ?? ""),
-                        key: key, vectorBytes: vectorBytes!, category: Store.text(handle, 3), tags: rowTags,
-                        wasSuccessful: sqlite3_column_type(handle, 4) == SQLITE_NULL
-                            ? nil : sqlite3_column_int64(handle, 4) != 0,
-                        createdAt: sqlite3_column_double(handle, 5))
+                    accepted = indexes[collection]!.addLoaded(
+                        tenant: TenantID(Store.text(handle, 2) ?? ""), id: PrecedentID(Store.text(handle, 3) ?? ""),
+                        key: key, vectorBytes: vectorBytes!, category: Store.text(handle, 4), tags: rowTags,
+                        wasSuccessful: sqlite3_column_type(handle, 5) == SQLITE_NULL
+                            ? nil : sqlite3_column_int64(handle, 5) != 0,
+                        createdAt: sqlite3_column_double(handle, 6))
                 }
                 guard accepted else {
                     let found = vectorBytes.map { "\($0.count) bytes" } ?? "no vector"
+                    let expected = indexes[collection]!.dimension * 4
                     throw CasebookError.storage(
-                        code: SQLITE_CORRUPT,
-                        message: "row \(key) has \(found), expected a vector of \(index.dimension * 4) bytes")
+                        code: SQLITE_CORRUPT, message: "row \(key) has \(found), expected a vector of \(expected) bytes")
                 }
             }
         }
