@@ -1,7 +1,7 @@
 /// Exact search: every query scans all of its tenant's rows.
 ///
 /// Storage and mutation live here; the scans are in `FlatIndex+Search.swift` and
-/// `FlatIndex+BatchSearch.swift`. A value type: the owning ``Collection`` keeps it under a
+/// `FlatIndex+BatchSearch.swift`. A value type: the owning ``PrecedentCollection`` keeps it under a
 /// read-write lock, so searches share it and a mutation is seen whole or not at all.
 struct FlatIndex: VectorIndex {
     let dimension: Int
@@ -69,8 +69,10 @@ struct FlatIndex: VectorIndex {
     ) -> Bool {
         let categoryCode = vocabulary.categoryCode(category)
         let tagCodes = vocabulary.tagCodes(tags)
-        let empty = emptySlab()
-        return FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+        // Loading has reserved every tenant's slab; creating one here is the rare fallback (an
+        // empty slab allocates, so it is not built per row as a `default:`).
+        if slabs[tenant] == nil { slabs[tenant] = emptySlab() }
+        return FlatIndex.mutate(&slabs[tenant]!) { slab in
             guard slab.appendVector(littleEndianBytes: vectorBytes) else { return false }
             slab.append(
                 vector: nil, key: key, id: id, category: categoryCode,
