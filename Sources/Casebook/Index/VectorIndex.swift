@@ -2,7 +2,7 @@ import Foundation
 
 /// The interface of every index kind (flat now, IVF next), after FAISS's single `Index`.
 ///
-/// Indexes are not thread-safe by themselves: the owning ``Collection`` serialises mutations and
+/// Indexes are not thread-safe by themselves: the owning ``PrecedentCollection`` serialises mutations and
 /// lets searches run concurrently under a read lock. Operations an index does not support throw
 /// ``CasebookError/unsupportedConfiguration(_:)``; they never trap.
 protocol VectorIndex: Sendable {

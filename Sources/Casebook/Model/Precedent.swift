@@ -3,7 +3,7 @@ import Foundation
 /// A past decision: its context, reasoning, what was done, and whether it worked.
 ///
 /// Field names follow the seed document's camelCase. `vector` is the external embedding; it may be
-/// nil when the collection's embedder computes vectors itself (and, on ``Collection/update(_:)``,
+/// nil when the collection's embedder computes vectors itself (and, on ``PrecedentCollection/update(_:)``,
 /// nil keeps the stored vector).
 public struct Precedent: Sendable, Hashable {
     /// Client-supplied, unique per collection and tenant; generated (a UUID) when nil on add.
