@@ -18,18 +18,16 @@ struct Add: ParsableCommand {
         let casebook = try database.open()
         let target = try casebook.collection(collection)
         let progress = Progress(label: "read")
-        let lines = try LineReader.lines(of: file)
         var batch: [Precedent] = []
         var lineNumbers: [Int] = []
-        for (offset, line) in lines.enumerated() {
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            if trimmed.isEmpty { continue }
+        try LineReader.forEachLine(of: file) { number, line in
+            guard line.contains(where: { !$0.isWhitespace }) else { return }
             do {
-                batch.append(try Precedent(jsonText: trimmed))
+                batch.append(try Precedent(jsonText: line))
             } catch {
-                throw CLIError("line \(offset + 1): \(error)")
+                throw CLIError("line \(number): \(error)")
             }
-            lineNumbers.append(offset + 1)
+            lineNumbers.append(number)
             progress.update(batch.count)
         }
         progress.finish(batch.count)

@@ -240,10 +240,14 @@ struct JSONParser {
             while position < bytes.count, isDigit(bytes[position]) { position += 1 }
         }
         let length = position - start
-        // strtod needs a terminated buffer; numbers are short, so copy onto the stack-sized array.
-        var buffer = [CChar](repeating: 0, count: length + 1)
-        for offset in 0..<length { buffer[offset] = CChar(bitPattern: bytes[start + offset]) }
-        let value = strtod(buffer, nil)
+        // strtod needs a terminated string: copy the few bytes into stack scratch (no heap
+        // allocation per number; a vector line holds hundreds of them).
+        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
+            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
+                from: bytes.baseAddress! + start, byteCount: length)
+            buffer[length] = 0
+            return strtod(buffer.baseAddress!, nil)
+        }
         guard value.isFinite else { throw Failure(offset: start, reason: "number out of range") }
         return value
     }
