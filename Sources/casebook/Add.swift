@@ -17,7 +17,7 @@ struct Add: ParsableCommand {
     func run() throws {
         let casebook = try database.open()
         let target = try casebook.collection(collection)
-        let progress = Progress(label: "read")
+        let progress = Progress(label: "parsed")
         var batch: [Precedent] = []
         var lineNumbers: [Int] = []
         try LineReader.forEachLine(of: file) { number, line in
@@ -32,6 +32,7 @@ struct Add: ParsableCommand {
         }
         progress.finish(batch.count)
         guard !batch.isEmpty else { throw CLIError("no precedents in \(file)") }
+        progress.say("writing \(batch.count) precedents in one transaction")
         let started = Date()
         do {
             try target.add(batch)

@@ -60,21 +60,26 @@ final class Progress {
 
     init(label: String) { self.label = label }
 
-    func update(_ count: Int, of total: Int? = nil) {
+    func update(_ count: Int) {
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
-        draw(count, total)
+        draw(count)
     }
 
     func finish(_ count: Int) {
         guard enabled else { return }
-        draw(count, nil)
+        draw(count)
         FileHandle.standardError.write(Data("\n".utf8))
     }
 
-    private func draw(_ count: Int, _ total: Int?) {
-        let tail = total.map { " / \($0)" } ?? ""
-        FileHandle.standardError.write(Data("\r\(label): \(count)\(tail)".utf8))
+    /// A whole line of its own (e.g. the phase that follows), on a terminal only.
+    func say(_ message: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    private func draw(_ count: Int) {
+        FileHandle.standardError.write(Data("\r\(label): \(count) lines".utf8))
     }
 }
 

@@ -17,6 +17,4 @@ enum GemmKernel {
     static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
-
-    static var threads: Int { Int(openblas_get_num_threads()) }
 }
