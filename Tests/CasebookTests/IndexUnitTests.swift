@@ -93,6 +93,17 @@ import Testing
         }
     }
 
+    /// A tenant whose slab exists but is empty (reserved, nothing loaded) answers with no hits.
+    @Test func emptySlabAnswersEmpty() {
+        var index = FlatIndex(dimension: 3, metric: .cosine)
+        index.reserve(tenant: "t", rows: 10)
+        let filter = SearchFilter()
+        #expect(index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter)).hits.isEmpty)
+        #expect(index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter), kernel: .portable).hits.isEmpty)
+        let batch = index.search(batch: IndexBatchQuery(tenant: "t", vectors: [1, 0, 0, 0, 1, 0], k: 5, filter: filter))
+        #expect(batch.count == 2 && batch.allSatisfy { $0.hits.isEmpty })
+    }
+
     @Test func floatStorageCopiesOnWrite() {
         var a = FloatStorage()
         a.append(contentsOf: [1, 2, 3])

@@ -15,7 +15,7 @@ extension FlatIndex {
         let d = dimension
         let m = d == 0 ? 0 : batch.vectors.count / d
         guard m > 0 else { return [] }
-        guard let slab = slabs[batch.tenant], batch.k > 0 else {
+        guard let slab = slabs[batch.tenant], slab.count > 0, batch.k > 0 else {
             return Array(repeating: IndexAnswer(hits: [], exact: true), count: m)
         }
         let filter = RowFilter(batch.filter, vocabulary: vocabulary, slab: slab)

@@ -10,7 +10,9 @@ extension FlatIndex {
 
     /// The same search with a chosen kernel (tests run both on machines that have AVX2).
     func search(_ query: IndexQuery, kernel: ScanKernel.Choice) -> IndexAnswer {
-        guard let slab = slabs[query.tenant], query.k > 0 else { return IndexAnswer(hits: [], exact: true) }
+        guard let slab = slabs[query.tenant], slab.count > 0, query.k > 0 else {
+            return IndexAnswer(hits: [], exact: true)
+        }
         let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
         if filter.matchesNothing { return IndexAnswer(hits: [], exact: true) }
         var top = TopK(k: min(query.k, slab.count))
