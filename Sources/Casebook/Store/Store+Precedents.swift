@@ -9,10 +9,8 @@ extension Store {
     func insert(collection: Int64, _ items: [StoredPrecedent]) throws(CasebookError) -> [Int64] {
         try write { db in
             let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertPrecedentSQL))
-            let insertVector = SQLiteBinding(statement: try db.cachedStatement(
-                sql: "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)"))
-            let insertTag = SQLiteBinding(statement: try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)"))
+            let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertVectorSQL))
+            let insertTag = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertTagSQL))
             let now = Date().timeIntervalSince1970
             var keys: [Int64] = []
             keys.reserveCapacity(items.count)
@@ -72,9 +70,7 @@ extension Store {
                 ])
             try db.execute(sql: "DELETE FROM precedent_tag WHERE precedent_pk = ?", arguments: [key])
             for tag in p.tags {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)",
-                    arguments: [key, tag])
+                try db.execute(sql: Store.insertTagSQL, arguments: [key, tag])
             }
             try db.execute(
                 sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
@@ -139,6 +135,11 @@ extension Store {
     }
 
     // MARK: - Statements
+
+    static let insertVectorSQL = "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)"
+
+    /// `OR IGNORE`: a tag repeated on one precedent is stored once.
+    static let insertTagSQL = "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)"
 
     static let insertPrecedentSQL = """
         INSERT INTO precedent (collection_id, tenant, id, category, decision_event_id, context, text,
