@@ -51,3 +51,10 @@ enum BenchData {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }
+
+extension BenchData {
+    /// A progress line on standard error (benchmarks print results on standard output).
+    static func log(_ message: String) {
+        FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+    }
+}

@@ -42,8 +42,9 @@ extension FlatIndex {
         return results.joined()
     }
 
-    /// Cores to spread a batch over (also the number of concurrent single-threaded sgemm calls).
-    static var workerCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Threads to spread a batch over (also the number of concurrent single-threaded sgemm
+    /// calls): see ``Casebook/batchSearchThreads``.
+    static var workerCount: Int { Casebook.effectiveBatchThreads }
 
     private func scanChunk(
         queries: [Float], range: Range<Int>, k: Int, slab: TenantSlab, filter: RowFilter
