@@ -1,5 +1,11 @@
 """faiss IndexFlatIP / IndexFlatL2 and IndexIVFFlat on the same files as `casebook bench ann`.
-"Open" is faiss.read_index of the index written after ingest (faiss keeps no other store)."""
+"Open" is faiss.read_index of the index written after ingest (faiss keeps no other store).
+
+faiss is given its fastest settings measured here, per phase. Batches go through BLAS from 20
+queries up (`distance_compute_blas_threshold = 20`; the 1.15 wheel's default of 128,000 sends
+smaller batches through its per-row loop, 6x slower here), while single queries keep the default
+(at 20 a 1-query search was 5x slower) and run on one OpenMP thread (with two, 2.7x slower).
+OpenMP's thread count is a per-thread setting, so every client thread sets it."""
 import os
 
 import faiss
@@ -22,6 +28,7 @@ if args.metric == "cosine":
     faiss.normalize_L2(queries)
 measure = faiss.METRIC_L2 if args.metric == "l2" else faiss.METRIC_INNER_PRODUCT
 faiss.omp_set_num_threads(args.threads)
+default_blas_threshold = faiss.cvar.distance_compute_blas_threshold
 
 train = 0.0
 if args.index == "flat":
@@ -43,9 +50,11 @@ def run(nprobe):
         faiss.extract_index_ivf(index).nprobe = nprobe
     # One client thread per --threads, each search single-threaded inside faiss (as Casebook's
     # single queries are); batches use --threads OpenMP threads.
-    faiss.omp_set_num_threads(1)
-    answers, single = single_queries(lambda q, _: index.search(q[None, :], args.k)[1][0], queries, args.threads)
+    faiss.cvar.distance_compute_blas_threshold = default_blas_threshold
+    answers, single = single_queries(lambda q, _: index.search(q[None, :], args.k)[1][0], queries, args.threads,
+                                     thread_setup=lambda: faiss.omp_set_num_threads(1))
     faiss.omp_set_num_threads(args.threads)
+    faiss.cvar.distance_compute_blas_threshold = 20
     batch = batch_qps(lambda qs: index.search(qs, args.k), queries, args.rounds)
     return {"nprobe": nprobe, "recall": recall(args.k, answers, truth, base, queries, args.metric),
             "single": single, "batch": {"qps": batch}}

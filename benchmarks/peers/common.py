@@ -111,9 +111,12 @@ def seconds(body):
     return time.perf_counter() - start, result
 
 
-def single_queries(search_one, queries, threads, limit=None):
+def single_queries(search_one, queries, threads, limit=None, thread_setup=None):
     """`threads` client threads each send every threads-th query, one at a time. Returns the ids
-    per query (None for queries not run) and {"qps", "p50Ms", "p99Ms"}."""
+    per query (None for queries not run) and {"qps", "p50Ms", "p99Ms"}. `thread_setup` runs first
+    in every client thread (OpenMP settings are per thread)."""
+    if thread_setup:
+        thread_setup()
     count = len(queries) if limit is None else min(limit, len(queries))
     for q in range(min(count, 10)):
         search_one(queries[q], 0)  # warm-up
@@ -121,6 +124,8 @@ def single_queries(search_one, queries, threads, limit=None):
     latencies = [0.0] * count
 
     def worker(offset):
+        if thread_setup:
+            thread_setup()
         for q in range(offset, count, threads):
             start = time.perf_counter()
             answers[q] = search_one(queries[q], offset)

@@ -29,6 +29,7 @@ struct FloatStorage: @unchecked Sendable {
             }
             base = grown.assumingMemoryBound(to: Float.self)
             capacity = wanted
+            FloatStorage.adviseHugePages(grown, bytes: wanted * MemoryLayout<Float>.stride)
         }
 
         func copy() -> Buffer {
@@ -41,6 +42,20 @@ struct FloatStorage: @unchecked Sendable {
     }
 
     private var buffer = Buffer()
+
+    /// Asks Linux to back a large block with 2 MiB pages (transparent huge pages are often
+    /// enabled only on request, `madvise` mode): a single-query scan streams the whole block, and
+    /// with 4 KiB pages it crosses a TLB entry every 4 KiB. Advisory only; failures are ignored.
+    static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
+        #if os(Linux)
+            let huge = 2 << 20
+            guard bytes >= 2 * huge else { return }
+            let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+            let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+            guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+            _ = madvise(aligned, end - start, MADV_HUGEPAGE)
+        #endif
+    }
 
     init() {}
 

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@_spi(Benchmarks) @testable import Casebook
+
+/// `casebook bench generate | ann | tenants` as a user runs them: the files they write and the
+/// JSON they print, and clear errors for inputs that do not fit together.
+@Suite struct BenchCommandTests {
+    let directory = TemporaryDatabase()
+    func path(_ name: String) -> String { directory.directory.appendingPathComponent(name).path }
+
+    @Test func generateThenAnnReportsPerfectRecallInTheDocumentedShape() throws {
+        let generated = try CLITests.run([
+            "bench", "generate", "--n", "3000", "--dim", "12", "--clusters", "8", "--queries", "40", "--k", "20",
+            "--out", path("ds"),
+        ])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let base = try VectorFile.readFloats(path("ds/base.fvecs"))
+        let truth = try VectorFile.readInts(path("ds/truth.ivecs"))
+        #expect(base.rowCount == 3000 && base.dimension == 12 && truth.rowCount == 40 && truth.dimension == 20)
+
+        let ann = try CLITests.run([
+            "bench", "ann", "--base", path("ds/base.fvecs"), "--queries", path("ds/queries.fvecs"),
+            "--truth", path("ds/truth.ivecs"), "--k", "10", "--threads", "2", "--json",
+        ])
+        #expect(ann.status == 0, "\(ann.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(ann.stdout.utf8)) as! [String: Any]
+        for key in ["index", "n", "dim", "k", "metric", "ingestSeconds", "openSeconds", "trainSeconds", "peakRssMB", "runs"] {
+            #expect(report[key] != nil, "missing \(key)")
+        }
+        #expect(report["n"] as? Int == 3000 && report["index"] as? String == "flat")
+        let run = (report["runs"] as! [[String: Any]])[0]
+        #expect(run["nprobe"] is NSNull, "nprobe is null for flat")
+        #expect(run["recall"] as? Double == 1)
+        let single = run["single"] as! [String: Any], batch = run["batch"] as! [String: Any]
+        #expect(Set(single.keys) == ["qps", "p50Ms", "p99Ms"] && Set(batch.keys) == ["qps"])
+
+        // Without --truth, exact truth is computed first; recall is still measured against it.
+        let noTruth = try CLITests.run([
+            "bench", "ann", "--base", path("ds/base.fvecs"), "--queries", path("ds/queries.fvecs"), "--json",
+        ])
+        #expect(noTruth.status == 0, "\(noTruth.stderr)")
+        #expect(noTruth.stdout.contains("\"truthSeconds\""))
+    }
+
+    @Test func tenantsWorkloadRecallIsExactWithAndWithoutFilter() throws {
+        let generated = try CLITests.run([
+            "bench", "generate", "--n", "4000", "--dim", "8", "--queries", "60", "--k", "10", "--tenants", "6",
+            "--categories", "10", "--out", path("t"),
+        ])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let result = try CLITests.run(["bench", "tenants", "--data", path("t"), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let runs = report["runs"] as! [[String: Any]]
+        #expect(runs.map { $0["filter"] as! String } == ["none", "category"])
+        #expect(runs.allSatisfy { $0["recall"] as? Double == 1 })
+        let selectivity = runs[1]["selectivity"] as! Double
+        #expect(selectivity > 0.05 && selectivity < 0.15, "one category of 10")
+        #expect(report["tenants"] as? Int == 6)
+    }
+
+    @Test func mismatchedFilesAndUnavailableIndexAreClearErrors() throws {
+        try VectorFile.write(FloatMatrix(rowCount: 2, dimension: 3, values: [1, 0, 0, 0, 1, 0]), to: path("b.fvecs"))
+        try VectorFile.write(FloatMatrix(rowCount: 1, dimension: 4, values: [1, 0, 0, 0]), to: path("q.fvecs"))
+        try VectorFile.write(Int32Matrix(rowCount: 1, dimension: 1, values: [0]), to: path("t.ivecs"))
+        let dims = try CLITests.run(["bench", "ann", "--base", path("b.fvecs"), "--queries", path("q.fvecs")])
+        #expect(dims.status != 0 && dims.stderr.contains("has dimension 4"), "\(dims.stderr)")
+        try VectorFile.write(FloatMatrix(rowCount: 1, dimension: 3, values: [1, 0, 0]), to: path("q3.fvecs"))
+        let shortTruth = try CLITests.run([
+            "bench", "ann", "--base", path("b.fvecs"), "--queries", path("q3.fvecs"), "--truth", path("t.ivecs"), "--k", "2",
+        ])
+        #expect(shortTruth.status != 0 && shortTruth.stderr.contains("fewer than --k 2"), "\(shortTruth.stderr)")
+        let ivf = try CLITests.run(["bench", "ann", "--base", path("b.fvecs"), "--queries", path("q3.fvecs"), "--index", "ivf"])
+        #expect(ivf.status != 0 && ivf.stderr.contains("no IVF index yet"), "\(ivf.stderr)")
+        let truncated = path("cut.fvecs")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: path("b.fvecs"))).dropLast(3)).write(to: URL(fileURLWithPath: truncated))
+        let cut = try CLITests.run(["bench", "ann", "--base", truncated, "--queries", path("q3.fvecs")])
+        #expect(cut.status != 0 && cut.stderr.contains("cut.fvecs: truncated"), "\(cut.stderr)")
+    }
+}
