@@ -22,7 +22,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 started=$(date +%s)
-command="benchmarks/run.sh$([ "$mode" = quick ] && echo ' --quick')"
+command=benchmarks/run.sh
+if [ "$mode" = quick ]; then command="$command --quick"; fi
 
 if [ "$mode" = quick ]; then
   clustered="--kind clustered --n 50000 --dim 384 --clusters 256 --queries 300"
