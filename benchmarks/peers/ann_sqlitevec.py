@@ -4,10 +4,8 @@ sqlite-vec has no batch query, so batched QPS is the single-query figure's (null
 import os
 
 import numpy as np
-import pysqlite3 as sqlite3
-import sqlite_vec
 
-from common import arguments, load, log, recall, report, seconds, single_queries, temporary_path
+from common import arguments, connect_sqlite_vec, load, log, recall, report, seconds, single_queries, temporary_path
 
 args = arguments(__doc__)
 base, queries, truth = load(args)
@@ -20,11 +18,7 @@ path = temporary_path("vec.sqlite")
 
 
 def connect():
-    db = sqlite3.connect(path, check_same_thread=False)
-    db.enable_load_extension(True)
-    sqlite_vec.load(db)
-    db.enable_load_extension(False)
-    return db
+    return connect_sqlite_vec(path)
 
 
 def ingest():

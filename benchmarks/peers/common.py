@@ -162,6 +162,18 @@ def report(system, index, args, base, queries, ingest, open_seconds, train, runs
     }, sort_keys=True))
 
 
+def connect_sqlite_vec(path):
+    """A connection with sqlite-vec loaded, usable from any thread (each client thread has its own).
+    Python's own sqlite3 may be built without extension loading, so pysqlite3-binary's is used."""
+    import pysqlite3 as sqlite3
+    import sqlite_vec
+    db = sqlite3.connect(path, check_same_thread=False)
+    db.enable_load_extension(True)
+    sqlite_vec.load(db)
+    db.enable_load_extension(False)
+    return db
+
+
 def log(message):
     print(f"peer: {message}", file=sys.stderr, flush=True)
 

@@ -9,7 +9,7 @@ import json
 import os
 import numpy as np
 
-from common import log, peak_rss_mb, read_vecs, recall, seconds, single_queries, temporary_path
+from common import connect_sqlite_vec, log, peak_rss_mb, read_vecs, recall, seconds, single_queries, temporary_path
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--system", required=True, choices=["sqlite-vec", "faiss"])
@@ -33,15 +33,10 @@ tenant_of, category_of = labels[:, 0], labels[:, 1]
 
 
 def sqlite_vec_system():
-    import pysqlite3 as sqlite3
-    import sqlite_vec
     path = temporary_path("tenants.sqlite")
 
     def connect():
-        db = sqlite3.connect(path, check_same_thread=False)
-        db.enable_load_extension(True)
-        sqlite_vec.load(db)
-        return db
+        return connect_sqlite_vec(path)
 
     def ingest():
         db = connect()
