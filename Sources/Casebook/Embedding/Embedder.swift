@@ -12,6 +12,19 @@ public protocol Embedder: Sendable {
 
     /// The vector to search with.
     func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float]
+
+    /// Whether vectors come from the precedent's fields (true) or from the client (false): an
+    /// update that leaves out the vector re-embeds in the first case and keeps it in the second.
+    var computesVectors: Bool { get }
+
+    /// The features a featurized query shares with a precedent; nil when the embedder cannot
+    /// explain (external vectors, or a query given as a vector).
+    func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation?
+}
+
+extension Embedder {
+    public var computesVectors: Bool { false }
+    public func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation? { nil }
 }
 
 /// What a query may carry: a vector in the collection's space, or (for featurizing embedders)
@@ -36,6 +49,8 @@ enum EmbedderFactory {
         switch config.kind {
         case "external":
             return ExternalVectors(config: config, dimension: dimension, metric: metric)
+        case HashedNGramEmbedder.version:
+            return try HashedNGramEmbedder(config: config, dimension: dimension, metric: metric)
         default:
             throw .unsupportedConfiguration("embedder \"\(config.kind)\"")
         }

@@ -8,8 +8,10 @@ public enum Limits {
     public static let maxIDBytes = 256
     /// Bytes of `text`.
     public static let maxTextBytes = 64 * 1024
-    /// Nesting depth of `context`.
-    public static let maxContextDepth = 16
+    /// Nesting depth of `context` (an object inside the context object is depth 2).
+    public static let maxContextDepth = 8
+    /// Bytes of `context` as stored JSON text.
+    public static let maxContextBytes = 1 << 20
     /// Tags on one precedent.
     public static let maxTags = 64
 }

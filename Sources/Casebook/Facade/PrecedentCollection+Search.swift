@@ -6,14 +6,33 @@ extension PrecedentCollection {
     public func search(_ request: SearchRequest) throws(CasebookError) -> SearchResponse {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
-        let vector = try embedder.queryVector(
-            QueryInput(vector: request.vector, text: request.text, context: request.context))
+        let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
+        if request.explain {
+            guard embedder.computesVectors, input.vector == nil else {
+                throw .invalidArgument(
+                    "explain needs a collection that embeds text (hashed-v1) and a text or context query")
+            }
+        }
+        let vector = try embedder.queryVector(input)
         let answer = index.read {
             $0.search(IndexQuery(tenant: request.tenant, vector: vector, k: request.k, filter: request.filter))
         }
-        return try response(
-            answer, tenant: request.tenant, includePrecedents: request.includePrecedents, started: started)
+        var response = try response(
+            answer, tenant: request.tenant, includePrecedents: request.includePrecedents || request.explain,
+            started: started)
+        if request.explain {
+            for i in response.results.indices {
+                guard let precedent = response.results[i].precedent else { continue }
+                response.results[i].explanation = embedder.explain(
+                    query: input, document: precedent, limit: Self.explainedFeatures)
+                if !request.includePrecedents { response.results[i].precedent = nil }
+            }
+        }
+        return response
     }
+
+    /// Shared features listed per explained result.
+    static let explainedFeatures = 12
 
     /// Many queries of one tenant with one filter, answered with matrix products. Responses are in
     /// the order of the request's vectors.

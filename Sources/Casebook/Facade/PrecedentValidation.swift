@@ -44,6 +44,10 @@ struct PrecedentValidation {
         guard Self.allNumbersFinite(context) else {
             throw .invalidArgument("context holds a non-finite number")
         }
+        let contextJSON = p.context.isEmpty ? "{}" : JSONWriter.string(object: p.context)
+        guard contextJSON.utf8.count <= Limits.maxContextBytes else {
+            throw .invalidArgument("context is larger than \(Limits.maxContextBytes) bytes as JSON")
+        }
         guard p.tags.count <= Limits.maxTags else {
             throw .invalidArgument("more than \(Limits.maxTags) tags")
         }
@@ -51,13 +55,13 @@ struct PrecedentValidation {
         if p.createdAt == nil { p.createdAt = now }
         guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
         let vector: [Float]
-        if p.vector == nil, let fallback {
+        if p.vector == nil, !embedder.computesVectors, let fallback {
             vector = fallback
         } else {
             vector = try embedder.documentVector(for: p)
         }
         p.vector = nil
-        return StoredPrecedent(precedent: p, vector: vector)
+        return StoredPrecedent(precedent: p, vector: vector, contextJSON: contextJSON)
     }
 
     static func checkTenant(_ tenant: TenantID) throws(CasebookError) {

@@ -40,18 +40,28 @@ public struct CollectionSpec: Sendable, Hashable, Codable {
 
 /// How a collection turns precedents into vectors, stored as JSON with the collection.
 public struct EmbedderConfig: Sendable, Hashable, Codable {
-    /// `external` (vectors supplied by the client), or a featurizer name such as `hashed-v1`.
+    /// `external` (vectors supplied by the client), or a featurizer name with its version, such as
+    /// `hashed-v1`.
     public var kind: String
     /// For external vectors: which model's space they come from (e.g. `minilm-l6-384`).
     public var spaceId: String?
+    /// For `hashed-v1`: n-gram ranges, namespace weights and number buckets. The dimension is the
+    /// collection's.
+    public var hashed: HashedNGramParameters?
 
-    public init(kind: String, spaceId: String? = nil) {
+    public init(kind: String, spaceId: String? = nil, hashed: HashedNGramParameters? = nil) {
         self.kind = kind
         self.spaceId = spaceId
+        self.hashed = hashed
     }
 
     public static func external(spaceId: String? = nil) -> EmbedderConfig {
         EmbedderConfig(kind: "external", spaceId: spaceId)
+    }
+
+    /// The built-in featurizer, with default parameters unless given.
+    public static func hashedV1(_ parameters: HashedNGramParameters = HashedNGramParameters()) -> EmbedderConfig {
+        EmbedderConfig(kind: HashedNGramEmbedder.version, hashed: parameters)
     }
 }
 

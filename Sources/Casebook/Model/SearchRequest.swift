@@ -10,11 +10,14 @@ public struct SearchRequest: Sendable, Hashable {
     public var filter: SearchFilter
     /// Whether results carry their full precedent (one indexed read of k rows).
     public var includePrecedents: Bool
+    /// Whether each result says which features it shares with the query (featurizing embedders,
+    /// text or context queries).
+    public var explain: Bool
 
     public init(
         tenant: TenantID, k: Int = 10, vector: [Float]? = nil, text: String? = nil,
         context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(),
-        includePrecedents: Bool = true
+        includePrecedents: Bool = true, explain: Bool = false
     ) {
         self.tenant = tenant
         self.k = k
@@ -23,6 +26,7 @@ public struct SearchRequest: Sendable, Hashable {
         self.context = context
         self.filter = filter
         self.includePrecedents = includePrecedents
+        self.explain = explain
     }
 
     /// Largest k accepted.

@@ -23,11 +23,16 @@ public struct SearchResult: Sendable, Hashable, Codable {
     public var id: PrecedentID
     public var score: Float
     public var precedent: Precedent?
+    /// The features shared with the query, when the search asked to explain.
+    public var explanation: SearchExplanation?
 
-    public init(rank: Int, id: PrecedentID, score: Float, precedent: Precedent?) {
+    public init(
+        rank: Int, id: PrecedentID, score: Float, precedent: Precedent?, explanation: SearchExplanation? = nil
+    ) {
         self.rank = rank
         self.id = id
         self.score = score
         self.precedent = precedent
+        self.explanation = explanation
     }
 }

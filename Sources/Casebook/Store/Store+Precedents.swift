@@ -22,7 +22,7 @@ extension Store {
                 insertRow.bind(3, item.id.rawValue)
                 insertRow.bind(4, p.category)
                 insertRow.bind(5, p.decisionEventId)
-                insertRow.bind(6, p.context.isEmpty ? "{}" : JSONWriter.string(object: p.context))
+                insertRow.bind(6, item.contextJSON)
                 insertRow.bind(7, p.text)
                 insertRow.bind(8, p.outcome)
                 insertRow.bind(9, p.wasSuccessful)
@@ -65,7 +65,7 @@ extension Store {
                     WHERE pk = ?
                     """,
                 arguments: [
-                    p.category, p.decisionEventId, JSONWriter.string(object: p.context), p.text,
+                    p.category, p.decisionEventId, item.contextJSON, p.text,
                     p.outcome, p.wasSuccessful, item.createdAt, Date().timeIntervalSince1970, key,
                 ])
             try db.execute(sql: "DELETE FROM precedent_tag WHERE precedent_pk = ?", arguments: [key])

@@ -5,6 +5,8 @@ import GRDB
 struct StoredPrecedent: Sendable {
     var precedent: Precedent
     var vector: [Float]
+    /// `context` as stored: JSON text with sorted keys (measured against the size limit once).
+    var contextJSON: String
 
     var id: PrecedentID { precedent.id! }
     var createdAt: Double { precedent.createdAt!.timeIntervalSince1970 }

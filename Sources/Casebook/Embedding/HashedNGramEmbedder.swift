@@ -1,0 +1,108 @@
+/// `hashed-v1`: Casebook's own featurizer. A precedent's text, context, tags and category become
+/// a unit vector through the hashing trick (DESIGN.md, Embedding), with no model and no training:
+/// the same input gives the same bits on every machine.
+public struct HashedNGramEmbedder: Embedder {
+    /// The name and version stored with a collection; a vector of another version is refused.
+    public static let version = "hashed-v1"
+    /// Dimension of a `hashed-v1` collection when none is given; chosen by measurement
+    /// (benchmarks/RESULTS.md, Embedding).
+    public static let defaultDimension = 1024
+
+    public let config: EmbedderConfig
+    public let dimension: Int
+    public let metric: Metric
+    public let parameters: HashedNGramParameters
+
+    public init(dimension: Int = defaultDimension, parameters: HashedNGramParameters = HashedNGramParameters(), metric: Metric = .cosine)
+        throws(CasebookError)
+    {
+        try self.init(config: .hashedV1(parameters), dimension: dimension, metric: metric)
+    }
+
+    init(config: EmbedderConfig, dimension: Int, metric: Metric) throws(CasebookError) {
+        guard config.kind == Self.version else { throw .unsupportedConfiguration("embedder \"\(config.kind)\"") }
+        let parameters = config.hashed ?? HashedNGramParameters()
+        try parameters.validate()
+        guard (1...CollectionSpec.maxDimension).contains(dimension) else {
+            throw .invalidDimension(dimension, max: CollectionSpec.maxDimension)
+        }
+        self.config = EmbedderConfig(kind: Self.version, hashed: parameters)
+        self.dimension = dimension
+        self.metric = metric
+        self.parameters = parameters
+    }
+
+    public var computesVectors: Bool { true }
+
+    public func documentVector(for precedent: Precedent) throws(CasebookError) -> [Float] {
+        guard precedent.vector == nil else {
+            throw .invalidArgument("this collection embeds precedents itself (\(Self.version)): leave out \"vector\"")
+        }
+        var featurizer = Featurizer(parameters: parameters)
+        featurizer.add(precedent)
+        guard let vector = featurizer.vector(dimension: dimension) else {
+            throw .invalidArgument("precedent has nothing to embed: give text, context, tags or category")
+        }
+        return vector
+    }
+
+    public func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float] {
+        if let vector = query.vector {
+            guard query.text == nil, query.context == nil else {
+                throw .invalidArgument("give a query vector or text and context, not both")
+            }
+            // A vector made by `casebook embed --vectors` with the same configuration.
+            return try ExternalVectors(dimension: dimension, metric: metric).prepared(vector)
+        }
+        guard query.text != nil || query.context != nil else {
+            throw .invalidArgument("a query needs text, context or a vector")
+        }
+        var featurizer = Featurizer(parameters: parameters)
+        featurizer.add(query)
+        guard let vector = featurizer.vector(dimension: dimension) else {
+            throw .invalidArgument("the query's text and context have nothing to embed (no words or values)")
+        }
+        return vector
+    }
+
+    /// Every feature of a precedent with its bucket, sign and final weight (`casebook embed`), and
+    /// the vector they sum to; nil when the precedent has nothing to embed.
+    public func features(of precedent: Precedent) -> (vector: [Float], features: [WeightedFeature])? {
+        var featurizer = Featurizer(parameters: parameters, recordsTokens: true)
+        featurizer.add(precedent)
+        return featurizer.weightedFeatures(dimension: dimension)
+    }
+
+    /// The vectors of many precedents, reusing one featurizer's buffers (bulk adds, benchmarks).
+    public func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]] {
+        var featurizer = Featurizer(parameters: parameters)
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(precedents.count)
+        for (index, precedent) in precedents.enumerated() {
+            featurizer.reset()
+            featurizer.add(precedent)
+            guard precedent.vector == nil, let vector = featurizer.vector(dimension: dimension) else {
+                do throws(CasebookError) {
+                    _ = try documentVector(for: precedent)
+                } catch {
+                    throw .item(index: index, id: precedent.id, problem: error)
+                }
+                continue
+            }
+            vectors.append(vector)
+        }
+        return vectors
+    }
+
+    public func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation? {
+        guard query.vector == nil, query.text != nil || query.context != nil else { return nil }
+        var queryFeaturizer = Featurizer(parameters: parameters, recordsTokens: true)
+        queryFeaturizer.add(query)
+        var documentFeaturizer = Featurizer(parameters: parameters, recordsTokens: true)
+        documentFeaturizer.add(document)
+        guard let left = queryFeaturizer.weightedFeatures(dimension: dimension),
+            let right = documentFeaturizer.weightedFeatures(dimension: dimension)
+        else { return nil }
+        return FeatureOverlap(query: left, document: right).explanation(limit: limit)
+    }
+}
