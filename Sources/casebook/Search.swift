@@ -3,7 +3,8 @@ import Casebook
 import Foundation
 
 struct Search: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Find a tenant's precedents most similar to a vector.")
+    static let configuration = CommandConfiguration(
+        abstract: "Find a tenant's precedents most similar to a new case (text and context, or a vector).")
 
     @OptionGroup var database: DatabaseOptions
 
@@ -21,6 +22,15 @@ struct Search: ParsableCommand {
 
     @Option(help: "File holding the query vector as a JSON array (- for standard input).")
     var vectorFile: String?
+
+    @Option(help: "The new case in words (hashed-v1 collections).")
+    var text: String?
+
+    @Option(help: "The new case's structured context as a JSON object (hashed-v1 collections).")
+    var context: String?
+
+    @Flag(help: "Show, per result, the features it shares with the query.")
+    var explain = false
 
     @Option(help: "Only precedents of this category.")
     var category: String?
@@ -41,9 +51,12 @@ struct Search: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (vector == nil) != (vectorFile == nil) else {
-            throw ValidationError("give exactly one of --vector and --vector-file")
+        let vectors = [vector, vectorFile].compactMap { $0 }.count
+        let featurized = text != nil || context != nil
+        guard vectors + (featurized ? 1 : 0) == 1 else {
+            throw ValidationError("give one query: --vector, --vector-file, or --text and/or --context")
         }
+        if explain, !featurized { throw ValidationError("--explain needs a --text or --context query") }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, Timestamp.parse(value) == nil {
                 throw ValidationError("\(name) must be an ISO 8601 date or date-time, e.g. 2026-01-18T10:00:00Z")
@@ -52,18 +65,31 @@ struct Search: ParsableCommand {
     }
 
     func run() throws {
-        let text = try vector ?? LineReader.text(of: vectorFile!)
-        let query = try Self.parseVector(text)
+        var query: [Float]?
+        if let vector {
+            query = try Self.parseVector(vector)
+        } else if let vectorFile {
+            query = try Self.parseVector(try LineReader.text(of: vectorFile))
+        }
         let filter = SearchFilter(
             category: category, tags: tag, wasSuccessful: successful,
             since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
-        let response = try database.open().collection(collection).search(
-            SearchRequest(tenant: TenantID(tenant), k: k, vector: query, filter: filter))
+        let request = SearchRequest(
+            tenant: TenantID(tenant), k: k, vector: query, text: text,
+            context: try context.map(Self.parseContext), filter: filter, explain: explain)
+        let response = try database.open().collection(collection).search(request)
         if json {
             try JSONOutput.print(response)
         } else {
             Self.printTable(response)
         }
+    }
+
+    static func parseContext(_ text: String) throws -> [String: JSONValue] {
+        guard let object = (try? JSONValue.parse(text))?.objectValue else {
+            throw CLIError("--context must be a JSON object, e.g. '{\"reason\": \"customer_unreachable\"}'")
+        }
+        return object
     }
 
     static func parseVector(_ text: String) throws -> [Float] {
@@ -73,8 +99,10 @@ struct Search: ParsableCommand {
         return values.map { Float($0) }
     }
 
-    static func printTable(_ response: SearchResponse) {
-        print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms")
+    static func printTable(_ response: SearchResponse, header: Bool = true) {
+        if header {
+            print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms")
+        }
         for result in response.results {
             let p = result.precedent
             let success = p?.wasSuccessful.map { $0 ? "worked" : "failed" } ?? "unknown"
@@ -82,6 +110,17 @@ struct Search: ParsableCommand {
             let text = p?.text.map { $0.count > 70 ? String($0.prefix(69)) + "…" : $0 } ?? ""
             print(String(format: "%3d  %.4f  ", result.rank, result.score)
                 + "\(result.id)  [\(success): \(outcome)]  \(text)")
+            if let explanation = result.explanation { printExplanation(explanation) }
         }
+    }
+
+    /// Two indented lines: per-namespace similarity, then the shared features carrying the score.
+    static func printExplanation(_ explanation: SearchExplanation, features: Int = 6) {
+        let namespaces = explanation.namespaces.map { "\($0.namespace) " + String(format: "%.2f", $0.similarity) }
+        print("       similarity by part: " + namespaces.joined(separator: ", "))
+        let shared = explanation.features.prefix(features).map {
+            "\($0.namespace) \"\($0.token)\" " + String(format: "+%.3f", $0.contribution)
+        }
+        print("       shared: " + shared.joined(separator: ", "))
     }
 }

@@ -46,7 +46,12 @@ public final class Casebook: Sendable {
         guard spec.index.kind == IndexConfig.flat.kind else {
             throw .unsupportedConfiguration("index \"\(spec.index.kind)\"")
         }
-        _ = try EmbedderFactory.make(config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
+        // Stored with every parameter spelled out, so a later change of defaults cannot change
+        // how an existing collection embeds.
+        var spec = spec
+        spec.embedder = try EmbedderFactory.make(
+            config: spec.embedder, dimension: spec.dimension, metric: spec.metric
+        ).config
         return try registry.withLock { collections throws(CasebookError) in
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let record = try store.createCollection(spec)

@@ -7,6 +7,7 @@ extension PrecedentCollection {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
         let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
+        try PrecedentValidation.checkQuery(input)
         if request.explain {
             guard embedder.computesVectors, input.vector == nil else {
                 throw .invalidArgument(

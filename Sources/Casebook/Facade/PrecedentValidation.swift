@@ -34,6 +34,22 @@ struct PrecedentValidation {
         var p = precedent
         try Self.checkTenant(p.tenant)
         if let id = p.id { try Self.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
+        let contextJSON = try Self.checkFields(p)
+        p.tags = Array(Set(p.tags)).sorted()
+        if p.createdAt == nil { p.createdAt = now }
+        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
+        let vector: [Float]
+        if p.vector == nil, !embedder.computesVectors, let fallback {
+            vector = fallback
+        } else {
+            vector = try embedder.documentVector(for: p)
+        }
+        p.vector = nil
+        return StoredPrecedent(precedent: p, vector: vector, contextJSON: contextJSON)
+    }
+
+    /// The limits on text, context and tags; returns the context as stored JSON text.
+    static func checkFields(_ p: Precedent) throws(CasebookError) -> String {
         if let text = p.text, text.utf8.count > Limits.maxTextBytes {
             throw .invalidArgument("text is longer than \(Limits.maxTextBytes) bytes")
         }
@@ -51,17 +67,12 @@ struct PrecedentValidation {
         guard p.tags.count <= Limits.maxTags else {
             throw .invalidArgument("more than \(Limits.maxTags) tags")
         }
-        p.tags = Array(Set(p.tags)).sorted()
-        if p.createdAt == nil { p.createdAt = now }
-        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
-        let vector: [Float]
-        if p.vector == nil, !embedder.computesVectors, let fallback {
-            vector = fallback
-        } else {
-            vector = try embedder.documentVector(for: p)
-        }
-        p.vector = nil
-        return StoredPrecedent(precedent: p, vector: vector, contextJSON: contextJSON)
+        return contextJSON
+    }
+
+    /// A query's text and context obey the same limits as a precedent's.
+    static func checkQuery(_ query: QueryInput) throws(CasebookError) {
+        _ = try checkFields(Precedent(tenant: "-", context: query.context ?? [:], text: query.text))
     }
 
     static func checkTenant(_ tenant: TenantID) throws(CasebookError) {
@@ -85,5 +96,12 @@ struct PrecedentValidation {
         case .object(let members): return members.values.allSatisfy(allNumbersFinite)
         default: return true
         }
+    }
+}
+
+extension Precedent {
+    /// Checks text, context and tags against ``Limits`` as an add would, without writing.
+    public func checkEmbeddable() throws(CasebookError) {
+        _ = try PrecedentValidation.checkFields(self)
     }
 }

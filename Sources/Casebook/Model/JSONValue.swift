@@ -74,3 +74,10 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension JSONValue {
+    /// Parses JSON text strictly (RFC 8259); the error names the byte offset.
+    public static func parse(_ text: String) throws -> JSONValue {
+        try JSONParser.parse(text)
+    }
+}

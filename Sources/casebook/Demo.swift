@@ -1,0 +1,95 @@
+import ArgumentParser
+import Casebook
+import Foundation
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the sample precedents into a fresh database and show a few explained searches.",
+        discussion: """
+            Creates the database (refusing an existing file unless --replace), a hashed-v1 collection \
+            "precedents", adds data/sample-precedents.jsonl (NDR resolutions and credit overrides of \
+            four tenants) and asks, for three new cases, which past decisions look most like them, \
+            what was done and whether it worked.
+            """)
+
+    @Option(help: "Database file to create.")
+    var db = "casebook-demo.sqlite"
+
+    @Flag(help: "Delete the database file first if it exists.")
+    var replace = false
+
+    @Option(help: "Sample precedents (JSONL).")
+    var data = "data/sample-precedents.jsonl"
+
+    @Option(help: "Vector dimension of the hashed-v1 collection.")
+    var dims = HashedNGramEmbedder.defaultDimension
+
+    /// New cases an agent might bring, one per kind of decision.
+    static let cases: [(title: String, tenant: String, category: String, text: String, context: [String: JSONValue])] = [
+        ("NDR: COD order, customer not answering, first attempt", "acme-retail", "ndr_resolution",
+         "Customer not answering the phone, first delivery attempt failed",
+         ["reason": "customer_unreachable", "paymentMode": "cod", "attempts": 1, "orderValue": 1450, "carrier": "delhivery",
+          "pincode": "560001", "metro": true]),
+        ("NDR: rider could not find a village address", "globex-fashion", "ndr_resolution",
+         "Address incomplete, village with no plot number; rider could not locate it",
+         ["reason": "address_incomplete", "paymentMode": "cod", "attempts": 2, "orderValue": 650, "metro": false]),
+        ("Credit: new dealer, first order far above the limit", "acme-retail", "credit_override",
+         "New account placing a large first order, well above its credit limit",
+         ["customerTier": "standard", "tenureMonths": 3, "limitUtilisation": 1.45, "overdueDays": 0, "orderValue": 240000]),
+    ]
+
+    func run() throws {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: db) {
+            guard replace else { throw CLIError("\(db) exists: pass --replace to start it afresh, or choose --db") }
+            for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: db + suffix) }
+        }
+        let casebook = try Casebook(path: db)
+        let collection = try casebook.createCollection(
+            CollectionSpec(name: "precedents", dimension: dims, embedder: .hashedV1()))
+        var batch: [Precedent] = []
+        try LineReader.forEachLine(of: data) { number, line in
+            guard line.contains(where: { !$0.isWhitespace }) else { return }
+            do { batch.append(try Precedent(jsonText: line)) } catch { throw CLIError("\(data) line \(number): \(error)") }
+        }
+        let started = Date()
+        try collection.add(batch)
+        let seconds = Date().timeIntervalSince(started)
+        print("Loaded \(batch.count) precedents of \(collection.tenants.count) tenants into \(db) "
+            + "(hashed-v1, \(dims) dims) in \(String(format: "%.2f", seconds)) s, embedding included.\n")
+
+        for demoCase in Self.cases {
+            let response = try collection.search(SearchRequest(
+                tenant: TenantID(demoCase.tenant), k: 10, text: demoCase.text, context: demoCase.context,
+                filter: SearchFilter(category: demoCase.category), explain: true))
+            print("== \(demoCase.title)  (tenant \(demoCase.tenant))")
+            print("   \"\(demoCase.text)\"")
+            print(String(format: "   %.2f ms; the 3 closest of 10:", response.tookMs))
+            for result in response.results.prefix(3) {
+                Search.printTable(SearchResponse(
+                    queryId: response.queryId, exact: response.exact, tookMs: response.tookMs, results: [result]),
+                    header: false)
+            }
+            print("   What the 10 closest did, and how it went:")
+            for line in Self.actionSummary(response.results) { print("     \(line)") }
+            print("")
+        }
+        print("Try your own: casebook search --db \(db) --collection precedents --tenant acme-retail "
+            + "--text 'customer refused, wrong size' --context '{\"paymentMode\": \"prepaid\"}' --explain")
+    }
+
+    /// Per action taken among the results: how many, and how many worked.
+    static func actionSummary(_ results: [SearchResult]) -> [String] {
+        var tally: [String: (count: Int, worked: Int)] = [:]
+        for result in results {
+            guard let precedent = result.precedent, case .string(let action)? = precedent.context["action"] else { continue }
+            var entry = tally[action, default: (0, 0)]
+            entry.count += 1
+            if precedent.wasSuccessful == true { entry.worked += 1 }
+            tally[action] = entry
+        }
+        return tally.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.map {
+            "\($0.key): \($0.value.count) case(s), worked in \($0.value.worked)"
+        }
+    }
+}

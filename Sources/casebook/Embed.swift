@@ -1,0 +1,104 @@
+import ArgumentParser
+import Casebook
+import Foundation
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how hashed-v1 embeds precedents: every feature, or the final vectors.",
+        discussion: """
+            Reads precedent JSON objects, one per line ("tenant" may be left out), and prints one JSON \
+            line per feature: {"doc", "namespace", "token", "bucket", "sign", "weight"}, where doc is \
+            the input line number and token is the string hashed after "<namespace>:". The vector \
+            is, bucket by bucket, the sum of sign * weight. With --vectors, prints \
+            {"doc", "vector"} instead; floats are written so they read back to the same bits.
+            """)
+
+    @Option(help: "Vector dimension (a collection's dims).")
+    var dims: Int = HashedNGramEmbedder.defaultDimension
+
+    @Flag(help: "Print the final vectors instead of the features.")
+    var vectors = false
+
+    @Argument(help: "JSONL file, or - for standard input.")
+    var file: String = "-"
+
+    func run() throws {
+        let embedder = try HashedNGramEmbedder(dimension: dims)
+        var output = BufferedOutput()
+        try LineReader.forEachLine(of: file) { number, line in
+            guard line.contains(where: { !$0.isWhitespace }) else { return }
+            let precedent = try Self.precedent(line, number: number)
+            guard let embedded = embedder.features(of: precedent) else {
+                throw CLIError("line \(number): nothing to embed (no text, context, tags or category)")
+            }
+            if vectors {
+                output.write("{\"doc\":\(number),\"vector\":[")
+                output.write(embedded.vector.map { "\($0)" }.joined(separator: ","))
+                output.write("]}\n")
+            } else {
+                for feature in embedded.features {
+                    output.write("{\"doc\":\(number),\"namespace\":\"\(feature.namespace.rawValue)\",\"token\":")
+                    output.write(JSONText.quoted(feature.token))
+                    output.write(",\"bucket\":\(feature.bucket),\"sign\":\(Int(feature.sign)),\"weight\":\(feature.weight)}\n")
+                }
+            }
+        }
+        output.flush()
+    }
+
+    /// A precedent object, with a placeholder tenant when it has none (embedding ignores it).
+    static func precedent(_ line: String, number: Int) throws -> Precedent {
+        do {
+            guard var object = try JSONValue.parse(line).objectValue else {
+                throw CLIError("line \(number): a precedent must be a JSON object")
+            }
+            if object["tenant"] == nil { object["tenant"] = "-" }
+            guard object["vector"] == nil else {
+                throw CLIError("line \(number): embed computes the vector; leave out \"vector\"")
+            }
+            let precedent = try Precedent(json: .object(object))
+            try precedent.checkEmbeddable()
+            return precedent
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("line \(number): \(error)")
+        }
+    }
+}
+
+/// Standard output in large writes: `print` per feature line costs more than computing it.
+struct BufferedOutput {
+    private var buffer = ""
+
+    mutating func write(_ text: String) {
+        buffer += text
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer.utf8))
+        buffer = ""
+    }
+}
+
+enum JSONText {
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
