@@ -58,8 +58,10 @@ import Testing
              .invalidArgument("text is longer than 65536 bytes")),
             (Precedent(id: "a", tenant: "t", tags: (0...Limits.maxTags).map { "tag\($0)" }, vector: v),
              .invalidArgument("more than 64 tags")),
-            (Precedent(id: "a", tenant: "t", context: Self.nested(depth: 17), vector: v),
-             .invalidArgument("context nests deeper than 16 levels")),
+            (Precedent(id: "a", tenant: "t", context: Self.nested(depth: 9), vector: v),
+             .invalidArgument("context nests deeper than 8 levels")),
+            (Precedent(id: "a", tenant: "t", context: ["k": .string(String(repeating: "x", count: Limits.maxContextBytes))], vector: v),
+             .invalidArgument("context is larger than 1048576 bytes as JSON")),
         ]
         for (precedent, problem) in cases {
             #expect(throws: CasebookError.item(index: 0, id: precedent.id, problem: problem)) {

@@ -40,7 +40,7 @@ import Testing
     var db: [String] { ["--db", database.path] }
 
     @Test func initAddSearchInfo() throws {
-        #expect(try Self.run(["init", "--collection", "ndr", "--dim", "3", "--metric", "cosine"] + db).status == 0)
+        #expect(try Self.run(["init", "--collection", "ndr", "--embedder", "external", "--dim", "3", "--metric", "cosine"] + db).status == 0)
         let file = database.directory.appendingPathComponent("in.jsonl")
         try """
             {"id":"a","tenant":"acme","category":"ndr","tags":["cod"],"wasSuccessful":true,"vector":[1,0,0],"createdAt":"2026-01-10T00:00:00Z"}
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func badLineIsNamedAndNothingIsWritten() throws {
-        #expect(try Self.run(["init", "--collection", "c", "--dim", "2"] + db).status == 0)
+        #expect(try Self.run(["init", "--collection", "c", "--embedder", "external", "--dim", "2"] + db).status == 0)
         let cases: [(String, String)] = [
             ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n{\"id\":\"2\",\"tenant\":\"t\",\"vector\":[1]}\n", "line 2: vector has 1 dimensions"),
             ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n\n{\"id\":\"2\",\"tenant\":\"t\",\"vector\":[1,0\n", "line 3: invalid JSON"),
@@ -102,8 +102,8 @@ import Testing
     }
 
     @Test func errorsExitNonZeroWithMessage() throws {
-        #expect(try Self.run(["init", "--collection", "c", "--dim", "2"] + db).status == 0)
-        let duplicate = try Self.run(["init", "--collection", "c", "--dim", "2"] + db)
+        #expect(try Self.run(["init", "--collection", "c", "--embedder", "external", "--dim", "2"] + db).status == 0)
+        let duplicate = try Self.run(["init", "--collection", "c", "--embedder", "external", "--dim", "2"] + db)
         #expect(duplicate.status != 0)
         #expect(duplicate.stderr.contains("already exists"))
         let unknown = try Self.run(["search", "--collection", "nope", "--tenant", "t", "--vector", "[1,0]"] + db)
@@ -113,7 +113,7 @@ import Testing
         #expect(wrongDim.stderr.contains("3 dimensions"))
         let badVector = try Self.run(["search", "--collection", "c", "--tenant", "t", "--vector", "[1,\"x\"]"] + db)
         #expect(badVector.status != 0)
-        let badMetric = try Self.run(["init", "--collection", "d", "--dim", "2", "--metric", "hamming"] + db)
+        let badMetric = try Self.run(["init", "--collection", "d", "--embedder", "external", "--dim", "2", "--metric", "hamming"] + db)
         #expect(badMetric.status != 0)
         let badK = try Self.run(["search", "--collection", "c", "--tenant", "t", "--vector", "[1,0]", "--k", "0"] + db)
         #expect(badK.stderr.contains("k must be between"))

@@ -9,7 +9,7 @@ import Testing
 @Suite struct CrashSafetyTests {
     @Test func killedAddLeavesAllOrNothing() throws {
         let database = TemporaryDatabase()
-        #expect(try CLITests.run(["init", "--collection", "c", "--dim", "64", "--db", database.path]).status == 0)
+        #expect(try CLITests.run(["init", "--collection", "c", "--embedder", "external", "--dim", "64", "--db", database.path]).status == 0)
         let lines = 5_000
         let file = database.directory.appendingPathComponent("big.jsonl")
         var random = SeededRandom(seed: 77)
@@ -22,7 +22,7 @@ import Testing
 
         // How long a whole add takes on this machine and build (into a scratch collection), so the
         // kills can be spread from "still parsing" to "already committed".
-        #expect(try CLITests.run(["init", "--collection", "scratch", "--dim", "64", "--db", database.path]).status == 0)
+        #expect(try CLITests.run(["init", "--collection", "scratch", "--embedder", "external", "--dim", "64", "--db", database.path]).status == 0)
         let started = Date()
         #expect(try CLITests.run(["add", "--collection", "scratch", "--db", database.path, file.path]).status == 0)
         let duration = Date().timeIntervalSince(started)
