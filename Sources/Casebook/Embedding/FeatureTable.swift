@@ -1,56 +1,276 @@
-/// Term frequencies of one namespace, keyed by the token's 32-bit hash and kept in first-seen
-/// order (open addressing; no allocation per token once grown). Two tokens with the same hash are
-/// one feature: they would share bucket and sign anyway, and this keeps the explained features
-/// and the vector in exact agreement.
-struct FeatureTable {
-    private(set) var hashes: [UInt32] = []
-    private(set) var weights: [Double] = []
-    /// The token text behind each hash, kept only when explaining (`recordsTokens`).
+/// Term frequencies of one document's features, keyed by namespace and 32-bit token hash, kept in
+/// first-seen order. Open addressing over manually managed storage: after the first documents
+/// have grown it, a document costs no allocation and no copy-on-write checks.
+///
+/// Two tokens of one namespace with the same hash are one feature: they would share bucket and
+/// sign anyway, and this keeps the explained features and the vector in exact agreement.
+final class FeatureTable {
+    private(set) var count = 0
+    /// Open addressing with linear probing: each slot holds its key (0 = empty; a key is never 0,
+    /// see `key`) and its weight, so a probe is one load and one compare and an update touches
+    /// the same slot; `order` lists occupied slots in first-seen order.
+    private var slotKeys: UnsafeMutablePointer<UInt64>
+    private var slotWeights: UnsafeMutablePointer<Double>
+    private var order: UnsafeMutablePointer<Int32>
+    private var slotMask: Int
+    /// The token text behind each entry, kept only when explaining.
     private(set) var tokens: [String] = []
-    private var slots: [Int32] = Array(repeating: -1, count: 64)
     let recordsTokens: Bool
 
     init(recordsTokens: Bool) {
         self.recordsTokens = recordsTokens
+        slotMask = 1023
+        slotKeys = .allocate(capacity: slotMask + 1)
+        slotKeys.initialize(repeating: 0, count: slotMask + 1)
+        slotWeights = .allocate(capacity: slotMask + 1)
+        order = .allocate(capacity: slotMask + 1)
     }
 
-    var count: Int { hashes.count }
-
-    mutating func removeAll() {
-        hashes.removeAll(keepingCapacity: true)
-        weights.removeAll(keepingCapacity: true)
-        tokens.removeAll(keepingCapacity: true)
-        for i in slots.indices { slots[i] = -1 }
+    deinit {
+        slotKeys.deallocate()
+        slotWeights.deallocate()
+        order.deallocate()
+        sums?.deallocate()
+        scratchKeys?.deallocate()
+        scratchWeights?.deallocate()
     }
 
-    /// Adds `weight` to the feature `hash`; `token` is kept (first one seen) when recording.
+    private var sums: UnsafeMutablePointer<Double>?
+    private var sumsCapacity = 0
+
+    /// A zeroed scratch vector of `dimension` Doubles, reused from document to document.
+    func zeroedSums(_ dimension: Int) -> UnsafeMutablePointer<Double> {
+        if sumsCapacity < dimension {
+            sums?.deallocate()
+            sums = .allocate(capacity: dimension)
+            sumsCapacity = dimension
+        }
+        sums!.initialize(repeating: 0, count: dimension)
+        return sums!
+    }
+
+    /// The table key of a feature: namespace ordinal + 1 above the 32-bit hash, never 0.
     @inline(__always)
-    mutating func add(hash: UInt32, weight: Double, token: String?) {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
+    static func key(_ namespace: FeatureNamespace, _ hash: UInt32) -> UInt64 {
+        UInt64(namespace.ordinal + 1) << 32 | UInt64(hash)
+    }
+
+    @inline(__always)
+    static func namespaceOrdinal(_ key: UInt64) -> Int { Int(key >> 32) - 1 }
+
+    /// The i-th feature in first-seen order.
+    @inline(__always)
+    func key(at i: Int) -> UInt64 { slotKeys[Int(order[i])] }
+
+    @inline(__always)
+    func weight(at i: Int) -> Double { slotWeights[Int(order[i])] }
+
+    @inline(__always)
+    func setWeight(at i: Int, _ value: Double) { slotWeights[Int(order[i])] = value }
+
+    private var scratchKeys: UnsafeMutablePointer<UInt64>?
+    private var scratchWeights: UnsafeMutablePointer<Double>?
+    private var scratchCapacity = 0
+
+    /// Buffers of at least `count` keys and weights for `drain`, reused between documents.
+    func drainScratch() -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<Double>) {
+        if scratchCapacity < count {
+            scratchKeys?.deallocate()
+            scratchWeights?.deallocate()
+            scratchCapacity = max(count, 2 * scratchCapacity)
+            scratchKeys = .allocate(capacity: scratchCapacity)
+            scratchWeights = .allocate(capacity: scratchCapacity)
+        }
+        return (scratchKeys!, scratchWeights!)
+    }
+
+    /// Copies the features, in first-seen order, into `keys` and `weights` (each of `count`
+    /// elements) and empties the table.
+    func drain(keys: UnsafeMutablePointer<UInt64>, weights: UnsafeMutablePointer<Double>) {
+        let slotKeys = slotKeys, slotWeights = slotWeights, order = order
+        for i in 0..<count {
+            let slot = Int(order[i])
+            keys[i] = slotKeys[slot]
+            weights[i] = slotWeights[slot]
+            slotKeys[slot] = 0
+        }
+        count = 0
+        tokens.removeAll(keepingCapacity: true)
+    }
+
+    /// Empties the table, clearing only the slots in use.
+    func removeAll() {
+        for i in 0..<count { slotKeys[Int(order[i])] = 0 }
+        count = 0
+        tokens.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds `weight` to the feature; `token` is kept (the first one seen) when recording.
+    @inline(__always)
+    func add(_ key: UInt64, weight: Double, token: String?) {
+        let mask = slotMask
+        var slot = Self.slot(key) & mask
         while true {
-            let entry = Int(slots[slot])
-            if entry < 0 { break }
-            if hashes[entry] == hash {
-                weights[entry] += weight
+            let found = slotKeys[slot]
+            if found == key {
+                slotWeights[slot] += weight
                 return
             }
+            if found == 0 { break }
             slot = (slot + 1) & mask
         }
-        slots[slot] = Int32(hashes.count)
-        hashes.append(hash)
-        weights.append(weight)
+        slotKeys[slot] = key
+        slotWeights[slot] = weight
+        order[count] = Int32(slot)
+        count += 1
         if recordsTokens { tokens.append(token ?? "") }
-        if hashes.count * 2 > slots.count { grow() }
+        // Load at most 0.7, so probes stay short.
+        if count * 10 > (mask + 1) * 7 { grow() }
     }
 
-    private mutating func grow() {
-        slots = Array(repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for (entry, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(entry)
+    @inline(__always)
+    private static func slot(_ key: UInt64) -> Int {
+        // The hash is already well mixed; the namespace is folded in so families do not collide.
+        Int(truncatingIfNeeded: (key & 0xFFFF_FFFF) ^ ((key >> 32) &* 0x9E37_79B9))
+    }
+
+    private func grow() {
+        let oldKeys = slotKeys, oldWeights = slotWeights, oldOrder = order
+        slotMask = slotMask * 2 + 1
+        slotKeys = .allocate(capacity: slotMask + 1)
+        slotKeys.initialize(repeating: 0, count: slotMask + 1)
+        slotWeights = .allocate(capacity: slotMask + 1)
+        order = .allocate(capacity: slotMask + 1)
+        for i in 0..<count {
+            let old = Int(oldOrder[i])
+            var slot = Self.slot(oldKeys[old]) & slotMask
+            while slotKeys[slot] != 0 { slot = (slot + 1) & slotMask }
+            slotKeys[slot] = oldKeys[old]
+            slotWeights[slot] = oldWeights[old]
+            order[i] = Int32(slot)
         }
+        oldKeys.deallocate()
+        oldWeights.deallocate()
+        oldOrder.deallocate()
+    }
+}
+
+/// A growable byte buffer for the token being hashed (`"<namespace>:<token>"`), reused for every
+/// feature.
+final class TokenBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+    private(set) var prefixLength = 0
+    private(set) var namespace = FeatureNamespace.word
+
+    init() {
+        capacity = 1024
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Starts a token of `namespace`: its prefix and the colon.
+    @inline(__always)
+    func begin(_ namespace: FeatureNamespace) {
+        self.namespace = namespace
+        count = 0
+        let prefix = namespace.prefix
+        append(prefix.utf8Start, prefix.utf8CodeUnitCount)
+        prefixLength = count
+    }
+
+    @inline(__always)
+    func append(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
+        if count + length > capacity { grow(to: count + length) }
+        (base + count).update(from: bytes, count: length)
+        count += length
+    }
+
+    @inline(__always)
+    func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        base[count] = byte
+        count += 1
+    }
+
+    func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0.baseAddress!, $0.count) }
+    }
+
+    func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { if $0.count > 0 { append($0.baseAddress!, $0.count) } }
+    }
+
+    /// MurmurHash3 of the token with its prefix, resumed after the prefix's first block (every
+    /// prefix is at least four bytes).
+    @inline(__always)
+    var hash: UInt32 {
+        MurmurHash3.x86_32(
+            continuing: namespace.prefixState, UnsafeRawPointer(base + 4), count: count - 4, totalLength: count)
+    }
+
+    /// The token without its prefix, as text (explanations only).
+    var token: String {
+        String(decoding: UnsafeBufferPointer(start: base + prefixLength, count: count - prefixLength), as: UTF8.self)
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+}
+
+/// A growable buffer of plain values (bytes of normalised text, word bounds) reused between
+/// documents without copy-on-write or exclusivity checks on every append.
+final class ScratchBuffer<Element: BitwiseCopyable> {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    func removeAll() { count = 0 }
+
+    /// Makes room for `extra` more elements, so that unchecked `appendUnchecked` calls fit.
+    @inline(__always)
+    func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    @inline(__always)
+    func appendUnchecked(_ value: Element) {
+        base[count] = value
+        count += 1
+    }
+
+    func append(contentsOf values: UnsafeBufferPointer<Element>) {
+        reserve(values.count)
+        if let source = values.baseAddress { (base + count).update(from: source, count: values.count) }
+        count += values.count
+    }
+
+    subscript(i: Int) -> Element { base[i] }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
     }
 }

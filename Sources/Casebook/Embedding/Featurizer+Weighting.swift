@@ -16,16 +16,26 @@ public struct WeightedFeature: Sendable, Hashable {
 extension Featurizer {
     /// Sublinear term frequency, 1 + ln(tf); fractional weights (numbers shared between two
     /// buckets) stay as they are, so the curve is continuous.
-    @inline(__always)
     static func sublinear(_ tf: Double) -> Double { tf <= 1 ? tf : 1 + PortableMath.ln(tf) }
 
-    /// The unit vector of the features added so far, or nil when there are none.
+    /// `sublinear` of the whole counts 0..<64 (nearly every repeated token), made by the same
+    /// function so the table and the formula agree to the bit.
+    /// Written once when first used, read-only after: safe to share between threads.
+    nonisolated(unsafe) static let smallCounts: UnsafePointer<Double> = {
+        let table = UnsafeMutablePointer<Double>.allocate(capacity: 64)
+        for i in 0..<64 { table[i] = sublinear(Double(i)) }
+        return UnsafePointer(table)
+    }()
+
+    /// The unit vector of the features added so far, or nil when there are none. Consumes the
+    /// features: the featurizer is empty afterwards.
     func vector(dimension: Int) -> [Float]? {
         var ignored: [WeightedFeature] = []
         return build(dimension: dimension, collecting: false, into: &ignored)
     }
 
-    /// The vector and every feature that makes it up, namespace by namespace in first-seen order.
+    /// The vector and every feature that makes it up, grouped by namespace, in first-seen order
+    /// within each. Consumes the features.
     func weightedFeatures(dimension: Int) -> (vector: [Float], features: [WeightedFeature])? {
         var features: [WeightedFeature] = []
         guard let vector = build(dimension: dimension, collecting: true, into: &features) else { return nil }
@@ -33,46 +43,95 @@ extension Featurizer {
     }
 
     /// Each namespace is L2-normalised and scaled by its weight; the sum is L2-normalised. All in
-    /// Double, in a fixed order.
+    /// Double, in first-seen order, so equal input gives equal bits.
     private func build(dimension: Int, collecting: Bool, into features: inout [WeightedFeature]) -> [Float]? {
-        var sums = [Double](repeating: 0, count: dimension)
-        var scales = [Double](repeating: 0, count: tables.count)
-        for namespace in FeatureNamespace.allCases {
-            let table = tables[namespace.ordinal]
-            let weight = parameters.weights[namespace]
-            guard table.count > 0, weight > 0 else { continue }
-            var squares = 0.0
-            for tf in table.weights {
-                let value = Self.sublinear(tf)
-                squares += value * value
-            }
-            guard squares > 0 else { continue }
-            let norm = squares.squareRoot()
-            let scale = weight / norm
-            scales[namespace.ordinal] = scale
-            for (hash, tf) in zip(table.hashes, table.weights) {
-                let slot = HashedSlot(hash: hash, dimension: dimension)
-                sums[slot.bucket] += Double(slot.sign) * scale * Self.sublinear(tf)
-            }
-        }
-        var total = 0.0
-        for value in sums { total += value * value }
-        guard total > 0 else { return nil }
-        let inverseNorm = 1 / total.squareRoot()
-        if collecting {
-            for namespace in FeatureNamespace.allCases where scales[namespace.ordinal] > 0 {
-                let table = tables[namespace.ordinal]
-                let scale = scales[namespace.ordinal]
-                let namespaceNorm = parameters.weights[namespace] / scale
-                for i in 0..<table.count {
-                    let value = Self.sublinear(table.weights[i])
-                    let slot = HashedSlot(hash: table.hashes[i], dimension: dimension)
-                    features.append(WeightedFeature(
-                        namespace: namespace, token: table.tokens[i], hash: table.hashes[i], bucket: slot.bucket,
-                        sign: slot.sign, weight: scale * value * inverseNorm, namespaceWeight: value / namespaceNorm))
+        let count = table.count
+        guard count > 0 else { return nil }
+        let tokens = collecting ? table.tokens : []
+        let (keys, weights) = table.drainScratch()
+        table.drain(keys: keys, weights: weights)
+        let namespaces = FeatureNamespace.ordered.count
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * namespaces) { scratch -> [Float]? in
+            let norms = scratch.baseAddress!
+            let scales = norms + namespaces
+            // Squares summed per namespace in registers (a running sum in memory would make every
+            // feature wait for the previous one's store).
+            var squares = (0.0, 0.0, 0.0, 0.0, 0.0)
+            let small = Self.smallCounts
+            for i in 0..<count {
+                let tf = weights[i]
+                let value: Double
+                if tf <= 1 {
+                    value = tf
+                } else if tf < 64, tf == tf.rounded(.down) {
+                    value = small[Int(tf)]
+                } else {
+                    value = Self.sublinear(tf)
+                }
+                weights[i] = value
+                switch FeatureTable.namespaceOrdinal(keys[i]) {
+                case 0: squares.0 += value * value
+                case 1: squares.1 += value * value
+                case 2: squares.2 += value * value
+                case 3: squares.3 += value * value
+                default: squares.4 += value * value
                 }
             }
+            norms[0] = squares.0
+            norms[1] = squares.1
+            norms[2] = squares.2
+            norms[3] = squares.3
+            norms[4] = squares.4
+            for namespace in FeatureNamespace.ordered {
+                let n = namespace.ordinal
+                norms[n] = norms[n].squareRoot()
+                scales[n] = norms[n] > 0 ? parameters.weights[namespace] / norms[n] : 0
+            }
+            let sums = table.zeroedSums(dimension)
+            let modulo = FastModulo(dimension)
+            for i in 0..<count {
+                let signed = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[i]))
+                let value = scales[FeatureTable.namespaceOrdinal(keys[i])] * weights[i]
+                sums[modulo.remainder(signed.magnitude)] += signed >= 0 ? value : -value
+            }
+            var total = 0.0
+            for i in 0..<dimension { total += sums[i] * sums[i] }
+            guard total > 0 else { return nil }
+            let inverseNorm = 1 / total.squareRoot()
+            if collecting {
+                for namespace in FeatureNamespace.ordered where scales[namespace.ordinal] > 0 {
+                    for i in 0..<count where FeatureTable.namespaceOrdinal(keys[i]) == namespace.ordinal {
+                        let hash = UInt32(truncatingIfNeeded: keys[i])
+                        let slot = HashedSlot(hash: hash, dimension: dimension)
+                        features.append(WeightedFeature(
+                            namespace: namespace, token: tokens[i], hash: hash, bucket: slot.bucket, sign: slot.sign,
+                            weight: scales[namespace.ordinal] * weights[i] * inverseNorm,
+                            namespaceWeight: weights[i] / norms[namespace.ordinal]))
+                    }
+                }
+            }
+            return [Float](unsafeUninitializedCapacity: dimension) { buffer, initialized in
+                for i in 0..<dimension { buffer[i] = Float(sums[i] * inverseNorm) }
+                initialized = dimension
+            }
         }
-        return sums.map { Float($0 * inverseNorm) }
+    }
+}
+
+/// x mod d for 32-bit x by one multiplication (Lemire, Kaser and Kurz, "Faster remainder by direct
+/// computation", 2019): exact for every 32-bit x and d, without a division per feature.
+struct FastModulo {
+    let divisor: UInt64
+    let magic: UInt64
+
+    init(_ divisor: Int) {
+        self.divisor = UInt64(divisor)
+        magic = UInt64.max / UInt64(divisor) &+ 1
+    }
+
+    @inline(__always)
+    func remainder(_ x: UInt32) -> Int {
+        let low = magic &* UInt64(x)
+        return Int(low.multipliedFullWidth(by: divisor).high)
     }
 }

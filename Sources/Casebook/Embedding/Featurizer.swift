@@ -1,36 +1,36 @@
 /// Extracts the `hashed-v1` features of one document or query at a time and turns them into a
-/// vector. Reusable: `reset()` keeps every buffer, so a loop over documents allocates only the
-/// output vectors.
+/// vector. Reusable: `reset()` keeps every buffer, so a loop over documents allocates little more
+/// than the output vectors.
 ///
 /// Each feature is the MurmurHash3 of `"<namespace>:<token>"`. Features are accumulated in the
-/// order they are met — text in reading order, context keys sorted — so equal input always gives
-/// equal bits, whatever the key order of the JSON object.
+/// order they are met — text in reading order, then context keys sorted, tags, category — so equal
+/// input always gives equal bits, whatever the key order of the JSON object.
 struct Featurizer {
     let parameters: HashedNGramParameters
-    /// Whether feature tables keep each token's text (explanations, `casebook embed`).
+    /// Whether the table keeps each token's text (explanations, `casebook embed`).
     let recordsTokens: Bool
-    private(set) var tables: [FeatureTable]
+    let table: FeatureTable
 
-    private var token: [UInt8] = []
-    private var prefixLength = 0
-    private var namespace = FeatureNamespace.word
+    private let token = TokenBuffer()
+    /// MurmurHash3 states after "word" and "char", read once rather than through a lazy global
+    /// on every feature.
+    private let wordState = FeatureNamespace.word.prefixState
+    private let charState = FeatureNamespace.char.prefixState
+    private let padded = TokenBuffer()
     private var textBuffer: [UInt8] = []
+    private let textBytes = ScratchBuffer<UInt8>()
+    private let bounds = ScratchBuffer<Int>()
     private var wordBounds: [Int] = []
-    private var padded: [UInt8] = []
-    private var scalarStarts: [Int] = []
 
     init(parameters: HashedNGramParameters, recordsTokens: Bool = false) {
         self.parameters = parameters
         self.recordsTokens = recordsTokens
-        tables = FeatureNamespace.allCases.map { _ in FeatureTable(recordsTokens: recordsTokens) }
-        token.reserveCapacity(256)
+        table = FeatureTable(recordsTokens: recordsTokens)
     }
 
-    var isEmpty: Bool { tables.allSatisfy { $0.count == 0 } }
+    var isEmpty: Bool { table.count == 0 }
 
-    mutating func reset() {
-        for i in tables.indices { tables[i].removeAll() }
-    }
+    func reset() { table.removeAll() }
 
     /// What a precedent is embedded from: text, context, tags and category (never its outcome).
     mutating func add(_ precedent: Precedent) {
@@ -48,49 +48,123 @@ struct Featurizer {
     // MARK: Free text
 
     mutating func addText(_ text: String) {
-        var bytes: [UInt8] = []
-        swap(&bytes, &textBuffer)
-        defer { swap(&bytes, &textBuffer) }
-        bytes.removeAll(keepingCapacity: true)
-        TextNormalizer.normalize(text, into: &bytes)
-        var bounds: [Int] = []
-        swap(&bounds, &wordBounds)
-        defer { swap(&bounds, &wordBounds) }
-        WordSplitter.split(bytes, into: &bounds)
-
+        normalizeAndSplit(text)
         let words = bounds.count / 2
-        for n in parameters.wordNgrams[0]...parameters.wordNgrams[1] where n <= words {
+        let wordRange = parameters.wordNgrams[0]...parameters.wordNgrams[1]
+        let charRange = parameters.charNgrams[0]...parameters.charNgrams[1]
+        let base = UnsafePointer(textBytes.base)
+        let bounds = UnsafePointer(self.bounds.base)
+        for n in wordRange where n <= words {
             for first in 0...(words - n) {
-                begin(.word)
+                // An n-gram whose words are separated by single spaces is already one run of the
+                // normalised text: hash it where it lies.
+                let start = bounds[2 * first]
+                let end = bounds[2 * (first + n - 1) + 1]
+                var contiguous = true
+                for j in 1..<n where bounds[2 * (first + j)] != bounds[2 * (first + j) - 1] + 1 {
+                    contiguous = false
+                    break
+                }
+                if contiguous {
+                    emitDirect(.word, base + start, end - start)
+                    continue
+                }
+                token.begin(.word)
                 for j in 0..<n {
                     if j > 0 { token.append(0x20) }
-                    token.append(contentsOf: bytes[bounds[2 * (first + j)]..<bounds[2 * (first + j) + 1]])
+                    let start = bounds[2 * (first + j)]
+                    token.append(base + start, bounds[2 * (first + j) + 1] - start)
                 }
                 finish(weight: 1)
             }
         }
         for w in 0..<words {
-            addCharNgrams(bytes[bounds[2 * w]..<bounds[2 * w + 1]])
+            let start = bounds[2 * w]
+            addCharNgrams(base + start, bounds[2 * w + 1] - start, lengths: charRange)
         }
     }
 
-    /// Character n-grams of `<word>`, counted in Unicode scalars.
-    private mutating func addCharNgrams(_ word: ArraySlice<UInt8>) {
-        padded.removeAll(keepingCapacity: true)
-        padded.append(0x3C)
-        padded.append(contentsOf: word)
-        padded.append(0x3E)
-        scalarStarts.removeAll(keepingCapacity: true)
-        for (offset, byte) in padded.enumerated() where byte & 0xC0 != 0x80 {
-            scalarStarts.append(offset)
+    /// Fills `textBytes` with the normalised text (plus 4 bytes of slack for `emitDirect`'s
+    /// loads) and `bounds` with its words. ASCII text, the common case, is normalised and split
+    /// in one pass that gives exactly what `TextNormalizer` and `WordSplitter` give.
+    private mutating func normalizeAndSplit(_ text: String) {
+        textBytes.removeAll()
+        bounds.removeAll()
+        var text = text
+        let handled = text.withUTF8 { source -> Bool in
+            for byte in source where byte >= 0x80 { return false }
+            textBytes.reserve(source.count + 4)
+            bounds.reserve(source.count + 2)
+            var pendingSpace = false
+            var wordStart = -1
+            for var byte in source {
+                if TextNormalizer.isASCIIWhitespace(byte) {
+                    pendingSpace = textBytes.count > 0
+                    if wordStart >= 0 {
+                        bounds.appendUnchecked(wordStart)
+                        bounds.appendUnchecked(textBytes.count)
+                        wordStart = -1
+                    }
+                    continue
+                }
+                if pendingSpace {
+                    textBytes.appendUnchecked(0x20)
+                    pendingSpace = false
+                }
+                if (0x41...0x5A).contains(byte) { byte |= 0x20 }
+                if (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) {
+                    if wordStart < 0 { wordStart = textBytes.count }
+                } else if wordStart >= 0 {
+                    bounds.appendUnchecked(wordStart)
+                    bounds.appendUnchecked(textBytes.count)
+                    wordStart = -1
+                }
+                textBytes.appendUnchecked(byte)
+            }
+            if wordStart >= 0 {
+                bounds.appendUnchecked(wordStart)
+                bounds.appendUnchecked(textBytes.count)
+            }
+            for _ in 0..<4 { textBytes.appendUnchecked(0) }
+            return true
         }
-        scalarStarts.append(padded.count)
+        guard !handled else { return }
+        textBuffer.removeAll(keepingCapacity: true)
+        TextNormalizer.normalize(text, into: &textBuffer)
+        WordSplitter.split(textBuffer, into: &wordBounds)
+        textBuffer.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        textBuffer.withUnsafeBufferPointer { textBytes.append(contentsOf: $0) }
+        wordBounds.withUnsafeBufferPointer { bounds.append(contentsOf: $0) }
+    }
+
+    /// Character n-grams of `<word>`, counted in Unicode scalars.
+    private func addCharNgrams(_ word: UnsafePointer<UInt8>, _ length: Int, lengths: ClosedRange<Int>) {
+        padded.begin(.char)
+        let start = padded.count
+        padded.append(0x3C)
+        padded.append(word, length)
+        padded.append(0x3E)
+        for _ in 0..<4 { padded.append(0) }  // slack for emitDirect's 4-byte loads
+        let bytes = padded.base + start
+        let paddedLength = length + 2
+        var isASCII = true
+        for i in 0..<length where word[i] >= 0x80 { isASCII = false; break }
+        if isASCII {
+            for n in lengths where n <= paddedLength {
+                for first in 0...(paddedLength - n) {
+                    emitDirect(.char, bytes + first, n)
+                }
+            }
+            return
+        }
+        // Rare (non-ASCII words): a small array of scalar offsets.
+        var scalarStarts: [Int] = []
+        for offset in 0..<paddedLength where bytes[offset] & 0xC0 != 0x80 { scalarStarts.append(offset) }
+        scalarStarts.append(paddedLength)
         let scalars = scalarStarts.count - 1
-        for n in parameters.charNgrams[0]...parameters.charNgrams[1] where n <= scalars {
+        for n in lengths where n <= scalars {
             for first in 0...(scalars - n) {
-                begin(.char)
-                token.append(contentsOf: padded[scalarStarts[first]..<scalarStarts[first + n]])
-                finish(weight: 1)
+                emitDirect(.char, bytes + scalarStarts[first], scalarStarts[first + n] - scalarStarts[first])
             }
         }
     }
@@ -164,67 +238,75 @@ struct Featurizer {
 
     /// `key=value`, and `key~w=word` for each word of a value that is more than one word.
     private mutating func addString(_ text: String, path: [UInt8]) {
-        var value: [UInt8] = []
-        swap(&value, &textBuffer)
-        defer { swap(&value, &textBuffer) }
-        value.removeAll(keepingCapacity: true)
-        TextNormalizer.normalize(text, into: &value)
-        guard !value.isEmpty else { return }
-        begin(.context)
-        token.append(contentsOf: path)
+        textBuffer.removeAll(keepingCapacity: true)
+        TextNormalizer.normalize(text, into: &textBuffer)
+        guard !textBuffer.isEmpty else { return }
+        token.begin(.context)
+        token.append(path)
         token.append(0x3D)
-        token.append(contentsOf: value)
+        token.append(textBuffer)
         finish(weight: 1)
 
-        var bounds: [Int] = []
-        swap(&bounds, &wordBounds)
-        defer { swap(&bounds, &wordBounds) }
-        WordSplitter.split(value, into: &bounds)
-        if bounds.count == 2, bounds[0] == 0, bounds[1] == value.count { return }
-        for w in stride(from: 0, to: bounds.count, by: 2) {
-            begin(.context)
-            token.append(contentsOf: path)
-            token.append(contentsOf: "~w=".utf8)
-            token.append(contentsOf: value[bounds[w]..<bounds[w + 1]])
-            finish(weight: 1)
+        WordSplitter.split(textBuffer, into: &wordBounds)
+        if wordBounds.count == 2, wordBounds[0] == 0, wordBounds[1] == textBuffer.count { return }
+        textBuffer.withUnsafeBufferPointer { value in
+            for w in stride(from: 0, to: wordBounds.count, by: 2) {
+                token.begin(.context)
+                token.append(path)
+                token.append("~w=")
+                token.append(value.baseAddress! + wordBounds[w], wordBounds[w + 1] - wordBounds[w])
+                finish(weight: 1)
+            }
         }
     }
 
-    private mutating func emitContext(_ path: [UInt8], _ separator: String, _ value: String, weight: Double) {
-        begin(.context)
-        token.append(contentsOf: path)
-        token.append(contentsOf: separator.utf8)
-        token.append(contentsOf: value.utf8)
+    private func emitContext(_ path: [UInt8], _ separator: String, _ value: String, weight: Double) {
+        token.begin(.context)
+        token.append(path)
+        token.append(separator)
+        token.append(value)
         finish(weight: weight)
     }
 
     // MARK: Tags and category
 
     mutating func addLabel(_ label: String, namespace: FeatureNamespace) {
-        var bytes: [UInt8] = []
-        swap(&bytes, &textBuffer)
-        defer { swap(&bytes, &textBuffer) }
-        bytes.removeAll(keepingCapacity: true)
-        TextNormalizer.normalize(label, into: &bytes)
-        guard !bytes.isEmpty else { return }
-        begin(namespace)
-        token.append(contentsOf: bytes)
+        textBuffer.removeAll(keepingCapacity: true)
+        TextNormalizer.normalize(label, into: &textBuffer)
+        guard !textBuffer.isEmpty else { return }
+        token.begin(namespace)
+        token.append(textBuffer)
         finish(weight: 1)
     }
 
     // MARK: Hashing
 
-    private mutating func begin(_ namespace: FeatureNamespace) {
-        self.namespace = namespace
-        token.removeAll(keepingCapacity: true)
-        token.append(contentsOf: namespace.rawValue.utf8)
-        token.append(0x3A)
-        prefixLength = token.count
+    /// Hashes `"<namespace>:" + bytes` without copying them: the 5-byte prefixes `word:` and
+    /// `char:` are one fixed block plus ":", so the second block is ":" and the token's first
+    /// three bytes, read straight from where the token lies (which needs one readable byte past a
+    /// 3-byte token: callers leave 4 bytes of slack). Copying each n-gram next to its prefix and
+    /// hashing the copy stalls on store-to-load forwarding, which cost more than the hash itself.
+    @inline(__always)
+    private func emitDirect(_ namespace: FeatureNamespace, _ bytes: UnsafePointer<UInt8>, _ length: Int) {
+        assert(namespace == .word || namespace == .char, "only 5-byte prefixes")
+        guard length >= 3 else {
+            token.begin(namespace)
+            token.append(bytes, length)
+            finish(weight: 1)
+            return
+        }
+        let first = UInt32(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(as: UInt32.self))
+        let state = MurmurHash3.mixBlock(namespace == .char ? charState : wordState, 0x3A | (first << 8))
+        let hash = MurmurHash3.x86_32(continuing: state, UnsafeRawPointer(bytes + 3), count: length - 3, totalLength: length + 5)
+        table.add(
+            FeatureTable.key(namespace, hash), weight: 1,
+            token: recordsTokens ? String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self) : nil)
     }
 
-    private mutating func finish(weight: Double) {
-        let hash = token.withUnsafeBytes { MurmurHash3.x86_32($0) }
-        let text = recordsTokens ? String(decoding: token[prefixLength...], as: UTF8.self) : nil
-        tables[namespace.ordinal].add(hash: hash, weight: weight, token: text)
+    @inline(__always)
+    private func finish(weight: Double) {
+        table.add(
+            FeatureTable.key(token.namespace, token.hash), weight: weight,
+            token: recordsTokens ? token.token : nil)
     }
 }

@@ -88,7 +88,48 @@ public enum FeatureNamespace: String, CaseIterable, Sendable, Codable, Comparabl
     case category = "cat"
 
     /// The order namespaces are accumulated in, so that equal input gives equal bits.
-    var ordinal: Int { FeatureNamespace.allCases.firstIndex(of: self)! }
+    var ordinal: Int {
+        switch self {
+        case .context: return 0
+        case .word: return 1
+        case .char: return 2
+        case .tag: return 3
+        case .category: return 4
+        }
+    }
+
+    /// What each token is prefixed with before hashing.
+    var prefix: StaticString {
+        switch self {
+        case .context: return "ctx:"
+        case .word: return "word:"
+        case .char: return "char:"
+        case .tag: return "tag:"
+        case .category: return "cat:"
+        }
+    }
+
+    /// The MurmurHash3 state after the prefix's first four bytes (seed 0).
+    var prefixState: UInt32 {
+        switch self {
+        case .context: return Self.prefixStates.0
+        case .word: return Self.prefixStates.1
+        case .char: return Self.prefixStates.2
+        case .tag: return Self.prefixStates.3
+        case .category: return Self.prefixStates.4
+        }
+    }
+
+    private static let prefixStates: (UInt32, UInt32, UInt32, UInt32, UInt32) = {
+        func state(_ namespace: FeatureNamespace) -> UInt32 {
+            let prefix = namespace.prefix
+            return MurmurHash3.mixBlock(0, UnsafeRawPointer(prefix.utf8Start).loadUnaligned(as: UInt32.self).littleEndian)
+        }
+        return (state(.context), state(.word), state(.char), state(.tag), state(.category))
+    }()
+
+    /// `allCases` without building an array on every use.
+    static let ordered: [FeatureNamespace] = allCases
 
     public static func < (a: FeatureNamespace, b: FeatureNamespace) -> Bool { a.ordinal < b.ordinal }
 }

@@ -2,34 +2,38 @@
 /// scikit-learn's `murmurhash3_32` and `FeatureHasher`. Unlike Swift's `Hasher`, which is seeded
 /// per process, it gives the same value on every machine and run, so features are reproducible.
 enum MurmurHash3 {
+    private static let c1: UInt32 = 0xcc9e_2d51
+    private static let c2: UInt32 = 0x1b87_3593
+
     /// The hash of `bytes` as the reference computes it: blocks read little-endian.
     @inline(__always)
-    static func x86_32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
-        let c1: UInt32 = 0xcc9e_2d51
-        let c2: UInt32 = 0x1b87_3593
-        let count = bytes.count
-        var h = seed
+    static func x86_32(_ buffer: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        guard let bytes = buffer.baseAddress else { return finalize(seed, length: 0) }
+        return x86_32(continuing: seed, bytes, count: buffer.count, totalLength: buffer.count)
+    }
+
+    /// Resumes a hash whose first blocks are already mixed into `state`: `bytes` are the input's
+    /// remaining `count` bytes, `totalLength` the length of the whole input. Hashing
+    /// `"<namespace>:<token>"` resumes after the namespace's first four bytes, which never change.
+    @inline(__always)
+    static func x86_32(continuing state: UInt32, _ bytes: UnsafeRawPointer, count: Int, totalLength: Int) -> UInt32 {
+        var h = state
         var offset = 0
+        // Unchecked reads: every offset below is within `count`.
         while offset + 4 <= count {
-            var k = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-            k &*= c1
-            k = (k << 15) | (k >> 17)
-            k &*= c2
-            h ^= k
-            h = (h << 13) | (h >> 19)
-            h = h &* 5 &+ 0xe654_6b64
+            h = mixBlock(h, UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
             offset += 4
         }
         var tail: UInt32 = 0
         switch count & 3 {
         case 3:
-            tail ^= UInt32(bytes[offset + 2]) << 16
+            tail ^= UInt32(bytes.load(fromByteOffset: offset + 2, as: UInt8.self)) << 16
             fallthrough
         case 2:
-            tail ^= UInt32(bytes[offset + 1]) << 8
+            tail ^= UInt32(bytes.load(fromByteOffset: offset + 1, as: UInt8.self)) << 8
             fallthrough
         case 1:
-            tail ^= UInt32(bytes[offset])
+            tail ^= UInt32(bytes.load(fromByteOffset: offset, as: UInt8.self))
             tail &*= c1
             tail = (tail << 15) | (tail >> 17)
             tail &*= c2
@@ -37,7 +41,24 @@ enum MurmurHash3 {
         default:
             break
         }
-        h ^= UInt32(truncatingIfNeeded: count)
+        return finalize(h, length: totalLength)
+    }
+
+    /// The state after one 4-byte block.
+    @inline(__always)
+    static func mixBlock(_ state: UInt32, _ block: UInt32) -> UInt32 {
+        var k = block
+        k &*= c1
+        k = (k << 15) | (k >> 17)
+        k &*= c2
+        var h = state ^ k
+        h = (h << 13) | (h >> 19)
+        return h &* 5 &+ 0xe654_6b64
+    }
+
+    @inline(__always)
+    private static func finalize(_ state: UInt32, length: Int) -> UInt32 {
+        var h = state ^ UInt32(truncatingIfNeeded: length)
         h ^= h >> 16
         h &*= 0x85eb_ca6b
         h ^= h >> 13
