@@ -10,6 +10,9 @@ public protocol Embedder: Sendable {
     /// The vector to index for a precedent, ready for the collection's metric.
     func documentVector(for precedent: Precedent) throws(CasebookError) -> [Float]
 
+    /// The vectors of a batch, in order; a refused item is ``CasebookError/item(index:id:problem:)``.
+    func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]]
+
     /// The vector to search with.
     func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float]
 
@@ -24,6 +27,20 @@ public protocol Embedder: Sendable {
 
 extension Embedder {
     public var computesVectors: Bool { false }
+
+    public func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]] {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(precedents.count)
+        for (index, precedent) in precedents.enumerated() {
+            do throws(CasebookError) {
+                vectors.append(try documentVector(for: precedent))
+            } catch {
+                throw .item(index: index, id: precedent.id, problem: error)
+            }
+        }
+        return vectors
+    }
+
     public func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation? { nil }
 }
 

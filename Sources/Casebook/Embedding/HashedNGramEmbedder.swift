@@ -1,3 +1,5 @@
+import Foundation
+
 /// `hashed-v1`: Casebook's own featurizer. A precedent's text, context, tags and category become
 /// a unit vector through the hashing trick (DESIGN.md, Embedding), with no model and no training:
 /// the same input gives the same bits on every machine.
@@ -73,12 +75,34 @@ public struct HashedNGramEmbedder: Embedder {
         return featurizer.weightedFeatures(dimension: dimension)
     }
 
-    /// The vectors of many precedents, reusing one featurizer's buffers (bulk adds, benchmarks).
+    /// The vectors of many precedents: each worker reuses one featurizer's buffers; batches of
+    /// thousands are split over `Casebook.batchSearchThreads` cores. Vectors do not depend on the
+    /// split.
     public func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]] {
+        let workers = precedents.count >= 4_096 ? min(Casebook.effectiveBatchThreads, precedents.count / 2_048) : 1
+        guard workers > 1 else { return try documentVectors(precedents[...], offset: 0) }
+        let chunk = (precedents.count + workers - 1) / workers
+        let results = ChunkResults(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = (worker * chunk)..<min(precedents.count, (worker + 1) * chunk)
+            results.store(worker, Result { () throws(CasebookError) in
+                try documentVectors(precedents[range], offset: range.lowerBound)
+            })
+        }
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(precedents.count)
+        for worker in 0..<workers {
+            // Chunks are in order, so the first failing chunk holds the first refused item.
+            vectors.append(contentsOf: try results.take(worker).get())
+        }
+        return vectors
+    }
+
+    private func documentVectors(_ precedents: ArraySlice<Precedent>, offset: Int) throws(CasebookError) -> [[Float]] {
         var featurizer = Featurizer(parameters: parameters)
         var vectors: [[Float]] = []
         vectors.reserveCapacity(precedents.count)
-        for (index, precedent) in precedents.enumerated() {
+        for (index, precedent) in zip(offset..., precedents) {
             featurizer.reset()
             featurizer.add(precedent)
             guard precedent.vector == nil, let vector = featurizer.vector(dimension: dimension) else {
@@ -105,4 +129,15 @@ public struct HashedNGramEmbedder: Embedder {
         else { return nil }
         return FeatureOverlap(query: left, document: right).explanation(limit: limit)
     }
+}
+
+/// Per-worker results of `concurrentPerform`: each worker writes only its own slot and the caller
+/// reads after all have returned, so no two threads touch one slot.
+private final class ChunkResults: @unchecked Sendable {
+    private var slots: [Result<[[Float]], CasebookError>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func store(_ worker: Int, _ result: Result<[[Float]], CasebookError>) {
+        slots.withUnsafeMutableBufferPointer { $0[worker] = result }
+    }
+    func take(_ worker: Int) -> Result<[[Float]], CasebookError> { slots[worker]! }
 }

@@ -10,20 +10,26 @@ struct PrecedentValidation {
         guard !batch.isEmpty else { throw .emptyBatch }
         guard batch.count <= Limits.maxBatch else { throw .batchTooLarge(batch.count, max: Limits.maxBatch) }
         var seen: [TenantID: Set<PrecedentID>] = [:]
-        var prepared: [StoredPrecedent] = []
-        prepared.reserveCapacity(batch.count)
+        var checked: [(precedent: Precedent, contextJSON: String)] = []
+        checked.reserveCapacity(batch.count)
         for (index, precedent) in batch.enumerated() {
             do throws(CasebookError) {
-                let item = try prepare(precedent, now: now, vector: nil)
-                guard seen[item.precedent.tenant, default: []].insert(item.id).inserted else {
-                    throw CasebookError.duplicateID(item.id)
+                let item = try completeFields(precedent, now: now)
+                guard seen[item.precedent.tenant, default: []].insert(item.precedent.id!).inserted else {
+                    throw CasebookError.duplicateID(item.precedent.id!)
                 }
-                prepared.append(item)
+                checked.append(item)
             } catch {
                 throw .item(index: index, id: precedent.id, problem: error)
             }
         }
-        return prepared
+        // One call for the whole batch: a featurizer reuses its buffers and may use every core.
+        let vectors = try embedder.documentVectors(for: checked.map(\.precedent))
+        return zip(checked, vectors).map { item, vector in
+            var p = item.precedent
+            p.vector = nil
+            return StoredPrecedent(precedent: p, vector: vector, contextJSON: item.contextJSON)
+        }
     }
 
     /// Prepares one precedent. `vector` supplies the stored vector when the precedent has none
@@ -31,13 +37,7 @@ struct PrecedentValidation {
     func prepare(_ precedent: Precedent, now: Date, vector fallback: [Float]?) throws(CasebookError)
         -> StoredPrecedent
     {
-        var p = precedent
-        try Self.checkTenant(p.tenant)
-        if let id = p.id { try Self.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
-        let contextJSON = try Self.checkFields(p)
-        p.tags = Array(Set(p.tags)).sorted()
-        if p.createdAt == nil { p.createdAt = now }
-        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
+        var (p, contextJSON) = try completeFields(precedent, now: now)
         let vector: [Float]
         if p.vector == nil, !embedder.computesVectors, let fallback {
             vector = fallback
@@ -46,6 +46,21 @@ struct PrecedentValidation {
         }
         p.vector = nil
         return StoredPrecedent(precedent: p, vector: vector, contextJSON: contextJSON)
+    }
+
+    /// Checks identifiers and limits and fills in what an add completes: an id, sorted unique
+    /// tags, the time. The vector (if any) is left for the embedder to check.
+    private func completeFields(_ precedent: Precedent, now: Date) throws(CasebookError)
+        -> (precedent: Precedent, contextJSON: String)
+    {
+        var p = precedent
+        try Self.checkTenant(p.tenant)
+        if let id = p.id { try Self.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
+        let contextJSON = try Self.checkFields(p)
+        p.tags = Array(Set(p.tags)).sorted()
+        if p.createdAt == nil { p.createdAt = now }
+        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
+        return (p, contextJSON)
     }
 
     /// The limits on text, context and tags; returns the context as stored JSON text.
