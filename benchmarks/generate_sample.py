@@ -286,7 +286,7 @@ def generate(count, prefix, rng, biases, mix, start_minutes):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--precedents", type=int, default=4000)
-    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
     args = parser.parse_args()
     rng = random.Random(SEED)

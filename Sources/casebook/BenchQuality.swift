@@ -22,6 +22,8 @@ struct BenchQuality: ParsableCommand {
     @Option(help: "CSV of id,scenario for both files.") var labels = "data/sample-labels.csv"
     @Option(help: "Dimensions to measure, comma-separated.") var dims = "256,512,1024,2048"
     @Option var k = 10
+    @Option(help: "Namespace weights to try instead of the defaults, e.g. ctx=0.45,word=0.25,char=0.15,tag=0.1,cat=0.05.")
+    var weights: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Row: Encodable {
@@ -79,7 +81,7 @@ struct BenchQuality: ParsableCommand {
         let path = BenchData.temporaryPath("quality-\(dimension)")
         defer { BenchData.removeDatabase(path) }
         let collection = try Casebook(path: path).createCollection(
-            CollectionSpec(name: "q", dimension: dimension, embedder: .hashedV1()))
+            CollectionSpec(name: "q", dimension: dimension, embedder: .hashedV1(try parameters())))
         let addSeconds = try BenchData.seconds { try collection.add(base) }
         var share = 0.0
         var correct = 0
@@ -103,6 +105,25 @@ struct BenchQuality: ParsableCommand {
             dims: dimension, scenarioShare: share / Double(held.count),
             outcomeAccuracy: Double(correct) / Double(held.count), addSeconds: addSeconds,
             searchP50Ms: BenchData.median(latencies))
+    }
+
+    private func parameters() throws -> HashedNGramParameters {
+        var parameters = HashedNGramParameters()
+        guard let weights else { return parameters }
+        for pair in weights.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            guard parts.count == 2, let value = Double(parts[1]),
+                let namespace = FeatureNamespace(rawValue: String(parts[0]))
+            else { throw CLIError("--weights: expected namespace=value pairs, e.g. ctx=0.45,word=0.25") }
+            switch namespace {
+            case .context: parameters.weights.context = value
+            case .word: parameters.weights.words = value
+            case .char: parameters.weights.chars = value
+            case .tag: parameters.weights.tags = value
+            case .category: parameters.weights.category = value
+            }
+        }
+        return parameters
     }
 
     static func read(_ path: String) throws -> [Precedent] {

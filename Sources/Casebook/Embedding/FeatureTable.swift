@@ -31,22 +31,55 @@ final class FeatureTable {
         slotWeights.deallocate()
         order.deallocate()
         sums?.deallocate()
+        stamps?.deallocate()
         scratchKeys?.deallocate()
         scratchWeights?.deallocate()
     }
 
     private var sums: UnsafeMutablePointer<Double>?
+    private var stamps: UnsafeMutablePointer<UInt32>?
     private var sumsCapacity = 0
+    private var generation: UInt32 = 0
+    private let touched = ScratchBuffer<Int32>()
 
-    /// A zeroed scratch vector of `dimension` Doubles, reused from document to document.
-    func zeroedSums(_ dimension: Int) -> UnsafeMutablePointer<Double> {
+    /// Adds each feature's signed, scaled weight to its bucket of a scratch vector that is all
+    /// zeros on entry. Returns the vector and the buckets touched, in first-touched order; the
+    /// caller sets those back to zero.
+    func scatter(
+        count: Int, dimension: Int, keys: UnsafePointer<UInt64>, weights: UnsafePointer<Double>,
+        scales: UnsafePointer<Double>
+    ) -> (sums: UnsafeMutablePointer<Double>, touched: UnsafePointer<Int32>, touchedCount: Int) {
         if sumsCapacity < dimension {
             sums?.deallocate()
+            stamps?.deallocate()
             sums = .allocate(capacity: dimension)
+            sums!.initialize(repeating: 0, count: dimension)
+            stamps = .allocate(capacity: dimension)
+            stamps!.initialize(repeating: 0, count: dimension)
             sumsCapacity = dimension
+            generation = 0
         }
-        sums!.initialize(repeating: 0, count: dimension)
-        return sums!
+        generation &+= 1
+        if generation == 0 {  // wrapped: forget every old stamp
+            stamps!.update(repeating: 0, count: sumsCapacity)
+            generation = 1
+        }
+        let sums = sums!, stamps = stamps!, generation = generation
+        let list = touched.emptied(room: count)
+        var touchedCount = 0
+        let modulo = FastModulo(dimension)
+        for i in 0..<count {
+            let signed = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[i]))
+            let value = scales[Self.namespaceOrdinal(keys[i])] * weights[i]
+            let bucket = modulo.remainder(signed.magnitude)
+            sums[bucket] += signed >= 0 ? value : -value
+            if stamps[bucket] != generation {
+                stamps[bucket] = generation
+                list[touchedCount] = Int32(bucket)
+                touchedCount += 1
+            }
+        }
+        return (sums, UnsafePointer(list), touchedCount)
     }
 
     /// The table key of a feature: namespace ordinal + 1 above the 32-bit hash, never 0.
@@ -248,6 +281,14 @@ final class ScratchBuffer<Element: BitwiseCopyable> {
     @inline(__always)
     func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    /// Empties the buffer and returns room for `capacity` elements.
+    @inline(__always)
+    func emptied(room capacity: Int) -> UnsafeMutablePointer<Element> {
+        count = 0
+        reserve(capacity)
+        return base
     }
 
     @inline(__always)

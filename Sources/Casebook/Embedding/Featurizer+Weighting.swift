@@ -87,16 +87,24 @@ extension Featurizer {
                 norms[n] = norms[n].squareRoot()
                 scales[n] = norms[n] > 0 ? parameters.weights[namespace] / norms[n] : 0
             }
-            let sums = table.zeroedSums(dimension)
-            let modulo = FastModulo(dimension)
-            for i in 0..<count {
-                let signed = Int32(bitPattern: UInt32(truncatingIfNeeded: keys[i]))
-                let value = scales[FeatureTable.namespaceOrdinal(keys[i])] * weights[i]
-                sums[modulo.remainder(signed.magnitude)] += signed >= 0 ? value : -value
+            // Only the buckets this document touches are summed, normalised and cleared: the
+            // scratch sums stay zero between documents, and nothing walks all `dimension` of them.
+            let (sums, touched, touchedCount) = table.scatter(
+                count: count, dimension: dimension, keys: keys, weights: weights, scales: scales)
+            // Two running sums in a fixed order: half the dependency chain, the same bits every run.
+            var even = 0.0, odd = 0.0
+            var t = 0
+            while t + 1 < touchedCount {
+                even += sums[Int(touched[t])] * sums[Int(touched[t])]
+                odd += sums[Int(touched[t + 1])] * sums[Int(touched[t + 1])]
+                t += 2
             }
-            var total = 0.0
-            for i in 0..<dimension { total += sums[i] * sums[i] }
-            guard total > 0 else { return nil }
+            if t < touchedCount { even += sums[Int(touched[t])] * sums[Int(touched[t])] }
+            let total = even + odd
+            guard total > 0 else {
+                for t in 0..<touchedCount { sums[Int(touched[t])] = 0 }
+                return nil
+            }
             let inverseNorm = 1 / total.squareRoot()
             if collecting {
                 for namespace in FeatureNamespace.ordered where scales[namespace.ordinal] > 0 {
@@ -110,10 +118,15 @@ extension Featurizer {
                     }
                 }
             }
-            return [Float](unsafeUninitializedCapacity: dimension) { buffer, initialized in
-                for i in 0..<dimension { buffer[i] = Float(sums[i] * inverseNorm) }
-                initialized = dimension
+            var vector = [Float](repeating: 0, count: dimension)
+            vector.withUnsafeMutableBufferPointer { vector in
+                for t in 0..<touchedCount {
+                    let bucket = Int(touched[t])
+                    vector[bucket] = Float(sums[bucket] * inverseNorm)
+                    sums[bucket] = 0
+                }
             }
+            return vector
         }
     }
 }

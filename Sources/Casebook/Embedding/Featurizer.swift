@@ -20,6 +20,7 @@ struct Featurizer {
     private var textBuffer: [UInt8] = []
     private let textBytes = ScratchBuffer<UInt8>()
     private let bounds = ScratchBuffer<Int>()
+    private let gramKeys = ScratchBuffer<UInt64>()
     private var wordBounds: [Int] = []
 
     init(parameters: HashedNGramParameters, recordsTokens: Bool = false) {
@@ -149,12 +150,19 @@ struct Featurizer {
         let paddedLength = length + 2
         var isASCII = true
         for i in 0..<length where word[i] >= 0x80 { isASCII = false; break }
-        if isASCII {
+        if isASCII, lengths.lowerBound >= 3 {
+            // All hashes first, then all inserts: the hashes are independent, so the processor
+            // overlaps them instead of waiting on each one's multiply chain before its probe.
+            let grams = lengths.reduce(0) { $0 + max(0, paddedLength - $1 + 1) }
+            let keys = gramKeys.emptied(room: grams)
+            var k = 0
             for n in lengths where n <= paddedLength {
                 for first in 0...(paddedLength - n) {
-                    emitDirect(.char, bytes + first, n)
+                    keys[k] = FeatureTable.key(.char, directHash(charState, bytes + first, n))
+                    k += 1
                 }
             }
+            for i in 0..<k { table.add(keys[i], weight: 1, token: recordsTokens ? Self.text(bytes, paddedLength, at: i, lengths) : nil) }
             return
         }
         // Rare (non-ASCII words): a small array of scalar offsets.
@@ -286,6 +294,27 @@ struct Featurizer {
     /// three bytes, read straight from where the token lies (which needs one readable byte past a
     /// 3-byte token: callers leave 4 bytes of slack). Copying each n-gram next to its prefix and
     /// hashing the copy stalls on store-to-load forwarding, which cost more than the hash itself.
+    /// MurmurHash3 of a 5-byte prefix (`state` after its first four bytes), ":" and `length` >= 3
+    /// bytes read in place (one byte of slack after them).
+    @inline(__always)
+    private func directHash(_ state: UInt32, _ bytes: UnsafePointer<UInt8>, _ length: Int) -> UInt32 {
+        let first = UInt32(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(as: UInt32.self))
+        return MurmurHash3.x86_32(
+            continuing: MurmurHash3.mixBlock(state, 0x3A | (first << 8)), UnsafeRawPointer(bytes + 3),
+            count: length - 3, totalLength: length + 5)
+    }
+
+    /// The text of the i-th n-gram of a padded ASCII word, in the order `addCharNgrams` makes them.
+    private static func text(_ bytes: UnsafePointer<UInt8>, _ length: Int, at index: Int, _ lengths: ClosedRange<Int>) -> String {
+        var i = index
+        for n in lengths where n <= length {
+            let count = length - n + 1
+            if i < count { return String(decoding: UnsafeBufferPointer(start: bytes + i, count: n), as: UTF8.self) }
+            i -= count
+        }
+        return ""
+    }
+
     @inline(__always)
     private func emitDirect(_ namespace: FeatureNamespace, _ bytes: UnsafePointer<UInt8>, _ length: Int) {
         assert(namespace == .word || namespace == .char, "only 5-byte prefixes")
@@ -295,9 +324,7 @@ struct Featurizer {
             finish(weight: 1)
             return
         }
-        let first = UInt32(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(as: UInt32.self))
-        let state = MurmurHash3.mixBlock(namespace == .char ? charState : wordState, 0x3A | (first << 8))
-        let hash = MurmurHash3.x86_32(continuing: state, UnsafeRawPointer(bytes + 3), count: length - 3, totalLength: length + 5)
+        let hash = directHash(namespace == .char ? charState : wordState, bytes, length)
         table.add(
             FeatureTable.key(namespace, hash), weight: 1,
             token: recordsTokens ? String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self) : nil)
