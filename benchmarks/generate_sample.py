@@ -6,8 +6,10 @@ return precedents of the query's scenario, and does their vote predict the outco
 Writes, deterministically (fixed seed, Python's `random` only):
   data/sample-precedents.jsonl  the precedents to ingest (Casebook's JSONL, no vectors)
   data/sample-queries.jsonl     held-out precedents of the same distribution, used as queries
-  data/sample-labels.csv        id,scenario for both files (kept out of the precedents, so that
-                                the label is never embedded)
+  data/sample-labels.csv        id,scenario,successProbability for both files (kept out of the
+                                precedents, so that labels are never embedded): the scenario, and
+                                the probability that the action taken works in that scenario —
+                                the value `wasSuccessful` was drawn from
 
 A scenario fixes the situation (failure reason, payment mode, value range, attempts, customer
 tier ...), how agents tend to describe it (several paraphrases, abbreviations, the odd Hinglish
@@ -229,7 +231,7 @@ def ndr_precedent(rng, scenario_name, tenant_bias):
     if payment == "cod" and "cod" not in tags:
         tags.append("cod")
     outcomes = RTO_OUTCOMES if action == "rto" else NDR_OUTCOMES
-    return "ndr_resolution", context, text, pick(rng, outcomes[success]), success, tags
+    return "ndr_resolution", context, text, pick(rng, outcomes[success]), success, tags, p_success
 
 
 def credit_precedent(rng, scenario_name, tenant_bias):
@@ -240,7 +242,8 @@ def credit_precedent(rng, scenario_name, tenant_bias):
     overdue = rng.randint(*s["overdue"])
     order = money(rng, *s["order"])
     action = weighted(rng, [(a, 1.0 + tenant_bias.get(a, 0)) for a, _ in s["actions"]])
-    success = rng.random() < dict(s["actions"])[action]
+    p_success = dict(s["actions"])[action]
+    success = rng.random() < p_success
     situation = pick(rng, s["phrases"])
     reasoning = pick(rng, CREDIT_REASONING[action])
     text = f"{situation}; utilisation {round(utilisation * 100)}%, {overdue} days overdue. {reasoning[0].upper() + reasoning[1:]}."
@@ -249,7 +252,7 @@ def credit_precedent(rng, scenario_name, tenant_bias):
         "orderValue": order, "creditLimit": round(order / max(utilisation, 0.5) * rng.uniform(0.8, 1.2), -3),
         "action": action,
     }
-    return "credit_override", context, text, pick(rng, CREDIT_OUTCOMES[success]), success, list(s["tags"])
+    return "credit_override", context, text, pick(rng, CREDIT_OUTCOMES[success]), success, list(s["tags"]), p_success
 
 
 def tenant_biases(rng):
@@ -270,7 +273,7 @@ def generate(count, prefix, rng, biases, mix, start_minutes):
         tenant = weighted(rng, TENANTS)
         scenario = weighted(rng, mix[tenant])
         maker = ndr_precedent if scenario.startswith("ndr") else credit_precedent
-        category, context, text, outcome, success, tags = maker(rng, scenario, biases[tenant])
+        category, context, text, outcome, success, tags, p_success = maker(rng, scenario, biases[tenant])
         minutes += rng.randint(5, 150)
         created = START + timedelta(minutes=minutes)
         row = {
@@ -279,7 +282,7 @@ def generate(count, prefix, rng, biases, mix, start_minutes):
             "outcome": outcome, "wasSuccessful": success, "tags": sorted(set(tags)),
             "createdAt": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        rows.append((row, scenario))
+        rows.append((row, scenario, p_success))
     return rows, minutes
 
 
@@ -297,13 +300,13 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for name, rows in [("sample-precedents.jsonl", precedents), ("sample-queries.jsonl", queries)]:
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
-            for row, _ in rows:
+            for row, _, _ in rows:
                 f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
     with open(os.path.join(args.out, "sample-labels.csv"), "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["id", "scenario"])
-        for row, scenario in precedents + queries:
-            writer.writerow([row["id"], scenario])
+        writer.writerow(["id", "scenario", "successProbability"])
+        for row, scenario, p_success in precedents + queries:
+            writer.writerow([row["id"], scenario, p_success])
     print(f"wrote {len(precedents)} precedents, {len(queries)} queries and their scenario labels to {os.path.normpath(args.out)}")
 
 

@@ -14,12 +14,16 @@ struct BenchQuality: ParsableCommand {
             top k with the query's scenario label. outcomeAccuracy: share of queries whose wasSuccessful \
             equals the top k's vote (true when at least half of those with a known outcome worked). \
             Baselines: the scenario share of a random pick from the same tenant and category, and the \
-            accuracy of always answering that group's majority outcome.
+            accuracy of always answering that group's majority outcome. When the labels carry each \
+            query's true success probability (generate_sample.py writes it), also: \
+            decisionAgreement, the share of queries where the vote equals the decision that \
+            probability supports (p >= 0.5) — outcome prediction without the coin-flip noise of \
+            single outcomes — and the oracle's own accuracy on the drawn outcomes (the ceiling).
             """)
 
     @Option(help: "Precedents to search (JSONL).") var precedents = "data/sample-precedents.jsonl"
     @Option(help: "Held-out precedents used as queries (JSONL).") var queries = "data/sample-queries.jsonl"
-    @Option(help: "CSV of id,scenario for both files.") var labels = "data/sample-labels.csv"
+    @Option(help: "CSV of id,scenario[,successProbability] for both files.") var labels = "data/sample-labels.csv"
     @Option(help: "Dimensions to measure, comma-separated.") var dims = "256,512,1024,2048"
     @Option var k = 10
     @Option(help: "Namespace weights to try instead of the defaults, e.g. ctx=0.45,word=0.25,char=0.15,tag=0.1,cat=0.05.")
@@ -30,6 +34,7 @@ struct BenchQuality: ParsableCommand {
         var dims: Int
         var scenarioShare: Double
         var outcomeAccuracy: Double
+        var decisionAgreement: Double?
         var addSeconds: Double
         var searchP50Ms: Double
     }
@@ -41,6 +46,7 @@ struct BenchQuality: ParsableCommand {
         var k: Int
         var randomScenarioShare: Double
         var majorityOutcomeAccuracy: Double
+        var oracleOutcomeAccuracy: Double?
         var runs: [Row]
     }
 
@@ -53,16 +59,21 @@ struct BenchQuality: ParsableCommand {
         }
         let base = try Self.read(precedents)
         let held = try Self.read(queries)
-        let scenario = try Self.readLabels(labels)
+        let (scenario, probability) = try Self.readLabels(labels)
         for p in base + held where scenario[p.id!.rawValue] == nil {
             throw CLIError("\(labels) has no scenario for id \(p.id!)")
         }
+        let oracle = held.allSatisfy({ probability[$0.id!.rawValue] != nil })
+            ? Double(held.filter { (probability[$0.id!.rawValue]! >= 0.5) == ($0.wasSuccessful ?? false) }.count) / Double(held.count)
+            : nil
         var report = Report(
             precedents: base.count, queries: held.count, k: k,
             randomScenarioShare: Self.randomShare(base, held, scenario),
-            majorityOutcomeAccuracy: Self.majorityAccuracy(base, held), runs: [])
+            majorityOutcomeAccuracy: Self.majorityAccuracy(base, held), oracleOutcomeAccuracy: oracle, runs: [])
         for dimension in dimensions {
-            report.runs.append(try measure(dimension: dimension, base: base, held: held, scenario: scenario))
+            report.runs.append(try measure(
+                dimension: dimension, base: base, held: held, scenario: scenario,
+                probability: oracle == nil ? [:] : probability))
             BenchData.log("dims \(dimension): done")
         }
         if json {
@@ -71,13 +82,16 @@ struct BenchQuality: ParsableCommand {
             print(String(format: "%d precedents, %d queries, top %d; random pick %.3f scenario share, majority outcome %.3f accuracy",
                          base.count, held.count, k, report.randomScenarioShare, report.majorityOutcomeAccuracy))
             for row in report.runs {
-                print(String(format: "dims %5d  scenario share %.3f  outcome accuracy %.3f  add %.2f s  search p50 %.3f ms",
-                             row.dims, row.scenarioShare, row.outcomeAccuracy, row.addSeconds, row.searchP50Ms))
+                print(String(format: "dims %5d  scenario share %.3f  outcome accuracy %.3f  decision agreement %.3f  add %.2f s  search p50 %.3f ms",
+                             row.dims, row.scenarioShare, row.outcomeAccuracy, row.decisionAgreement ?? .nan,
+                             row.addSeconds, row.searchP50Ms))
             }
         }
     }
 
-    private func measure(dimension: Int, base: [Precedent], held: [Precedent], scenario: [String: String]) throws -> Row {
+    private func measure(
+        dimension: Int, base: [Precedent], held: [Precedent], scenario: [String: String], probability: [String: Double]
+    ) throws -> Row {
         let path = BenchData.temporaryPath("quality-\(dimension)")
         defer { BenchData.removeDatabase(path) }
         let collection = try Casebook(path: path).createCollection(
@@ -85,6 +99,7 @@ struct BenchQuality: ParsableCommand {
         let addSeconds = try BenchData.seconds { try collection.add(base) }
         var share = 0.0
         var correct = 0
+        var agreeing = 0
         var latencies: [Double] = []
         for query in held {
             let request = SearchRequest(
@@ -100,10 +115,12 @@ struct BenchQuality: ParsableCommand {
             let known = results.compactMap { $0.precedent?.wasSuccessful }
             let vote = !known.isEmpty && 2 * known.filter { $0 }.count >= known.count
             if vote == (query.wasSuccessful ?? false) { correct += 1 }
+            if let p = probability[query.id!.rawValue], vote == (p >= 0.5) { agreeing += 1 }
         }
         return Row(
             dims: dimension, scenarioShare: share / Double(held.count),
-            outcomeAccuracy: Double(correct) / Double(held.count), addSeconds: addSeconds,
+            outcomeAccuracy: Double(correct) / Double(held.count),
+            decisionAgreement: probability.isEmpty ? nil : Double(agreeing) / Double(held.count), addSeconds: addSeconds,
             searchP50Ms: BenchData.median(latencies))
     }
 
@@ -136,15 +153,25 @@ struct BenchQuality: ParsableCommand {
         return rows
     }
 
-    static func readLabels(_ path: String) throws -> [String: String] {
+    /// Scenario per id, and the true success probability where the file has that column.
+    static func readLabels(_ path: String) throws -> (scenario: [String: String], probability: [String: Double]) {
         var labels: [String: String] = [:]
+        var probability: [String: Double] = [:]
         try LineReader.forEachLine(of: path) { number, line in
             guard number > 1, !line.isEmpty else { return }
-            let parts = line.split(separator: ",", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw CLIError("\(path) line \(number): expected id,scenario") }
+            let parts = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 || parts.count == 3 else {
+                throw CLIError("\(path) line \(number): expected id,scenario[,successProbability]")
+            }
             labels[parts[0]] = parts[1]
+            if parts.count == 3 {
+                guard let p = Double(parts[2]), (0...1).contains(p) else {
+                    throw CLIError("\(path) line \(number): successProbability must be a number from 0 to 1")
+                }
+                probability[parts[0]] = p
+            }
         }
-        return labels
+        return (labels, probability)
     }
 
     /// Expected share of a uniformly random pick among the query's tenant and category.

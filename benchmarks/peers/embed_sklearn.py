@@ -83,7 +83,9 @@ def quality(args):
     base = read_jsonl(args.precedents)
     held = read_jsonl(args.queries)
     with open(args.labels, encoding="utf-8") as f:
-        scenario = {row["id"]: row["scenario"] for row in csv.DictReader(f)}
+        rows = list(csv.DictReader(f))
+    scenario = {row["id"]: row["scenario"] for row in rows}
+    probability = {row["id"]: float(row["successProbability"]) for row in rows if row.get("successProbability")}
     hasher = vectorizer()
     t0 = time.perf_counter()
     matrix = hasher.transform([document(p) for p in base]).tocsr()
@@ -95,6 +97,7 @@ def quality(args):
     group_rows = {key: (np.array(rows), matrix[rows]) for key, rows in groups.items()}
     share = 0.0
     correct = 0
+    agreeing = 0
     for qi, q in enumerate(held):
         rows, sub = group_rows.get((q["tenant"], q.get("category") or ""), (np.array([], dtype=int), None))
         if sub is None or len(rows) == 0:
@@ -111,9 +114,12 @@ def quality(args):
             vote = bool(known) and 2 * sum(known) >= len(known)
         if vote == bool(q.get("wasSuccessful")):
             correct += 1
+        if q["id"] in probability and vote == (probability[q["id"]] >= 0.5):
+            agreeing += 1
     print(json.dumps({
         "system": "sklearn-hashingvectorizer-char_wb-3-5", "dims": 2**18, "precedents": len(base), "queries": len(held),
         "k": args.k, "scenarioShare": share / len(held), "outcomeAccuracy": correct / len(held), "addSeconds": add_seconds,
+        "decisionAgreement": agreeing / len(held) if probability else None,
     }, sort_keys=True))
 
 
