@@ -55,6 +55,59 @@ struct Featurizer {
         let charRange = parameters.charNgrams[0]...parameters.charNgrams[1]
         let base = UnsafePointer(textBytes.base)
         let bounds = UnsafePointer(self.bounds.base)
+        if !recordsTokens {
+            addWordNgramsHashedFirst(base, bounds, words: words, lengths: wordRange)
+        } else {
+            addWordNgrams(base, bounds, words: words, lengths: wordRange)
+        }
+        for w in 0..<words {
+            let start = bounds[2 * w]
+            addCharNgrams(base + start, bounds[2 * w + 1] - start, lengths: charRange)
+        }
+    }
+
+    /// Whether the words `first..<first+n` are separated by single spaces, so that the n-gram is
+    /// one run of the normalised text.
+    @inline(__always)
+    private static func isContiguous(_ bounds: UnsafePointer<Int>, first: Int, n: Int) -> Bool {
+        for j in 1..<n where bounds[2 * (first + j)] != bounds[2 * (first + j) - 1] + 1 { return false }
+        return true
+    }
+
+    /// Word n-grams, all hashed before any is added (the hashes overlap in the processor).
+    private func addWordNgramsHashedFirst(
+        _ base: UnsafePointer<UInt8>, _ bounds: UnsafePointer<Int>, words: Int, lengths: ClosedRange<Int>
+    ) {
+        let total = lengths.reduce(0) { $0 + max(0, words - $1 + 1) }
+        let keys = gramKeys.emptied(room: total)
+        var k = 0
+        for n in lengths where n <= words {
+            for first in 0...(words - n) {
+                let start = bounds[2 * first]
+                let length = bounds[2 * (first + n - 1) + 1] - start
+                let hash: UInt32
+                if length >= 3, Self.isContiguous(bounds, first: first, n: n) {
+                    hash = directHash(wordState, base + start, length)
+                } else {
+                    token.begin(.word)
+                    for j in 0..<n {
+                        if j > 0 { token.append(0x20) }
+                        let start = bounds[2 * (first + j)]
+                        token.append(base + start, bounds[2 * (first + j) + 1] - start)
+                    }
+                    hash = token.hash
+                }
+                keys[k] = FeatureTable.key(.word, hash)
+                k += 1
+            }
+        }
+        for i in 0..<k { table.add(keys[i], weight: 1, token: nil) }
+    }
+
+    /// Word n-grams one by one, with their text (explanations).
+    private func addWordNgrams(
+        _ base: UnsafePointer<UInt8>, _ bounds: UnsafePointer<Int>, words: Int, lengths wordRange: ClosedRange<Int>
+    ) {
         for n in wordRange where n <= words {
             for first in 0...(words - n) {
                 // An n-gram whose words are separated by single spaces is already one run of the
@@ -78,10 +131,6 @@ struct Featurizer {
                 }
                 finish(weight: 1)
             }
-        }
-        for w in 0..<words {
-            let start = bounds[2 * w]
-            addCharNgrams(base + start, bounds[2 * w + 1] - start, lengths: charRange)
         }
     }
 
