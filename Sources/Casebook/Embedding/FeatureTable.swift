@@ -117,16 +117,14 @@ final class FeatureTable {
         return (scratchKeys!, scratchWeights!)
     }
 
-    /// Copies the features, in first-seen order, into `keys` and `weights` (each of `count`
-    /// elements) and empties the table.
-    func drain(keys: UnsafeMutablePointer<UInt64>, weights: UnsafeMutablePointer<Double>) {
-        let slotKeys = slotKeys, slotWeights = slotWeights, order = order
-        for i in 0..<count {
-            let slot = Int(order[i])
-            keys[i] = slotKeys[slot]
-            weights[i] = slotWeights[slot]
-            slotKeys[slot] = 0
-        }
+    /// The slots and the first-seen order, for a caller that empties the table itself: it reads
+    /// `order[0..<count]` and sets each of those slots' key to 0, after `forgetEntries()`.
+    var storage: (keys: UnsafeMutablePointer<UInt64>, weights: UnsafeMutablePointer<Double>, order: UnsafePointer<Int32>) {
+        (slotKeys, slotWeights, UnsafePointer(order))
+    }
+
+    /// Sets the count to zero without touching the slots (see `storage`).
+    func forgetEntries() {
         count = 0
         tokens.removeAll(keepingCapacity: true)
     }
@@ -141,7 +139,8 @@ final class FeatureTable {
     /// Adds `weight` to the feature; `token` is kept (the first one seen) when recording.
     @inline(__always)
     func add(_ key: UInt64, weight: Double, token: String?) {
-        let mask = slotMask
+        // Locals, so that stores through the pointers do not force the fields to be reloaded.
+        let mask = slotMask, slotKeys = slotKeys, slotWeights = slotWeights
         var slot = Self.slot(key) & mask
         while true {
             let found = slotKeys[slot]
@@ -154,8 +153,9 @@ final class FeatureTable {
         }
         slotKeys[slot] = key
         slotWeights[slot] = weight
-        order[count] = Int32(slot)
-        count += 1
+        let index = count
+        order[index] = Int32(slot)
+        count = index + 1
         if recordsTokens { tokens.append(token ?? "") }
         // Load at most 0.4: most adds of a document are first sightings, and a miss under linear
         // probing walks about (1 + 1/(1 - load)^2) / 2 slots.
@@ -291,6 +291,10 @@ final class ScratchBuffer<Element: BitwiseCopyable> {
         reserve(capacity)
         return base
     }
+
+    /// Sets the count after elements were written through `base` (within reserved room).
+    @inline(__always)
+    func setCount(_ newCount: Int) { count = newCount }
 
     @inline(__always)
     func appendUnchecked(_ value: Element) {

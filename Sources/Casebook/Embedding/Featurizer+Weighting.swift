@@ -49,7 +49,8 @@ extension Featurizer {
         guard count > 0 else { return nil }
         let tokens = collecting ? table.tokens : []
         let (keys, weights) = table.drainScratch()
-        table.drain(keys: keys, weights: weights)
+        let (slotKeys, slotWeights, order) = table.storage
+        table.forgetEntries()
         let namespaces = FeatureNamespace.ordered.count
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * namespaces) { scratch -> [Float]? in
             let norms = scratch.baseAddress!
@@ -58,8 +59,14 @@ extension Featurizer {
             // feature wait for the previous one's store).
             var squares = (0.0, 0.0, 0.0, 0.0, 0.0)
             let small = Self.smallCounts
+            // One pass empties the table into first-seen order, applies sublinear tf and sums the
+            // squares.
             for i in 0..<count {
-                let tf = weights[i]
+                let slot = Int(order[i])
+                let key = slotKeys[slot]
+                let tf = slotWeights[slot]
+                slotKeys[slot] = 0
+                keys[i] = key
                 let value: Double
                 if tf <= 1 {
                     value = tf
@@ -69,7 +76,7 @@ extension Featurizer {
                     value = Self.sublinear(tf)
                 }
                 weights[i] = value
-                switch FeatureTable.namespaceOrdinal(keys[i]) {
+                switch FeatureTable.namespaceOrdinal(key) {
                 case 0: squares.0 += value * value
                 case 1: squares.1 += value * value
                 case 2: squares.2 += value * value

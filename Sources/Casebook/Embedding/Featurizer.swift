@@ -145,37 +145,50 @@ struct Featurizer {
             for byte in source where byte >= 0x80 { return false }
             textBytes.reserve(source.count + 4)
             bounds.reserve(source.count + 2)
+            // Local cursors: a byte store through a pointer may alias any memory, so counters kept
+            // in the buffers' objects would be reloaded after every byte.
+            let out = textBytes.base
+            let marks = bounds.base
+            var written = 0
+            var marked = 0
             var pendingSpace = false
             var wordStart = -1
             for var byte in source {
                 if TextNormalizer.isASCIIWhitespace(byte) {
-                    pendingSpace = textBytes.count > 0
+                    pendingSpace = written > 0
                     if wordStart >= 0 {
-                        bounds.appendUnchecked(wordStart)
-                        bounds.appendUnchecked(textBytes.count)
+                        marks[marked] = wordStart
+                        marks[marked + 1] = written
+                        marked += 2
                         wordStart = -1
                     }
                     continue
                 }
                 if pendingSpace {
-                    textBytes.appendUnchecked(0x20)
+                    out[written] = 0x20
+                    written += 1
                     pendingSpace = false
                 }
                 if (0x41...0x5A).contains(byte) { byte |= 0x20 }
                 if (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) {
-                    if wordStart < 0 { wordStart = textBytes.count }
+                    if wordStart < 0 { wordStart = written }
                 } else if wordStart >= 0 {
-                    bounds.appendUnchecked(wordStart)
-                    bounds.appendUnchecked(textBytes.count)
+                    marks[marked] = wordStart
+                    marks[marked + 1] = written
+                    marked += 2
                     wordStart = -1
                 }
-                textBytes.appendUnchecked(byte)
+                out[written] = byte
+                written += 1
             }
             if wordStart >= 0 {
-                bounds.appendUnchecked(wordStart)
-                bounds.appendUnchecked(textBytes.count)
+                marks[marked] = wordStart
+                marks[marked + 1] = written
+                marked += 2
             }
-            for _ in 0..<4 { textBytes.appendUnchecked(0) }
+            for i in 0..<4 { out[written + i] = 0 }
+            textBytes.setCount(written + 4)
+            bounds.setCount(marked)
             return true
         }
         guard !handled else { return }
