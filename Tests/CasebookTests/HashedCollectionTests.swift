@@ -105,6 +105,14 @@ import Testing
         let after = try collection.get(tenant: target.tenant, id: target.id!).vector
         #expect(after != before)
         #expect(after == (try embedder.documentVector(for: changed)))
+        // Read, change, write back: the stored vector that comes with `get` is recomputed, a
+        // foreign one refused.
+        var fetched = try collection.get(tenant: target.tenant, id: target.id!)
+        fetched.outcome = "delivered_on_reattempt"
+        try collection.update(fetched)
+        #expect(try collection.get(tenant: target.tenant, id: target.id!).outcome == "delivered_on_reattempt")
+        fetched.vector = [Float](repeating: 0.5, count: 512)
+        #expect(throws: CasebookError.self) { try collection.update(fetched) }
         let hit = try collection.search(SearchRequest(
             tenant: target.tenant, k: 1, text: "different words about zebra crossings", context: ["zone": "zebra"]))
         #expect(hit.results.first?.id == target.id)

@@ -57,6 +57,9 @@ public final class PrecedentCollection: Sendable {
         let current = try get(tenant: precedent.tenant, id: id)
         var merged = precedent
         if merged.createdAt == nil { merged.createdAt = current.createdAt }
+        // A precedent read with `get` and sent back carries its stored vector; where vectors are
+        // computed, that one is recomputed from the new fields (any other vector is refused).
+        if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
         let item = try validation.prepare(merged, now: Date(), vector: current.vector)
         try writer.withLock { _ throws(CasebookError) in
             let key = try store.replace(collection: recordID, item)
