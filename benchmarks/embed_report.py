@@ -5,6 +5,7 @@ import argparse
 import collections
 import datetime
 import json
+import os
 import re
 import statistics
 
@@ -101,7 +102,7 @@ for name, ok, figure in checks:
     out.append(f"- {'✅' if ok else '❌'} {name}: {figure}")
 
 section = "\n".join(out)
-text = open(args.results).read()
+text = open(args.results).read() if os.path.exists(args.results) else "# Benchmark results\n"
 begin, end = "<!-- run-embed.sh:begin -->", "<!-- run-embed.sh:end -->"
 if begin in text:
     text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: f"{begin}\n{section}\n{end}", text, flags=re.S)
