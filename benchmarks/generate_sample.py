@@ -17,7 +17,7 @@ note), which actions are taken, and how likely each action is to work. Scenarios
 purpose — several share a failure reason or a payment mode — so neither the structured fields nor
 the words alone identify them.
 
-    python3 benchmarks/generate_sample.py [--precedents 4000] [--queries 400] [--out data]
+    python3 benchmarks/generate_sample.py [--precedents 4000] [--queries 1000] [--out data] [--seed N]
 """
 import argparse
 import csv
@@ -291,8 +291,9 @@ def main():
     parser.add_argument("--precedents", type=int, default=4000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
+    parser.add_argument("--seed", type=int, default=SEED, help="another seed gives another dataset of the same kind")
     args = parser.parse_args()
-    rng = random.Random(SEED)
+    rng = random.Random(args.seed)
     biases = tenant_biases(rng)
     mix = scenario_weights(rng)
     precedents, minutes = generate(args.precedents, "p", rng, biases, mix, 0)
