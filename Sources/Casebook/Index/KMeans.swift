@@ -13,11 +13,12 @@ struct KMeans {
         var clusters: Int
         /// Lloyd iterations after seeding.
         var iterations = 20
-        /// Rows trained on: a seeded random sample when the data has more.
-        var sampleSize = 256 * 1024
-        /// Rows k-means++ chooses its seeds among (a prefix of the shuffled sample): seeding reads
-        /// them once per centroid.
-        var seedingSampleSize = 16 * 1024
+        /// Rows trained on, per cluster: a seeded random sample when the data has more (FAISS
+        /// caps at 256 per centroid).
+        var sampleRowsPerCluster = 256
+        /// Rows k-means++ chooses its seeds among, per cluster (a prefix of the shuffled sample):
+        /// seeding reads them once per centroid, so this is its cost.
+        var seedingRowsPerCluster = 8
         /// Cosine / inner product: points and centroids on the unit sphere, assignment by the
         /// largest dot product. Otherwise Euclidean.
         var spherical: Bool
@@ -55,12 +56,13 @@ struct KMeans {
         }
         var random = SplitMix64(seed: parameters.seed)
         var sample = Self.sample(
-            vectors, rowCount: rowCount, dimension: dimension, size: parameters.sampleSize, random: &random)
+            vectors, rowCount: rowCount, dimension: dimension, size: max(k, parameters.sampleRowsPerCluster * k),
+            random: &random)
         let n = sample.count / dimension
         if parameters.spherical { Self.normalizeRows(&sample, dimension: dimension) }
 
         var centroids = Self.seedPlusPlus(
-            sample, rowCount: min(n, max(parameters.seedingSampleSize, k)), dimension: dimension, k: k,
+            sample, rowCount: min(n, max(1, parameters.seedingRowsPerCluster) * k), dimension: dimension, k: k,
             random: &random)
         var assignment = [Int32](repeating: 0, count: n)
         var objective: [Double] = []
@@ -118,15 +120,17 @@ struct KMeans {
     ) -> [Float] {
         var centroids = [Float](repeating: 0, count: k * d)
         var nearest = [Double](repeating: .infinity, count: n)
+        var distances = [Float](repeating: 0, count: n)
         rows.withUnsafeBufferPointer { rows in
             centroids.withUnsafeMutableBufferPointer { centroids in
                 var chosen = Self.below(n, &random)
                 for c in 0..<k {
                     let seed = rows.baseAddress! + chosen * d
                     (centroids.baseAddress! + c * d).update(from: seed, count: d)
+                    Self.squaredDistances(from: seed, to: rows.baseAddress!, count: n, dimension: d, into: &distances)
                     var total = 0.0
                     for i in 0..<n {
-                        let distance = Double(Self.squaredDistance(rows.baseAddress! + i * d, seed, d))
+                        let distance = Double(distances[i])
                         if distance < nearest[i] { nearest[i] = distance }
                         total += nearest[i]
                     }
@@ -164,10 +168,8 @@ struct KMeans {
         into assignment: inout [Int32]
     ) -> Double {
         var norms = [Float](repeating: 0, count: k)
-        for c in 0..<k {
-            var sum: Float = 0
-            for j in 0..<d { sum += centroids[c * d + j] * centroids[c * d + j] }
-            norms[c] = sum
+        centroids.withUnsafeBufferPointer { centroids in
+            for c in 0..<k { norms[c] = ScanKernel.squaredNorm(centroids.baseAddress! + c * d, dimension: d) }
         }
         let blocks = (n + blockRows - 1) / blockRows
         let partial = PartialSums(count: blocks)
@@ -219,9 +221,7 @@ struct KMeans {
                 }
             }
             shared.assignment[first + r] = Int32(best)
-            let x = shared.rows + (first + r) * d
-            var selfNorm: Float = 0
-            for j in 0..<d { selfNorm += x[j] * x[j] }
+            let selfNorm = ScanKernel.squaredNorm(shared.rows + (first + r) * d, dimension: d)
             // |x − c|² = |x|² + |c|² − 2 x·c in both cases.
             let distance = spherical ? selfNorm + shared.norms[best] + 2 * bestScore : selfNorm + bestScore
             total += Double(max(0, distance))
@@ -281,14 +281,19 @@ struct KMeans {
         }
     }
 
-    @inline(__always)
-    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
-        var sum: Float = 0
-        for j in 0..<d {
-            let diff = a[j] - b[j]
-            sum += diff * diff
+    /// ‖point − row‖² for `count` rows, by the flat index's scan kernels.
+    static func squaredDistances(
+        from point: UnsafePointer<Float>, to rows: UnsafePointer<Float>, count: Int, dimension d: Int,
+        into out: inout [Float]
+    ) {
+        out.withUnsafeMutableBufferPointer { out in
+            if ScanKernel.hasAVX2 {
+                ScanKernel.scanAVX2(query: point, rows: rows, count: count, dimension: d, negativeL2: true, into: out.baseAddress!)
+                for i in 0..<count { out[i] = -out[i] }
+            } else {
+                for i in 0..<count { out[i] = ScanKernel.squaredL2(point, rows + i * d, dimension: d) }
+            }
         }
-        return sum
     }
 
     /// Uniform in 0..<bound by a 128-bit multiply: the same on every platform and Swift version
