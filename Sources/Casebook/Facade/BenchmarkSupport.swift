@@ -78,3 +78,49 @@ public enum BenchmarkSupport {
     }
 }
 
+
+/// What `casebook bench kmeans` reports.
+@_spi(Benchmarks)
+public struct KMeansReport: Sendable, Encodable {
+    public var system = "casebook"
+    public var n: Int
+    public var dim: Int
+    public var nlist: Int
+    public var iterations: Int
+    public var trainedRows: Int
+    public var trainSeconds: Double
+    public var seedingSeconds: Double
+    /// Mean squared distance to the nearest centroid, after seeding and after each iteration.
+    public var objective: [Double]
+    /// Largest list ÷ mean list size, over the training rows.
+    public var imbalance: Double
+    public var emptyLists: Int
+}
+
+extension BenchmarkSupport {
+    @_spi(Benchmarks)
+    public static func trainKMeans(
+        _ vectors: FloatMatrix, clusters: Int, iterations: Int, samplePerCluster: Int, seedingPerCluster: Int,
+        spherical: Bool, seed: UInt64
+    ) throws(CasebookError) -> KMeansReport {
+        let parameters = KMeans.Parameters(
+            clusters: clusters, iterations: iterations, sampleRowsPerCluster: samplePerCluster,
+            seedingRowsPerCluster: seedingPerCluster, spherical: spherical, seed: seed)
+        let started = ContinuousClock.now
+        var seeded: ContinuousClock.Instant?
+        let result = try vectors.values.withUnsafeBufferPointer { buffer throws(CasebookError) in
+            try KMeans.train(
+                buffer.baseAddress!, rowCount: vectors.rowCount, dimension: vectors.dimension, parameters: parameters
+            ) { progress in
+                if progress.iteration == 0 { seeded = ContinuousClock.now }
+            }
+        }
+        let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        let mean = Double(result.trainedRows) / Double(clusters)
+        return KMeansReport(
+            n: vectors.rowCount, dim: vectors.dimension, nlist: clusters, iterations: iterations,
+            trainedRows: result.trainedRows, trainSeconds: seconds(ContinuousClock.now - started),
+            seedingSeconds: seconds((seeded ?? started) - started), objective: result.objective,
+            imbalance: Double(result.clusterSizes.max() ?? 0) / mean, emptyLists: result.clusterSizes.filter { $0 == 0 }.count)
+    }
+}
