@@ -50,6 +50,10 @@ struct IndexQuery: Sendable {
     var vector: [Float]
     var k: Int
     var filter: SearchFilter
+    /// IVF: lists to probe (nil: the index's default). Flat ignores it.
+    var nprobe: Int? = nil
+    /// IVF: scan every list of the tenant.
+    var exact = false
 }
 
 struct IndexBatchQuery: Sendable {
@@ -64,6 +68,8 @@ struct IndexBatchQuery: Sendable {
 struct IndexAnswer: Sendable {
     var hits: [IndexHit]
     var exact: Bool
+    /// IVF lists scanned (0 for a flat scan).
+    var probed = 0
 }
 
 struct IndexHit: Sendable, Hashable {
