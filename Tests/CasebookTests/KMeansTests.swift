@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @_spi(Benchmarks) @testable import Casebook
+import CasebookKernels
 
 /// k-means against independent references: a brute-force nearest-centroid loop in Double, known
 /// well-separated clusters, and Lloyd's guarantee that the objective never rises.
@@ -119,5 +120,26 @@ import Testing
         #expect(result.centroids.allSatisfy { $0.isFinite })
         #expect(throws: CasebookError.self) { try Self.train([1, 2, 3, 4], dimension: 2, KMeans.Parameters(clusters: 3, spherical: false)) }
         #expect(throws: CasebookError.self) { try Self.train([1, 2, 3, 4], dimension: 2, KMeans.Parameters(clusters: 0, spherical: false)) }
+    }
+}
+
+/// The AVX2 argmin kernel against the plain loop, ties and tails included.
+@Suite struct ArgminKernelTests {
+    @Test func avx2ArgminEqualsTheLoop() {
+        guard ScanKernel.hasAVX2 else { return }
+        var random = SplitMix64(seed: 9)
+        for k in [1, 3, 7, 8, 9, 16, 37, 1024] {
+            for trial in 0..<50 {
+                // Coarse values so that ties are common.
+                let dots = (0..<k).map { _ in Float(Int(random.next() % 7)) - 3 }
+                let bias = trial % 2 == 0 ? [Float](repeating: 0, count: k) : (0..<k).map { _ in Float(Int(random.next() % 5)) }
+                let scale: Float = trial % 3 == 0 ? -1 : -2
+                var value: Float = 0
+                let got = Int(cb_argmin_affine_avx2(dots, bias, scale, k, &value))
+                var best = 0
+                for c in 1..<max(1, k) where bias[c] + scale * dots[c] < bias[best] + scale * dots[best] { best = c }
+                #expect(got == best && value == bias[best] + scale * dots[best], "k \(k) trial \(trial)")
+            }
+        }
     }
 }

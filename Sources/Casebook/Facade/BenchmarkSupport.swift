@@ -90,7 +90,7 @@ public struct KMeansReport: Sendable, Encodable {
     public var trainedRows: Int
     public var trainSeconds: Double
     public var seedingSeconds: Double
-    /// Mean squared distance to the nearest centroid, after seeding and after each iteration.
+    /// Mean squared distance to the nearest centroid at each iteration's assignment.
     public var objective: [Double]
     /// Largest list ÷ mean list size, over the training rows.
     public var imbalance: Double
@@ -112,7 +112,7 @@ extension BenchmarkSupport {
             try KMeans.train(
                 buffer.baseAddress!, rowCount: vectors.rowCount, dimension: vectors.dimension, parameters: parameters
             ) { progress in
-                if progress.iteration == 0 { seeded = ContinuousClock.now }
+                if progress.iteration == 1 { seeded = ContinuousClock.now }
             }
         }
         let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }

@@ -1,3 +1,4 @@
+import CasebookKernels
 import Foundation
 
 /// k-means for the IVF coarse quantizer: k-means++ seeding on a sample, then Lloyd iterations
@@ -26,7 +27,7 @@ struct KMeans {
     }
 
     struct Progress: Sendable {
-        /// 0 after seeding, then 1...iterations.
+        /// 1...iterations.
         var iteration: Int
         var iterations: Int
         /// Mean squared distance of the training rows to their centroid (spherical: 2 − 2·cos).
@@ -37,9 +38,9 @@ struct KMeans {
         /// clusters × dimension, row-major.
         var centroids: [Float]
         var dimension: Int
-        /// Mean squared distance after seeding (index 0) and after each iteration.
+        /// Mean squared distance at each iteration's assignment (the first measures the seeds).
         var objective: [Double]
-        /// Training rows per centroid after the last assignment.
+        /// Training rows per centroid at the last assignment (after empty-cluster repair).
         var clusterSizes: [Int]
         var trainedRows: Int
     }
@@ -66,17 +67,15 @@ struct KMeans {
             random: &random)
         var assignment = [Int32](repeating: 0, count: n)
         var objective: [Double] = []
-        var sizes: [Int] = []
-        for iteration in 0...parameters.iterations {
+        var sizes = [Int](repeating: 0, count: k)
+        // Each iteration assigns (one matrix product over the sample) and moves the centroids,
+        // as FAISS counts them; the objective is measured at each assignment.
+        for iteration in 1...max(1, parameters.iterations) {
             let total = Self.assign(
                 sample, rowCount: n, dimension: dimension, centroids: centroids, k: k,
                 spherical: parameters.spherical, into: &assignment)
             objective.append(total / Double(n))
             progress(Progress(iteration: iteration, iterations: parameters.iterations, meanSquaredDistance: total / Double(n)))
-            if iteration == parameters.iterations {
-                sizes = Self.sizes(assignment, k: k)
-                break
-            }
             sizes = Self.update(
                 sample, rowCount: n, dimension: dimension, assignment: assignment, k: k,
                 spherical: parameters.spherical, centroids: &centroids)
@@ -167,20 +166,24 @@ struct KMeans {
         _ rows: [Float], rowCount n: Int, dimension d: Int, centroids: [Float], k: Int, spherical: Bool,
         into assignment: inout [Int32]
     ) -> Double {
+        // Score to minimise per centroid: bias + scale · x·c, i.e. |c|² − 2 x·c (Euclidean; |x|²
+        // is the same for every c) or −x·c (spherical).
         var norms = [Float](repeating: 0, count: k)
         centroids.withUnsafeBufferPointer { centroids in
             for c in 0..<k { norms[c] = ScanKernel.squaredNorm(centroids.baseAddress! + c * d, dimension: d) }
         }
+        let bias = spherical ? [Float](repeating: 0, count: k) : norms
         let blocks = (n + blockRows - 1) / blockRows
         let partial = PartialSums(count: blocks)
         let workers = min(blocks, Casebook.effectiveBatchThreads)
         rows.withUnsafeBufferPointer { rows in
             centroids.withUnsafeBufferPointer { centroids in
                 norms.withUnsafeBufferPointer { norms in
+                  bias.withUnsafeBufferPointer { bias in
                     assignment.withUnsafeMutableBufferPointer { assignment in
                         let shared = AssignmentInputs(
                             rows: rows.baseAddress!, centroids: centroids.baseAddress!, norms: norms.baseAddress!,
-                            assignment: assignment.baseAddress!)
+                            bias: bias.baseAddress!, assignment: assignment.baseAddress!)
                         DispatchQueue.concurrentPerform(iterations: workers) { worker in
                             let dots = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * k)
                             defer { dots.deallocate() }
@@ -193,6 +196,7 @@ struct KMeans {
                             }
                         }
                     }
+                  }
                 }
             }
         }
@@ -208,16 +212,20 @@ struct KMeans {
             queries: shared.rows + first * d, queryCount: count, rows: shared.centroids, rowCount: k, dimension: d,
             alpha: 1, into: dots)
         var total = 0.0
+        let scale: Float = spherical ? -1 : -2
         for r in 0..<count {
             let row = dots + r * k
             var best = 0
             var bestScore = Float.infinity
-            for c in 0..<k {
-                // Euclidean: |c|² − 2 x·c (|x|² is the same for every c). Spherical: −x·c.
-                let score = spherical ? -row[c] : shared.norms[c] - 2 * row[c]
-                if score < bestScore {
-                    bestScore = score
-                    best = c
+            if ScanKernel.hasAVX2 {
+                best = Int(cb_argmin_affine_avx2(row, shared.bias, scale, k, &bestScore))
+            } else {
+                for c in 0..<k {
+                    let score = shared.bias[c] + scale * row[c]
+                    if score < bestScore {
+                        bestScore = score
+                        best = c
+                    }
                 }
             }
             shared.assignment[first + r] = Int32(best)
@@ -259,12 +267,6 @@ struct KMeans {
             counts[largest] -= counts[c]
         }
         if spherical { normalizeRows(&centroids, dimension: d) }
-        return counts
-    }
-
-    static func sizes(_ assignment: [Int32], k: Int) -> [Int] {
-        var counts = [Int](repeating: 0, count: k)
-        for c in assignment { counts[Int(c)] += 1 }
         return counts
     }
 
@@ -324,5 +326,6 @@ private struct AssignmentInputs: @unchecked Sendable {
     let rows: UnsafePointer<Float>
     let centroids: UnsafePointer<Float>
     let norms: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>
     let assignment: UnsafeMutablePointer<Int32>
 }

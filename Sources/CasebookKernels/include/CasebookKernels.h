@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /// True when this CPU runs the AVX2 + FMA scan kernels (checked once, at run time).
 bool cb_scan_avx2_available(void);
@@ -16,5 +17,9 @@ void cb_scan_negative_l2_avx2(const float *query, const float *rows, size_t n, s
 /// Sum of n floats, read once: the streaming-read floor benchmarks compare the scan with.
 /// Requires cb_scan_avx2_available().
 float cb_stream_sum_avx2(const float *values, size_t n);
+
+/// The c in [0, k) minimising bias[c] + scale * dots[c] (the smallest c on ties), its score in
+/// *value; multiply then add, no FMA. Requires cb_scan_avx2_available().
+int32_t cb_argmin_affine_avx2(const float *dots, const float *bias, float scale, size_t k, float *value);
 
 #endif
