@@ -32,6 +32,12 @@ struct Search: ParsableCommand {
     @Flag(help: "Show, per result, the features it shares with the query.")
     var explain = false
 
+    @Option(help: "IVF collections: inverted lists to scan (default: the collection's).")
+    var nprobe: Int?
+
+    @Flag(help: "Scan every row of the tenant (an IVF collection's exact answer; flat is always exact).")
+    var exact = false
+
     @Option(help: "Only precedents of this category.")
     var category: String?
 
@@ -76,7 +82,8 @@ struct Search: ParsableCommand {
             since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
         let request = SearchRequest(
             tenant: TenantID(tenant), k: k, vector: query, text: text,
-            context: try context.map(Self.parseContext), filter: filter, explain: explain)
+            context: try context.map(Self.parseContext), filter: filter, explain: explain, nprobe: nprobe,
+            exact: exact)
         let response = try database.open().collection(collection).search(request)
         if json {
             try JSONOutput.print(response)
@@ -101,7 +108,8 @@ struct Search: ParsableCommand {
 
     static func printTable(_ response: SearchResponse, header: Bool = true) {
         if header {
-            print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms")
+            let scope = response.exact ? "exact" : "approximate, \(response.probed) lists probed"
+            print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms  \(scope)")
         }
         for result in response.results {
             let p = result.precedent

@@ -55,7 +55,12 @@ import Testing
         let search = try Self.run(["search", "--collection", "ndr", "--tenant", "acme", "--vector", "[1,0,0]", "--json"] + db)
         #expect(search.status == 0, "\(search.stderr)")
         let response = try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as! [String: Any]
-        #expect(Set(response.keys) == ["queryId", "exact", "tookMs", "results"])
+        #expect(Set(response.keys) == ["queryId", "exact", "probed", "tookMs", "results"])
+        #expect(response["probed"] as? Int == 0 && response["exact"] as? Bool == true)
+        let nprobe = try Self.run(["search", "--collection", "ndr", "--tenant", "acme", "--vector", "[1,0,0]", "--nprobe", "4"] + db)
+        #expect(nprobe.status != 0 && nprobe.stderr.contains("nprobe applies to IVF"))
+        let exact = try Self.run(["search", "--collection", "ndr", "--tenant", "acme", "--vector", "[1,0,0]", "--exact", "--json"] + db)
+        #expect(exact.status == 0, "\(exact.stderr)")
         let results = response["results"] as! [[String: Any]]
         #expect(results.map { $0["id"] as! String } == ["a", "b"])
         #expect(results.map { $0["rank"] as! Int } == [1, 2])

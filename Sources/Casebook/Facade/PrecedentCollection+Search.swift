@@ -6,6 +6,12 @@ extension PrecedentCollection {
     public func search(_ request: SearchRequest) throws(CasebookError) -> SearchResponse {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
+        if let nprobe = request.nprobe {
+            guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
+            guard spec.index.kind != IndexConfig.flat.kind else {
+                throw .invalidArgument("nprobe applies to IVF indexes; this collection's index is flat (always exact)")
+            }
+        }
         let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
         try PrecedentValidation.checkQuery(input)
         if request.explain {
@@ -16,7 +22,9 @@ extension PrecedentCollection {
         }
         let vector = try embedder.queryVector(input)
         let answer = index.read {
-            $0.search(IndexQuery(tenant: request.tenant, vector: vector, k: request.k, filter: request.filter))
+            $0.search(IndexQuery(
+                tenant: request.tenant, vector: vector, k: request.k, filter: request.filter, nprobe: request.nprobe,
+                exact: request.exact))
         }
         var response = try response(
             answer, tenant: request.tenant, includePrecedents: request.includePrecedents || request.explain,
@@ -86,6 +94,7 @@ extension PrecedentCollection {
         let elapsed = ContinuousClock.now - started
         let tookMs = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
         return SearchResponse(
-            queryId: UUID().uuidString.lowercased(), exact: answer.exact, tookMs: tookMs, results: results)
+            queryId: UUID().uuidString.lowercased(), exact: answer.exact, probed: answer.probed, tookMs: tookMs,
+            results: results)
     }
 }

@@ -13,11 +13,16 @@ public struct SearchRequest: Sendable, Hashable {
     /// Whether each result says which features it shares with the query (featurizing embedders,
     /// text or context queries).
     public var explain: Bool
+    /// IVF indexes: inverted lists to scan (nil: the collection's default). Refused on flat
+    /// collections, which always scan everything.
+    public var nprobe: Int?
+    /// Scan every row of the tenant even on an IVF index.
+    public var exact: Bool
 
     public init(
         tenant: TenantID, k: Int = 10, vector: [Float]? = nil, text: String? = nil,
         context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(),
-        includePrecedents: Bool = true, explain: Bool = false
+        includePrecedents: Bool = true, explain: Bool = false, nprobe: Int? = nil, exact: Bool = false
     ) {
         self.tenant = tenant
         self.k = k
@@ -27,6 +32,8 @@ public struct SearchRequest: Sendable, Hashable {
         self.filter = filter
         self.includePrecedents = includePrecedents
         self.explain = explain
+        self.nprobe = nprobe
+        self.exact = exact
     }
 
     /// Largest k accepted.

@@ -4,12 +4,15 @@ public struct SearchResponse: Sendable, Hashable, Codable {
     public var queryId: String
     /// Whether the results are the exact top-k (always true for the flat index).
     public var exact: Bool
+    /// Inverted lists scanned (0 for a flat scan).
+    public var probed: Int
     public var tookMs: Double
     public var results: [SearchResult]
 
-    public init(queryId: String, exact: Bool, tookMs: Double, results: [SearchResult]) {
+    public init(queryId: String, exact: Bool, probed: Int = 0, tookMs: Double, results: [SearchResult]) {
         self.queryId = queryId
         self.exact = exact
+        self.probed = probed
         self.tookMs = tookMs
         self.results = results
     }
