@@ -38,7 +38,7 @@ struct Embed: ParsableCommand {
             } else {
                 for feature in embedded.features {
                     output.write("{\"doc\":\(number),\"namespace\":\"\(feature.namespace.rawValue)\",\"token\":")
-                    output.write(JSONText.quoted(feature.token))
+                    output.write(JSONValue.quoted(feature.token))
                     output.write(",\"bucket\":\(feature.bucket),\"sign\":\(Int(feature.sign)),\"weight\":\(feature.weight)}\n")
                 }
             }
@@ -79,26 +79,5 @@ struct BufferedOutput {
     mutating func flush() {
         FileHandle.standardOutput.write(Data(buffer.utf8))
         buffer = ""
-    }
-}
-
-enum JSONText {
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

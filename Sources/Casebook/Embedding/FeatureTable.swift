@@ -189,53 +189,43 @@ final class FeatureTable {
     }
 }
 
-/// A growable byte buffer for the token being hashed (`"<namespace>:<token>"`), reused for every
-/// feature.
+/// The token being hashed, `"<namespace>:<token>"`, in one buffer reused for every feature.
 final class TokenBuffer {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private(set) var count = 0
+    private let bytes = ScratchBuffer<UInt8>()
     private(set) var prefixLength = 0
     private(set) var namespace = FeatureNamespace.word
 
-    init() {
-        capacity = 1024
-        base = .allocate(capacity: capacity)
-    }
-
-    deinit { base.deallocate() }
+    var base: UnsafeMutablePointer<UInt8> { bytes.base }
+    var count: Int { bytes.count }
 
     /// Starts a token of `namespace`: its prefix and the colon.
     @inline(__always)
     func begin(_ namespace: FeatureNamespace) {
         self.namespace = namespace
-        count = 0
+        bytes.removeAll()
         let prefix = namespace.prefix
         append(prefix.utf8Start, prefix.utf8CodeUnitCount)
         prefixLength = count
     }
 
     @inline(__always)
-    func append(_ bytes: UnsafePointer<UInt8>, _ length: Int) {
-        if count + length > capacity { grow(to: count + length) }
-        (base + count).update(from: bytes, count: length)
-        count += length
+    func append(_ pointer: UnsafePointer<UInt8>, _ length: Int) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: pointer, count: length))
     }
 
     @inline(__always)
     func append(_ byte: UInt8) {
-        if count == capacity { grow(to: count + 1) }
-        base[count] = byte
-        count += 1
+        bytes.reserve(1)
+        bytes.appendUnchecked(byte)
     }
 
     func append(_ text: String) {
         var text = text
-        text.withUTF8 { append($0.baseAddress!, $0.count) }
+        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { if $0.count > 0 { append($0.baseAddress!, $0.count) } }
+    func append(_ values: [UInt8]) {
+        values.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
     }
 
     /// MurmurHash3 of the token with its prefix, resumed after the prefix's first block (every
@@ -249,16 +239,6 @@ final class TokenBuffer {
     /// The token without its prefix, as text (explanations only).
     var token: String {
         String(decoding: UnsafeBufferPointer(start: base + prefixLength, count: count - prefixLength), as: UTF8.self)
-    }
-
-    private func grow(to needed: Int) {
-        var newCapacity = capacity * 2
-        while newCapacity < needed { newCapacity *= 2 }
-        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.update(from: base, count: count)
-        base.deallocate()
-        base = newBase
-        capacity = newCapacity
     }
 }
 

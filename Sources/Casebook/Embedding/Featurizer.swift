@@ -55,11 +55,7 @@ struct Featurizer {
         let charRange = parameters.charNgrams[0]...parameters.charNgrams[1]
         let base = UnsafePointer(textBytes.base)
         let bounds = UnsafePointer(self.bounds.base)
-        if !recordsTokens {
-            addWordNgramsHashedFirst(base, bounds, words: words, lengths: wordRange)
-        } else {
-            addWordNgrams(base, bounds, words: words, lengths: wordRange)
-        }
+        addWordNgrams(base, bounds, words: words, lengths: wordRange)
         for w in 0..<words {
             let start = bounds[2 * w]
             addCharNgrams(base + start, bounds[2 * w + 1] - start, lengths: charRange)
@@ -74,12 +70,15 @@ struct Featurizer {
         return true
     }
 
-    /// Word n-grams, all hashed before any is added (the hashes overlap in the processor).
-    private func addWordNgramsHashedFirst(
+    /// Word n-grams, all hashed before any is added (the hashes overlap in the processor). An
+    /// n-gram whose words are separated by single spaces is already one run of the normalised
+    /// text and is hashed where it lies; others are assembled in the token buffer.
+    private func addWordNgrams(
         _ base: UnsafePointer<UInt8>, _ bounds: UnsafePointer<Int>, words: Int, lengths: ClosedRange<Int>
     ) {
         let total = lengths.reduce(0) { $0 + max(0, words - $1 + 1) }
         let keys = gramKeys.emptied(room: total)
+        var texts: [String] = []
         var k = 0
         for n in lengths where n <= words {
             for first in 0...(words - n) {
@@ -88,6 +87,9 @@ struct Featurizer {
                 let hash: UInt32
                 if length >= 3, Self.isContiguous(bounds, first: first, n: n) {
                     hash = directHash(wordState, base + start, length)
+                    if recordsTokens {
+                        texts.append(String(decoding: UnsafeBufferPointer(start: base + start, count: length), as: UTF8.self))
+                    }
                 } else {
                     token.begin(.word)
                     for j in 0..<n {
@@ -96,42 +98,13 @@ struct Featurizer {
                         token.append(base + start, bounds[2 * (first + j) + 1] - start)
                     }
                     hash = token.hash
+                    if recordsTokens { texts.append(token.token) }
                 }
                 keys[k] = FeatureTable.key(.word, hash)
                 k += 1
             }
         }
-        for i in 0..<k { table.add(keys[i], weight: 1, token: nil) }
-    }
-
-    /// Word n-grams one by one, with their text (explanations).
-    private func addWordNgrams(
-        _ base: UnsafePointer<UInt8>, _ bounds: UnsafePointer<Int>, words: Int, lengths wordRange: ClosedRange<Int>
-    ) {
-        for n in wordRange where n <= words {
-            for first in 0...(words - n) {
-                // An n-gram whose words are separated by single spaces is already one run of the
-                // normalised text: hash it where it lies.
-                let start = bounds[2 * first]
-                let end = bounds[2 * (first + n - 1) + 1]
-                var contiguous = true
-                for j in 1..<n where bounds[2 * (first + j)] != bounds[2 * (first + j) - 1] + 1 {
-                    contiguous = false
-                    break
-                }
-                if contiguous {
-                    emitDirect(.word, base + start, end - start)
-                    continue
-                }
-                token.begin(.word)
-                for j in 0..<n {
-                    if j > 0 { token.append(0x20) }
-                    let start = bounds[2 * (first + j)]
-                    token.append(base + start, bounds[2 * (first + j) + 1] - start)
-                }
-                finish(weight: 1)
-            }
-        }
+        for i in 0..<k { table.add(keys[i], weight: 1, token: recordsTokens ? texts[i] : nil) }
     }
 
     /// Fills `textBytes` with the normalised text (plus 4 bytes of slack for `emitDirect`'s

@@ -76,3 +76,12 @@ enum JSONWriter {
         out += "\""
     }
 }
+
+extension JSONValue {
+    /// `text` as a JSON string literal, escaped as the store writes it.
+    public static func quoted(_ text: String) -> String {
+        var out = ""
+        JSONWriter.writeString(text, into: &out)
+        return out
+    }
+}
