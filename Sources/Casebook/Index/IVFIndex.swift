@@ -79,7 +79,7 @@ struct IVFIndex: VectorIndex {
     /// Moves a tenant's rows into the layout its size calls for: lists when trained and large,
     /// one slab otherwise.
     private mutating func refile(_ tenant: TenantID) {
-        guard let current = tenantRows[tenant] else { return }
+        guard let current = tenantRows.removeValue(forKey: tenant) else { return }
         var next = IVFTenant(flat: emptySlab())
         if isTrained, current.count >= flatThreshold {
             next.lists = Array(repeating: emptySlab(), count: nlist)
@@ -99,11 +99,14 @@ struct IVFIndex: VectorIndex {
                 vector: row.vector, key: row.key, id: row.id, category: vocabulary.categoryCode(row.category),
                 success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
                 tags: vocabulary.tagCodes(row.tags))
-            var tenant = tenantRows[row.tenant] ?? IVFTenant(flat: emptySlab())
-            let list = tenant.isListed ? nearestList(row.vector) : -1
-            tenant.append(record, list: list)
-            if !tenant.isListed, isTrained, tenant.count >= flatThreshold { grown.insert(row.tenant) }
-            tenantRows[row.tenant] = tenant
+            let list = tenantRows[row.tenant]?.isListed == true ? nearestList(row.vector) : -1
+            // In place: a tenant copied out of the dictionary and back would copy its slabs on
+            // every append.
+            if tenantRows[row.tenant] == nil { tenantRows[row.tenant] = IVFTenant(flat: emptySlab()) }
+            tenantRows[row.tenant]!.append(record, list: list)
+            if isTrained, tenantRows[row.tenant]!.isListed == false, tenantRows[row.tenant]!.count >= flatThreshold {
+                grown.insert(row.tenant)
+            }
         }
         if isTrained { addedSinceTraining += rows.count }
         for tenant in grown { refile(tenant) }
@@ -117,8 +120,8 @@ struct IVFIndex: VectorIndex {
 
     @discardableResult
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool {
-        guard var rows = tenantRows[tenant], rows.remove(id: id) else { return false }
-        tenantRows[tenant] = rows.count == 0 ? nil : rows
+        guard tenantRows[tenant]?.remove(id: id) == true else { return false }
+        if tenantRows[tenant]!.count == 0 { tenantRows[tenant] = nil }
         return true
     }
 
