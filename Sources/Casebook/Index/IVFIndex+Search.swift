@@ -1,6 +1,6 @@
 import Foundation
 
-/// IVF search: rank the centroids, scan the tenant's nprobe nearest lists into one top k; when
+/// IVF search: pick the nprobe nearest centroids, scan the tenant's lists of them into one top k; when
 /// those lists hold fewer than k rows passing the filter, scan the rest of the tenant's lists too,
 /// so a selective filter gets the exact filtered answer rather than a short or approximate one
 /// (the slab scan applies a selective filter before scoring, which keeps that cheap). The answer
@@ -18,53 +18,58 @@ extension IVFIndex {
             let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: rows.flat)
             var top = TopK(k: min(query.k, rows.flat.count))
             SlabScan.scan(rows.flat, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
-            return IndexAnswer(hits: hits(top, slabs: [(0, rows.flat)]), exact: true)
+            return IndexAnswer(hits: hits(top, bases: [0], slabs: [rows.flat]), exact: true)
         }
-        let order = listsByDistance(query.vector)
         let probe = query.exact ? nlist : min(nlist, max(1, query.nprobe ?? defaultNprobe))
         var top = TopK(k: min(query.k, rows.count))
-        var scanned: [(base: Int, slab: TenantSlab)] = []
+        var bases: [Int] = []
+        var slabs: [TenantSlab] = []
+        var probed = [Bool](repeating: false, count: nlist)
+        var probedCount = 0
         var base = 0
-        var next = 0
-        func scan(upTo end: Int) {
-            while next < end {
-                let slab = rows.lists[order[next]]
-                next += 1
-                guard slab.count > 0 else { continue }
-                let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
-                SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: base, into: &top)
-                scanned.append((base, slab))
-                base += slab.count
-            }
+        func scan(_ list: Int) {
+            probed[list] = true
+            probedCount += 1
+            let slab = rows.lists[list]
+            guard slab.count > 0 else { return }
+            let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
+            SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: base, into: &top)
+            bases.append(base)
+            slabs.append(slab)
+            base += slab.count
         }
-        scan(upTo: probe)
+        for list in nearestLists(query.vector, count: probe) { scan(list) }
         // Complete under filters: fewer than k found means the rest of the tenant is scanned.
-        if top.count < top.k { scan(upTo: nlist) }
-        return IndexAnswer(hits: hits(top, slabs: scanned), exact: next == nlist, probed: next)
-    }
-
-    /// Lists in order of their centroid's similarity to the query, nearest first (ties by list).
-    func listsByDistance(_ vector: [Float]) -> [Int] {
-        var scores = [Float](repeating: 0, count: nlist)
-        vector.withUnsafeBufferPointer { v in
-            scores.withUnsafeMutableBufferPointer { centroidSimilarities(v.baseAddress!, into: $0.baseAddress!) }
+        if top.count < top.k {
+            for list in 0..<nlist where !probed[list] { scan(list) }
         }
-        return (0..<nlist).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        return IndexAnswer(hits: hits(top, bases: bases, slabs: slabs), exact: probedCount == nlist, probed: probedCount)
     }
 
-    /// Heap rows back to hits: each scanned slab numbered its rows from its base.
-    private func hits(_ top: TopK, slabs: [(base: Int, slab: TenantSlab)]) -> [IndexHit] {
+    /// The `count` lists whose centroids are most similar to the query, nearest first (ties by
+    /// list): a bounded heap over the centroid scores, not a sort of all of them.
+    func nearestLists(_ vector: [Float], count: Int) -> [Int] {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
+            vector.withUnsafeBufferPointer { centroidSimilarities($0.baseAddress!, into: scores.baseAddress!) }
+            var top = TopK(k: count)
+            for list in 0..<nlist where scores[list] > top.threshold { top.push(scores[list], row: Int32(list)) }
+            return top.sortedDescending().map { Int($0.row) }
+        }
+    }
+
+    /// Heap rows back to hits: slab i numbered its rows from bases[i].
+    private func hits(_ top: TopK, bases: [Int], slabs: [TenantSlab]) -> [IndexHit] {
         top.sortedDescending().map { entry in
             let row = Int(entry.row)
             // The last slab whose base is at or below the row.
             var low = 0
-            var high = slabs.count - 1
+            var high = bases.count - 1
             while low < high {
                 let middle = (low + high + 1) / 2
-                if slabs[middle].base <= row { low = middle } else { high = middle - 1 }
+                if bases[middle] <= row { low = middle } else { high = middle - 1 }
             }
-            let (base, slab) = slabs[low]
-            return IndexHit(id: slab.ids[row - base], key: slab.keys[row - base], score: metric.reportedScore(entry.similarity))
+            let slab = slabs[low]
+            return IndexHit(id: slab.ids[row - bases[low]], key: slab.keys[row - bases[low]], score: metric.reportedScore(entry.similarity))
         }
     }
 
