@@ -141,6 +141,26 @@ import Testing
         #expect(ivf.search(query).hits.map(\.id) == flat.search(query).hits.map(\.id))
     }
 
+    @Test func aTenantThatGrowsPastTheThresholdGetsLists() throws {
+        var rows = Self.rows(count: 2_000, seed: 13, metric: .innerProduct)
+        for i in rows.indices where rows[i].tenant == "small" { rows[i].tenant = "grower" }
+        let growerRows = rows.filter { $0.tenant == "grower" }
+        let others = rows.filter { $0.tenant != "grower" }
+        var ivf = IVFIndex(dimension: Self.dimension, metric: .innerProduct, nlist: 16, nprobe: 2, flatThreshold: 100)
+        var flat = FlatIndex(dimension: Self.dimension, metric: .innerProduct)
+        ivf.add(others + growerRows.prefix(50))
+        flat.add(others + growerRows.prefix(50))
+        try ivf.train()
+        #expect(ivf.tenantRows["grower"]?.isListed == false)
+        ivf.add(Array(growerRows.dropFirst(50)))
+        flat.add(Array(growerRows.dropFirst(50)))
+        #expect(ivf.tenantRows["grower"]?.isListed == true && ivf.count(tenant: "grower") == growerRows.count)
+        for vector in Self.queries(10, seed: 14) {
+            let query = IndexQuery(tenant: "grower", vector: vector, k: 10, filter: SearchFilter(), nprobe: 16)
+            #expect(ivf.search(query).hits.map(\.id) == flat.search(query).hits.map(\.id))
+        }
+    }
+
     @Test func untrainedAndTooSmallToTrain() throws {
         var ivf = IVFIndex(dimension: Self.dimension, metric: .innerProduct, nlist: 64, nprobe: 2, flatThreshold: 10)
         let rows = Self.rows(count: 40, seed: 12, metric: .innerProduct)
