@@ -91,16 +91,6 @@ final class FeatureTable {
     @inline(__always)
     static func namespaceOrdinal(_ key: UInt64) -> Int { Int(key >> 32) - 1 }
 
-    /// The i-th feature in first-seen order.
-    @inline(__always)
-    func key(at i: Int) -> UInt64 { slotKeys[Int(order[i])] }
-
-    @inline(__always)
-    func weight(at i: Int) -> Double { slotWeights[Int(order[i])] }
-
-    @inline(__always)
-    func setWeight(at i: Int, _ value: Double) { slotWeights[Int(order[i])] = value }
-
     private var scratchKeys: UnsafeMutablePointer<UInt64>?
     private var scratchWeights: UnsafeMutablePointer<Double>?
     private var scratchCapacity = 0

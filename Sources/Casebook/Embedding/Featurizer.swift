@@ -29,8 +29,6 @@ struct Featurizer {
         table = FeatureTable(recordsTokens: recordsTokens)
     }
 
-    var isEmpty: Bool { table.count == 0 }
-
     func reset() { table.removeAll() }
 
     /// What a precedent is embedded from: text, context, tags and category (never its outcome).
