@@ -22,6 +22,21 @@ struct Init: ParsableCommand {
     @Option(help: "For external vectors: the model space they come from, e.g. minilm-l6-384.")
     var spaceId: String?
 
+    @Option(help: "flat (exact) or ivf (inverted file: searched flat until `casebook index train`).")
+    var index: String = "flat"
+
+    @Option(help: "IVF: lists (default: chosen at training as 4·√rows).")
+    var nlist: Int?
+
+    @Option(help: "IVF: lists a search probes by default.")
+    var nprobe: Int?
+
+    @Option(help: "IVF: tenants with fewer precedents are searched flat.")
+    var flatThreshold: Int?
+
+    @Option(help: "IVF: reduce vectors to this many principal components for choosing lists.")
+    var pca: Int?
+
     func validate() throws {
         guard Metric(name: metric) != nil else { throw ValidationError("--metric must be cosine, ip or l2") }
         switch embedder {
@@ -32,6 +47,20 @@ struct Init: ParsableCommand {
         default:
             throw ValidationError("--embedder must be \(HashedNGramEmbedder.version) or external")
         }
+        guard index == "flat" || index == "ivf" else { throw ValidationError("--index must be flat or ivf") }
+        if index == "flat", nlist != nil || nprobe != nil || flatThreshold != nil || pca != nil {
+            throw ValidationError("--nlist, --nprobe, --flat-threshold and --pca are for --index ivf")
+        }
+    }
+
+    private var indexConfig: IndexConfig {
+        guard index == "ivf" else { return .flat }
+        var parameters = IVFParameters()
+        parameters.nlist = nlist
+        if let nprobe { parameters.nprobe = nprobe }
+        if let flatThreshold { parameters.flatThreshold = flatThreshold }
+        parameters.pcaDimension = pca
+        return .ivf(parameters)
     }
 
     func run() throws {
@@ -39,8 +68,8 @@ struct Init: ParsableCommand {
         let dimension = dims ?? HashedNGramEmbedder.defaultDimension
         let spec = CollectionSpec(
             name: collection, dimension: dimension, metric: Metric(name: metric)!,
-            embedder: hashed ? .hashedV1() : .external(spaceId: spaceId))
+            embedder: hashed ? .hashedV1() : .external(spaceId: spaceId), index: indexConfig)
         try database.open().createCollection(spec)
-        print("created collection \(collection) (\(embedder), dim \(dimension), \(spec.metric.rawValue), flat index) in \(database.db)")
+        print("created collection \(collection) (\(embedder), dim \(dimension), \(spec.metric.rawValue), \(index) index) in \(database.db)")
     }
 }

@@ -12,7 +12,7 @@ extension PrecedentCollection {
         -> (bytes: Int, seconds: [Double], checksum: Float)
     {
         index.read { index in
-            guard let slab = index.slabs[tenant] else { return (0, [], 0) }
+            guard case .flat(let flat) = index, let slab = flat.slabs[tenant] else { return (0, [], 0) }
             var sink: Float = 0
             let seconds = slab.vectors.withUnsafeBufferPointer { buffer in
                 (0..<repetitions).map { _ in

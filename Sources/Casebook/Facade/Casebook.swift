@@ -30,10 +30,27 @@ public final class Casebook: Sendable {
             indexes[record.id!] = FlatIndex(dimension: spec.dimension, metric: spec.metric)
         }
         try store.loadAll(into: &indexes)
+        // IVF collections take over their loaded rows and file them by the stored lists: no
+        // retraining on open.
+        let ivfCollections = specs.filter { $0.value.index.isIVF }
+        let trainings = ivfCollections.isEmpty
+            ? [:] : try store.loadTrainings(dimensions: ivfCollections.mapValues { ($0.dimension, $0.metric) })
+        let assignments = trainings.isEmpty ? ListAssignments() : try store.loadAssignments()
         var loaded: [String: PrecedentCollection] = [:]
         for (id, spec) in specs {
-            loaded[spec.name] = try PrecedentCollection(
-                spec: spec, recordID: id, store: store, index: indexes.removeValue(forKey: id)!)
+            let flat = indexes.removeValue(forKey: id)!
+            let index: CollectionIndex
+            if let parameters = spec.index.ivf, spec.index.isIVF {
+                var ivf = IVFIndex(
+                    adopting: flat, parameters: parameters, quantizer: trainings[id]?.quantizer,
+                    lists: trainings[id] == nil ? nil : assignments)
+                ivf.addedSinceTraining = trainings[id]?.addedSinceTraining ?? 0
+                ivf.training = trainings[id]?.training
+                index = .ivf(ivf)
+            } else {
+                index = .flat(flat)
+            }
+            loaded[spec.name] = try PrecedentCollection(spec: spec, recordID: id, store: store, index: index)
         }
         registry = Mutex(loaded)
     }
@@ -43,12 +60,10 @@ public final class Casebook: Sendable {
     @discardableResult
     public func createCollection(_ spec: CollectionSpec) throws(CasebookError) -> PrecedentCollection {
         try spec.validate()
-        guard spec.index.kind == IndexConfig.flat.kind else {
-            throw .unsupportedConfiguration("index \"\(spec.index.kind)\"")
-        }
         // Stored with every parameter spelled out, so a later change of defaults cannot change
         // how an existing collection embeds.
         var spec = spec
+        if spec.index.isIVF, spec.index.ivf == nil { spec.index.ivf = IVFParameters() }
         spec.embedder = try EmbedderFactory.make(
             config: spec.embedder, dimension: spec.dimension, metric: spec.metric
         ).config
@@ -56,8 +71,7 @@ public final class Casebook: Sendable {
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let record = try store.createCollection(spec)
             let collection = try PrecedentCollection(
-                spec: spec, recordID: record.id!, store: store,
-                index: FlatIndex(dimension: spec.dimension, metric: spec.metric))
+                spec: spec, recordID: record.id!, store: store, index: CollectionIndex.empty(spec))
             collections[spec.name] = collection
             return collection
         }

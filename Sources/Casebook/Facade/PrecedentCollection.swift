@@ -12,15 +12,17 @@ import Synchronization
 /// - Writing: ``add(_:)``, ``update(_:)``, ``delete(tenant:id:)``
 /// - Reading: ``get(tenant:id:)``, ``count(tenant:)``, ``search(_:)``, ``search(batch:)``
 public final class PrecedentCollection: Sendable {
-    public let spec: CollectionSpec
+    /// The spec as created; the index part is read from the live index (training may change it).
+    let createdSpec: CollectionSpec
     let recordID: Int64
     let store: Store
     let embedder: any Embedder
-    let index: ReadWriteLocked<FlatIndex>
-    private let writer = Mutex(())
+    let index: ReadWriteLocked<CollectionIndex>
+    /// Serialises writes and trainings.
+    let writer = Mutex(())
 
-    init(spec: CollectionSpec, recordID: Int64, store: Store, index: FlatIndex) throws(CasebookError) {
-        self.spec = spec
+    init(spec: CollectionSpec, recordID: Int64, store: Store, index: CollectionIndex) throws(CasebookError) {
+        self.createdSpec = spec
         self.recordID = recordID
         self.store = store
         self.embedder = try EmbedderFactory.make(
@@ -28,7 +30,14 @@ public final class PrecedentCollection: Sendable {
         self.index = ReadWriteLocked(index)
     }
 
-    public var name: String { spec.name }
+    public var name: String { createdSpec.name }
+
+    /// Name, dimension, metric, embedder and the current index configuration.
+    public var spec: CollectionSpec {
+        var spec = createdSpec
+        spec.index = index.read { $0.config }
+        return spec
+    }
 
     private var validation: PrecedentValidation { PrecedentValidation(embedder: embedder) }
 
@@ -40,9 +49,11 @@ public final class PrecedentCollection: Sendable {
     public func add(_ precedents: [Precedent]) throws(CasebookError) -> [PrecedentID] {
         let prepared = try validation.prepare(precedents)
         try writer.withLock { _ throws(CasebookError) in
-            let keys = try store.insert(collection: recordID, prepared)
+            // A trained IVF index files the rows by its quantizer; their lists are stored with them.
+            let lists = index.read { $0.quantizer }.map { $0.assign(prepared.flatMap(\.vector)) }
+            let keys = try store.insert(collection: recordID, prepared, lists: lists)
             let rows = zip(prepared, keys).map { item, key in Self.indexedRow(item, key: key) }
-            index.write { $0.add(rows) }
+            index.write { $0.add(rows, lists: lists) }
         }
         return prepared.map(\.id)
     }
@@ -62,8 +73,11 @@ public final class PrecedentCollection: Sendable {
         if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
         let item = try validation.prepare(merged, now: Date(), vector: current.vector)
         try writer.withLock { _ throws(CasebookError) in
-            let key = try store.replace(collection: recordID, item)
-            index.write { $0.update(Self.indexedRow(item, key: key)) }
+            let list = index.read { $0.quantizer }.map { quantizer in
+                item.vector.withUnsafeBufferPointer { Int32(quantizer.nearestList($0.baseAddress!)) }
+            }
+            let key = try store.replace(collection: recordID, item, list: list)
+            index.write { $0.update(Self.indexedRow(item, key: key), list: list) }
         }
     }
 
@@ -73,7 +87,7 @@ public final class PrecedentCollection: Sendable {
         try PrecedentValidation.checkTenant(tenant)
         try writer.withLock { _ throws(CasebookError) in
             _ = try store.delete(collection: recordID, tenant: tenant, id: id)
-            index.write { _ = $0.remove(tenant: tenant, id: id) }
+            index.write { $0.remove(tenant: tenant, id: id) }
         }
     }
 
@@ -84,7 +98,7 @@ public final class PrecedentCollection: Sendable {
     public func get(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Precedent {
         try PrecedentValidation.checkTenant(tenant)
         guard let precedent = try store.fetch(
-            collection: recordID, tenant: tenant, id: id, dimension: spec.dimension)
+            collection: recordID, tenant: tenant, id: id, dimension: createdSpec.dimension)
         else { throw .precedentNotFound(id) }
         return precedent
     }

@@ -101,6 +101,12 @@ struct FlatIndex: VectorIndex {
         return true
     }
 
+    /// Hands over every tenant's slab, leaving the index empty (an IVF index adopting the rows).
+    mutating func takeSlabs() -> [TenantID: TenantSlab] {
+        defer { slabs = [:] }
+        return slabs
+    }
+
     /// The stored vector of a row (for updates that keep it).
     func vector(tenant: TenantID, id: PrecedentID) -> [Float]? {
         guard let slab = slabs[tenant], let row = slab.row(of: id) else { return nil }

@@ -14,12 +14,13 @@ extension IVFIndex {
         guard let rows = tenantRows[query.tenant], rows.count > 0, query.k > 0 else {
             return IndexAnswer(hits: [], exact: true)
         }
-        guard rows.isListed else {
+        guard rows.isListed, let quantizer else {
             let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: rows.flat)
             var top = TopK(k: min(query.k, rows.flat.count))
             SlabScan.scan(rows.flat, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
             return IndexAnswer(hits: hits(top, bases: [0], slabs: [rows.flat]), exact: true)
         }
+        let nlist = quantizer.nlist
         let probe = query.exact ? nlist : min(nlist, max(1, query.nprobe ?? defaultNprobe))
         var top = TopK(k: min(query.k, rows.count))
         var bases: [Int] = []
@@ -38,23 +39,13 @@ extension IVFIndex {
             slabs.append(slab)
             base += slab.count
         }
-        for list in nearestLists(query.vector, count: probe) { scan(list) }
+        let nearest = query.vector.withUnsafeBufferPointer { quantizer.nearestLists($0.baseAddress!, count: probe) }
+        for list in nearest { scan(list) }
         // Complete under filters: fewer than k found means the rest of the tenant is scanned.
         if top.count < top.k {
             for list in 0..<nlist where !probed[list] { scan(list) }
         }
         return IndexAnswer(hits: hits(top, bases: bases, slabs: slabs), exact: probedCount == nlist, probed: probedCount)
-    }
-
-    /// The `count` lists whose centroids are most similar to the query, nearest first (ties by
-    /// list): a bounded heap over the centroid scores, not a sort of all of them.
-    func nearestLists(_ vector: [Float], count: Int) -> [Int] {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
-            vector.withUnsafeBufferPointer { centroidSimilarities($0.baseAddress!, into: scores.baseAddress!) }
-            var top = TopK(k: count)
-            for list in 0..<nlist where scores[list] > top.threshold { top.push(scores[list], row: Int32(list)) }
-            return top.sortedDescending().map { Int($0.row) }
-        }
     }
 
     /// Heap rows back to hits: slab i numbered its rows from bases[i].

@@ -1,36 +1,72 @@
-/// Inverted-file index: `nlist` centroids trained by ``KMeans`` on the collection's vectors; each
-/// tenant's rows are held per list (one ``TenantSlab`` per list, contiguous float32), and a query
-/// scans the `nprobe` lists nearest to it. Tenants smaller than `flatThreshold` rows keep a single
-/// slab and are searched exactly, as is everything before training.
+/// Inverted-file index: an ``IVFQuantizer`` (nlist centroids trained by ``KMeans`` on the
+/// collection's vectors) decides each row's list; each tenant's rows are held per list (one
+/// ``TenantSlab`` per list, contiguous float32), and a query scans the `nprobe` lists nearest to it.
+/// Tenants smaller than `flatThreshold` rows keep a single slab and are searched exactly, as is
+/// everything before training. Every row of a trained index knows its list, flat tenants' rows
+/// too, so a tenant that grows past the threshold is filed without recomputing.
 ///
-/// Storage and mutation live here; the search is in `IVFIndex+Search.swift`. Not yet wired into
-/// collections (issue 5 in progress).
+/// Storage, training and mutation live here; the search is in `IVFIndex+Search.swift`.
 struct IVFIndex: VectorIndex {
     let dimension: Int
     let metric: Metric
-    let nlist: Int
-    /// Lists probed when a query names no nprobe.
-    var defaultNprobe: Int
-    /// Tenants with fewer rows are kept in one slab and searched exactly.
-    let flatThreshold: Int
-    /// nlist × dimension, row-major; empty until trained.
-    private(set) var centroids: [Float] = []
+    var parameters: IVFParameters
+    private(set) var quantizer: IVFQuantizer?
     private(set) var tenantRows: [TenantID: IVFTenant] = [:]
     private(set) var vocabulary = AttributeVocabulary()
     /// Rows added since the last training (drift).
-    private(set) var addedSinceTraining = 0
-    var trainingParameters: KMeans.Parameters
+    var addedSinceTraining = 0
+    /// The last training's record (collections set it; nil in bare indexes and before training).
+    var training: IndexTrainingReport?
 
-    init(dimension: Int, metric: Metric, nlist: Int, nprobe: Int, flatThreshold: Int, seed: UInt64 = 1) {
+    init(dimension: Int, metric: Metric, parameters: IVFParameters) {
         self.dimension = dimension
         self.metric = metric
-        self.nlist = nlist
-        self.defaultNprobe = nprobe
-        self.flatThreshold = flatThreshold
-        trainingParameters = KMeans.Parameters(clusters: nlist, spherical: metric != .l2, seed: seed)
+        self.parameters = parameters
     }
 
-    var isTrained: Bool { !centroids.isEmpty }
+    /// Tests' shorthand.
+    init(dimension: Int, metric: Metric, nlist: Int, nprobe: Int, flatThreshold: Int, seed: UInt64 = 1) {
+        self.init(
+            dimension: dimension, metric: metric,
+            parameters: IVFParameters(nlist: nlist, nprobe: nprobe, flatThreshold: flatThreshold, seed: seed))
+    }
+
+    /// Takes over a flat index's rows (untrained, or filed by `quantizer` using each row's stored
+    /// list, found by key; a row without one is assigned afresh). Consumes the flat index tenant by
+    /// tenant, so memory peaks at one tenant's copy, not the whole index's.
+    init(adopting flat: consuming FlatIndex, parameters: IVFParameters, quantizer: IVFQuantizer?, lists: ListAssignments?) {
+        self.init(dimension: flat.dimension, metric: flat.metric, parameters: parameters)
+        self.quantizer = quantizer
+        vocabulary = flat.vocabulary
+        var slabs = flat.takeSlabs()
+        for tenant in slabs.keys.sorted() {
+            let slab = slabs.removeValue(forKey: tenant)!
+            var adopted = IVFTenant(flat: slab)
+            if let quantizer {
+                var missing: [Int] = []
+                for row in 0..<slab.count {
+                    if let list = lists?.list(of: slab.keys[row]), list >= 0, Int(list) < quantizer.nlist {
+                        adopted.listOfID[slab.ids[row]] = list
+                    } else {
+                        missing.append(row)
+                    }
+                }
+                for row in missing {
+                    adopted.listOfID[slab.ids[row]] = Int32(slab.vectors.withUnsafeBufferPointer {
+                        quantizer.nearestList($0.baseAddress! + row * dimension)
+                    })
+                }
+            }
+            tenantRows[tenant] = adopted
+            if quantizer != nil { refile(tenant) }
+        }
+    }
+
+    var isTrained: Bool { quantizer != nil }
+    /// Lists of the trained quantizer (0 before training).
+    var nlist: Int { quantizer?.nlist ?? 0 }
+    var defaultNprobe: Int { parameters.nprobe }
+    var flatThreshold: Int { parameters.flatThreshold }
     var count: Int { tenantRows.values.reduce(0) { $0 + $1.count } }
     var tenants: [TenantID] { tenantRows.filter { $0.value.count > 0 }.keys.sorted() }
     func count(tenant: TenantID) -> Int { tenantRows[tenant]?.count ?? 0 }
@@ -45,103 +81,150 @@ struct IVFIndex: VectorIndex {
 
     // MARK: Training
 
-    /// Trains the centroids on every row of every tenant, then files each large tenant's rows
-    /// into their lists.
+    /// Trains a quantizer on every row and installs it.
     mutating func train() throws(CasebookError) {
-        let vectors = gatherVectors(tenantRows.keys.sorted())
+        let vectors = allVectors().vectors
+        let quantizer = try IVFIndex.trainQuantizer(
+            vectors, dimension: dimension, metric: metric, parameters: parameters).quantizer
+        install(quantizer)
+    }
+
+    /// Trains the centroids (and the PCA, when configured) on `vectors` (row-major).
+    static func trainQuantizer(
+        _ vectors: [Float], dimension: Int, metric: Metric, parameters: IVFParameters,
+        progress: (KMeans.Progress) -> Void = { _ in }
+    ) throws(CasebookError) -> (quantizer: IVFQuantizer, kmeans: KMeans.Result, pcaExplainedVariance: Double?) {
         let rows = vectors.count / dimension
-        guard rows >= nlist else {
+        let nlist = parameters.lists(forRows: rows)
+        guard rows >= nlist, rows > 0 else {
             throw .invalidArgument("training \(nlist) lists needs at least \(nlist) vectors; the collection has \(rows)")
         }
-        let result = try vectors.withUnsafeBufferPointer { buffer throws(CasebookError) in
-            try KMeans.train(buffer.baseAddress!, rowCount: rows, dimension: dimension, parameters: trainingParameters)
+        var kmeans = KMeans.Parameters(clusters: nlist, spherical: metric != .l2, seed: parameters.seed)
+        kmeans.iterations = parameters.iterations
+        kmeans.sampleRowsPerCluster = parameters.sampleRowsPerList
+        var pca: PCA?
+        var space = vectors
+        if let reduced = parameters.pcaDimension {
+            // The PCA is fitted on the same kind of sample k-means trains on.
+            var random = SplitMix64(seed: parameters.seed ^ 0x9E37_79B9_7F4A_7C15)
+            let sample = vectors.withUnsafeBufferPointer {
+                KMeans.sample($0.baseAddress!, rowCount: rows, dimension: dimension, size: nlist * parameters.sampleRowsPerList, random: &random)
+            }
+            pca = try sample.withUnsafeBufferPointer { sample throws(CasebookError) in
+                try PCA.fit(sample.baseAddress!, rowCount: sample.count / dimension, dimension: dimension, outputDimension: reduced)
+            }
+            var out = [Float](repeating: 0, count: rows * reduced)
+            vectors.withUnsafeBufferPointer { input in
+                out.withUnsafeMutableBufferPointer { pca!.apply(rows: input.baseAddress!, rowCount: rows, into: $0.baseAddress!) }
+            }
+            space = out
         }
-        try install(centroids: result.centroids)
+        let width = pca?.outputDimension ?? dimension
+        let result = try space.withUnsafeBufferPointer { buffer throws(CasebookError) in
+            try KMeans.train(buffer.baseAddress!, rowCount: rows, dimension: width, parameters: kmeans, progress: progress)
+        }
+        let quantizer = try IVFQuantizer(
+            centroids: result.centroids, nlist: nlist, dimension: dimension, spherical: metric != .l2, pca: pca)
+        return (quantizer, result, pca?.explainedShare)
     }
 
-    /// Uses the given centroids (trained here or loaded) and refiles every tenant's rows.
-    mutating func install(centroids: [Float]) throws(CasebookError) {
-        guard centroids.count == nlist * dimension else {
-            throw .invalidArgument("expected \(nlist) centroids of dimension \(dimension)")
-        }
-        self.centroids = centroids
+    /// Uses `quantizer` (trained here or elsewhere) and refiles every row by it. Returns each row's
+    /// store key and list.
+    /// `vectors`: ``allVectors()`` when the caller already has them.
+    @discardableResult
+    mutating func install(_ quantizer: IVFQuantizer, vectors known: [Float]? = nil) -> [(key: Int64, list: Int32)] {
+        self.quantizer = quantizer
         addedSinceTraining = 0
-        // Every row of the tenants that get lists, assigned to its nearest centroid in one pass of
-        // matrix products (one centroid scan per row cost seconds at 100,000 rows).
-        let listed = tenantRows.keys.sorted().filter { tenantRows[$0]!.count >= flatThreshold }
-        let vectors = gatherVectors(listed)
-        var assignment = [Int32](repeating: 0, count: vectors.count / dimension)
-        if !assignment.isEmpty {
-            _ = KMeans.assign(
-                vectors, rowCount: assignment.count, dimension: dimension, centroids: centroids, k: nlist,
-                spherical: metric != .l2, into: &assignment)
+        // Every row assigned in one pass of matrix products (one centroid scan per row cost
+        // seconds at 100,000 rows).
+        let order = tenantRows.keys.sorted()
+        let vectors = known ?? allVectors().vectors
+        let assignment = quantizer.assign(vectors)
+        var filed: [(key: Int64, list: Int32)] = []
+        filed.reserveCapacity(assignment.count)
+        var position = 0
+        for tenant in order {
+            var listOfID: [PrecedentID: Int32] = [:]
+            listOfID.reserveCapacity(tenantRows[tenant]!.count)
+            tenantRows[tenant]!.forEachRow { slab, row in
+                listOfID[slab.ids[row]] = assignment[position]
+                filed.append((slab.keys[row], assignment[position]))
+                position += 1
+            }
+            tenantRows[tenant]!.listOfID = listOfID
+            refile(tenant)
         }
-        var offset = 0
-        for tenant in listed {
-            let rows = tenantRows[tenant]!.count
-            refile(tenant, lists: assignment[offset..<(offset + rows)])
-            offset += rows
-        }
-        for tenant in tenantRows.keys where !listed.contains(tenant) { refile(tenant, lists: nil) }
+        return filed
     }
 
-    /// The vectors of the given tenants, in their order and each tenant's row order.
-    private func gatherVectors(_ tenants: [TenantID]) -> [Float] {
+    /// Every row's vector (tenants in sorted order, each in `forEachRow` order) and that order.
+    func allVectors() -> (vectors: [Float], tenants: [TenantID]) {
+        let tenants = tenantRows.keys.sorted()
         var vectors: [Float] = []
-        vectors.reserveCapacity(tenants.reduce(0) { $0 + (tenantRows[$1]?.count ?? 0) } * dimension)
+        vectors.reserveCapacity(count * dimension)
         for tenant in tenants {
-            tenantRows[tenant]?.forEachRow { slab, row in
+            tenantRows[tenant]!.forEachRow { slab, row in
                 let start = row * dimension
                 vectors.append(contentsOf: slab.vectors.slice(start..<start + dimension))
             }
         }
-        return vectors
+        return (vectors, tenants)
     }
 
-    /// Moves a tenant's rows into its lists (`lists`: each row's list, in `forEachRow` order) or,
-    /// given none, into one slab.
-    private mutating func refile(_ tenant: TenantID, lists: ArraySlice<Int32>?) {
+    /// Files a tenant's rows by their recorded lists: per list when it is at or above the
+    /// threshold (and the index is trained), else in one slab.
+    private mutating func refile(_ tenant: TenantID) {
         guard let current = tenantRows.removeValue(forKey: tenant) else { return }
+        let listed = quantizer != nil && current.count >= flatThreshold
+        guard listed || current.isListed else {
+            tenantRows[tenant] = current
+            return
+        }
         var next = IVFTenant(flat: emptySlab())
-        if lists != nil { next.lists = Array(repeating: emptySlab(), count: nlist) }
-        var position = lists?.startIndex ?? 0
+        next.listOfID = current.listOfID
+        if listed { next.lists = Array(repeating: emptySlab(), count: quantizer!.nlist) }
         current.forEachRow { slab, row in
-            next.append(slab.record(row), list: lists.map { Int($0[position]) } ?? -1)
-            position += 1
+            next.append(slab.record(row), list: listed ? Int(current.listOfID[slab.ids[row]]!) : -1)
         }
         tenantRows[tenant] = next
     }
 
     // MARK: Mutation
 
+    /// Adds rows, assigning each to its nearest list when trained.
     mutating func add(_ rows: [IndexedRow]) {
+        add(rows, lists: quantizer.map { q in q.assign(rows.flatMap(\.vector)) })
+    }
+
+    /// Adds rows whose lists the caller has computed (and stored) with this index's quantizer.
+    mutating func add(_ rows: [IndexedRow], lists: [Int32]?) {
         var grown: Set<TenantID> = []
-        for row in rows {
+        for (position, row) in rows.enumerated() {
             let record = SlabRow(
                 vector: row.vector, key: row.key, id: row.id, category: vocabulary.categoryCode(row.category),
                 success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
                 tags: vocabulary.tagCodes(row.tags))
-            let list = tenantRows[row.tenant]?.isListed == true ? nearestList(row.vector) : -1
+            let list = quantizer == nil ? nil : lists?[position]
             // In place: a tenant copied out of the dictionary and back would copy its slabs on
             // every append.
             if tenantRows[row.tenant] == nil { tenantRows[row.tenant] = IVFTenant(flat: emptySlab()) }
-            tenantRows[row.tenant]!.append(record, list: list)
-            if isTrained, tenantRows[row.tenant]!.isListed == false, tenantRows[row.tenant]!.count >= flatThreshold {
-                grown.insert(row.tenant)
-            }
+            if let list { tenantRows[row.tenant]!.listOfID[row.id] = list }
+            let listed = tenantRows[row.tenant]!.isListed
+            tenantRows[row.tenant]!.append(record, list: listed ? Int(list!) : -1)
+            if quantizer != nil, !listed, tenantRows[row.tenant]!.count >= flatThreshold { grown.insert(row.tenant) }
         }
-        if isTrained { addedSinceTraining += rows.count }
-        for tenant in grown {
-            var lists: [Int32] = []
-            tenantRows[tenant]!.forEachRow { slab, row in lists.append(Int32(nearestList(slab, row: row))) }
-            refile(tenant, lists: lists[...])
-        }
+        if quantizer != nil { addedSinceTraining += rows.count }
+        for tenant in grown { refile(tenant) }
     }
 
     mutating func update(_ row: IndexedRow) {
+        update(row, list: quantizer.map { q in row.vector.withUnsafeBufferPointer { Int32(q.nearestList($0.baseAddress!)) } })
+    }
+
+    mutating func update(_ row: IndexedRow, list: Int32?) {
         remove(tenant: row.tenant, id: row.id)
-        add([row])
-        if isTrained { addedSinceTraining -= 1 }
+        add([row], lists: list.map { [$0] })
+        if quantizer != nil { addedSinceTraining -= 1 }
     }
 
     @discardableResult
@@ -151,121 +234,53 @@ struct IVFIndex: VectorIndex {
         return true
     }
 
-    // MARK: Lists
+    // MARK: Reports
 
-    /// Similarities of `vector` to every centroid (dot for cosine and inner product, −‖x − c‖²
-    /// for L2): larger is nearer.
-    func centroidSimilarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        centroids.withUnsafeBufferPointer { centroids in
-            let isL2 = metric == .l2
-            if ScanKernel.hasAVX2 {
-                ScanKernel.scanAVX2(
-                    query: vector, rows: centroids.baseAddress!, count: nlist, dimension: dimension,
-                    negativeL2: isL2, into: out)
-            } else {
-                for c in 0..<nlist {
-                    let centroid = centroids.baseAddress! + c * dimension
-                    out[c] = isL2
-                        ? -ScanKernel.squaredL2(vector, centroid, dimension: dimension)
-                        : ScanKernel.dot(vector, centroid, dimension: dimension)
-                }
-            }
-        }
-    }
-
-    func nearestList(_ vector: [Float]) -> Int {
-        vector.withUnsafeBufferPointer { nearestList($0.baseAddress!) }
-    }
-
-    private func nearestList(_ slab: TenantSlab, row: Int) -> Int {
-        slab.vectors.withUnsafeBufferPointer { nearestList($0.baseAddress! + row * dimension) }
-    }
-
-    private func nearestList(_ vector: UnsafePointer<Float>) -> Int {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
-            centroidSimilarities(vector, into: scores.baseAddress!)
-            var best = 0
-            for c in 1..<nlist where scores[c] > scores[best] { best = c }
-            return best
-        }
-    }
-
-    /// Largest list ÷ mean list size and empty lists, over all listed tenants (drift report).
+    /// Rows per list over all tenants (listed and flat), largest list ÷ mean, empty lists.
     var listBalance: (imbalance: Double, emptyLists: Int, sizes: [Int]) {
-        var sizes = [Int](repeating: 0, count: nlist)
-        for tenant in tenantRows.values where tenant.isListed {
-            for (list, slab) in tenant.lists.enumerated() { sizes[list] += slab.count }
-        }
+        guard let quantizer else { return (0, 0, []) }
+        var sizes = [Int](repeating: 0, count: quantizer.nlist)
+        for tenant in tenantRows.values { for list in tenant.listOfID.values { sizes[Int(list)] += 1 } }
         let total = sizes.reduce(0, +)
-        let mean = Double(total) / Double(max(1, nlist))
+        let mean = Double(total) / Double(quantizer.nlist)
         return (total == 0 ? 0 : Double(sizes.max()!) / mean, sizes.filter { $0 == 0 }.count, sizes)
     }
-}
 
-/// One tenant's rows in an IVF index: one slab while small (or untrained), else one per list.
-struct IVFTenant: Sendable {
-    var flat: TenantSlab
-    var lists: [TenantSlab] = []
-    /// The list each row lives in (listed tenants only).
-    var listOfID: [PrecedentID: Int32] = [:]
-    private(set) var count = 0
+    /// Tenants searched through lists, and those searched flat.
+    var tenantKinds: (listed: Int, flat: Int) {
+        let listed = tenantRows.values.filter(\.isListed).count
+        return (listed, tenantRows.count - listed)
+    }
 
-    init(flat: TenantSlab) { self.flat = flat }
+    /// The stored vector of a row.
+    func vector(tenant: TenantID, id: PrecedentID) -> [Float]? { tenantRows[tenant]?.vector(of: id) }
 
-    var isListed: Bool { !lists.isEmpty }
-
-    mutating func append(_ record: SlabRow, list: Int) {
-        if list >= 0 {
-            lists[list].append(record)
-            listOfID[record.id] = Int32(list)
-        } else {
-            flat.append(record)
+    func _checkInvariants() -> Bool {
+        tenantRows.values.allSatisfy { tenant in
+            guard tenant.flat._checkInvariants(), tenant.lists.allSatisfy({ $0._checkInvariants() }) else { return false }
+            let stored = tenant.flat.count + tenant.lists.reduce(0) { $0 + $1.count }
+            guard stored == tenant.count else { return false }
+            if quantizer != nil, tenant.listOfID.count != tenant.count { return false }
+            for (list, slab) in tenant.lists.enumerated() {
+                for id in slab.ids where tenant.listOfID[id] != Int32(list) { return false }
+            }
+            return true
         }
-        count += 1
     }
+}
 
-    mutating func remove(id: PrecedentID) -> Bool {
-        if let list = listOfID[id] {
-            guard let row = lists[Int(list)].row(of: id) else { return false }
-            lists[Int(list)].remove(row: Int(row))
-            listOfID[id] = nil
-        } else {
-            guard let row = flat.row(of: id) else { return false }
-            flat.remove(row: Int(row))
+/// Each stored row's list (by store key), read from the database: keys ascending.
+struct ListAssignments: Sendable {
+    var keys: [Int64] = []
+    var lists: [Int32] = []
+
+    func list(of key: Int64) -> Int32? {
+        var low = 0
+        var high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle] < key { low = middle + 1 } else { high = middle }
         }
-        count -= 1
-        return true
-    }
-
-    /// Every row, flat slab first, then list by list.
-    func forEachRow(_ body: (TenantSlab, Int) -> Void) {
-        for row in 0..<flat.count { body(flat, row) }
-        for slab in lists { for row in 0..<slab.count { body(slab, row) } }
-    }
-}
-
-/// One row's contents, for moving it between slabs.
-struct SlabRow: Sendable {
-    var vector: [Float]
-    var key: Int64
-    var id: PrecedentID
-    var category: Int32
-    var success: Int8
-    var createdAt: Double
-    var tags: [Int32]
-}
-
-extension TenantSlab {
-    func record(_ row: Int) -> SlabRow {
-        let start = row * dimension
-        return SlabRow(
-            vector: vectors.slice(start..<start + dimension), key: keys[row], id: ids[row],
-            category: categories[row], success: successes[row], createdAt: createdAts[row], tags: tags[row])
-    }
-
-    mutating func append(_ record: SlabRow) {
-        append(
-            vector: record.vector, key: record.key, id: record.id, category: record.category,
-            success: record.success, createdAt: record.createdAt, tags: record.tags)
+        return low < keys.count && keys[low] == key ? lists[low] : nil
     }
 }

@@ -72,4 +72,29 @@ struct PCA: Sendable, Hashable {
         }
         return out
     }
+
+    /// (x − mean)·Wᵀ for `rowCount` rows at once: one matrix product, then the mean's projection
+    /// subtracted.
+    func apply(rows: UnsafePointer<Float>, rowCount n: Int, into out: UnsafeMutablePointer<Float>) {
+        guard n > 0 else { return }
+        components.withUnsafeBufferPointer { w in
+            GemmKernel.similarities(
+                queries: rows, queryCount: n, rows: w.baseAddress!, rowCount: outputDimension,
+                dimension: inputDimension, alpha: 1, into: out)
+        }
+        let shift = meanProjection
+        for i in 0..<n {
+            let row = out + i * outputDimension
+            for j in 0..<outputDimension { row[j] -= shift[j] }
+        }
+    }
+
+    /// mean·Wᵀ.
+    private var meanProjection: [Float] {
+        (0..<outputDimension).map { i in
+            var sum = 0.0
+            for j in 0..<inputDimension { sum += Double(mean[j]) * Double(components[i * inputDimension + j]) }
+            return Float(sum)
+        }
+    }
 }

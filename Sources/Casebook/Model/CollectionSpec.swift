@@ -25,6 +25,10 @@ public struct CollectionSpec: Sendable, Hashable, Codable {
         guard (1...CollectionSpec.maxDimension).contains(dimension) else {
             throw .invalidDimension(dimension, max: CollectionSpec.maxDimension)
         }
+        try index.validate()
+        if let reduced = index.ivf?.pcaDimension, reduced >= dimension {
+            throw .invalidArgument("pcaDimension (\(reduced)) must be below the collection's dimension (\(dimension))")
+        }
     }
 
     /// Names are 1-64 characters of letters, digits, `-`, `_` and `.`, so they are safe in paths,
@@ -67,10 +71,96 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
 
 /// Which index serves a collection, stored as JSON with the collection.
 public struct IndexConfig: Sendable, Hashable, Codable {
-    /// `flat` (exact). `ivf` arrives with its own issue.
+    /// `flat` (exact) or `ivf` (inverted file; searched flat until trained).
     public var kind: String
+    /// Parameters of an `ivf` index.
+    public var ivf: IVFParameters?
 
-    public init(kind: String) { self.kind = kind }
+    public init(kind: String, ivf: IVFParameters? = nil) {
+        self.kind = kind
+        self.ivf = ivf
+    }
 
     public static let flat = IndexConfig(kind: "flat")
+
+    public static func ivf(_ parameters: IVFParameters = IVFParameters()) -> IndexConfig {
+        IndexConfig(kind: IVFParameters.kind, ivf: parameters)
+    }
+
+    var isIVF: Bool { kind == IVFParameters.kind }
+
+    func validate() throws(CasebookError) {
+        switch kind {
+        case IndexConfig.flat.kind:
+            guard ivf == nil else { throw .invalidArgument("IVF parameters given for a flat index") }
+        case IVFParameters.kind:
+            try (ivf ?? IVFParameters()).validate()
+        default:
+            throw .unsupportedConfiguration("index \"\(kind)\" (use flat or ivf)")
+        }
+    }
+}
+
+/// How an IVF index is trained and searched. Defaults were chosen by measurement
+/// (benchmarks/RESULTS.md, "IVF").
+public struct IVFParameters: Sendable, Hashable, Codable {
+    static let kind = "ivf"
+
+    /// Lists (k-means centroids). nil: chosen at training as 4·√rows, rounded to a power of two
+    /// and kept between 16 and 65,536 (then stored).
+    public var nlist: Int?
+    /// Lists a query probes when it names none.
+    public var nprobe: Int
+    /// Tenants with fewer rows are searched exactly (one contiguous block): below this size a
+    /// scan of the tenant costs about as little as ranking the centroids.
+    public var flatThreshold: Int
+    /// Training rows per list (a seeded random sample when the collection has more).
+    public var sampleRowsPerList: Int
+    /// Lloyd iterations.
+    public var iterations: Int
+    public var seed: UInt64
+    /// Reduce vectors to this many principal components for the coarse quantizer (training,
+    /// assignment and ranking of lists); the lists keep and scan the full vectors. nil: off.
+    public var pcaDimension: Int?
+
+    public init(
+        nlist: Int? = nil, nprobe: Int = 8, flatThreshold: Int = 2_048, sampleRowsPerList: Int = 256,
+        iterations: Int = 20, seed: UInt64 = 1, pcaDimension: Int? = nil
+    ) {
+        self.nlist = nlist
+        self.nprobe = nprobe
+        self.flatThreshold = flatThreshold
+        self.sampleRowsPerList = sampleRowsPerList
+        self.iterations = iterations
+        self.seed = seed
+        self.pcaDimension = pcaDimension
+    }
+
+    public static let maxLists = 65_536
+
+    /// The nlist used for `rows` training vectors.
+    func lists(forRows rows: Int) -> Int {
+        if let nlist { return nlist }
+        let wanted = 4 * Double(rows).squareRoot()
+        var lists = 16
+        while lists * 2 <= Int(wanted) && lists < IVFParameters.maxLists { lists *= 2 }
+        return min(lists, max(1, rows))
+    }
+
+    func validate() throws(CasebookError) {
+        if let nlist, !(1...IVFParameters.maxLists).contains(nlist) {
+            throw .invalidArgument("nlist must be between 1 and \(IVFParameters.maxLists), got \(nlist)")
+        }
+        guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
+        guard flatThreshold >= 0 else { throw .invalidArgument("flatThreshold must not be negative") }
+        guard (1...65_536).contains(sampleRowsPerList) else {
+            throw .invalidArgument("sampleRowsPerList must be between 1 and 65536, got \(sampleRowsPerList)")
+        }
+        guard (1...1_000).contains(iterations) else {
+            throw .invalidArgument("iterations must be between 1 and 1000, got \(iterations)")
+        }
+        if let pcaDimension, pcaDimension < 1 {
+            throw .invalidArgument("pcaDimension must be at least 1, got \(pcaDimension)")
+        }
+    }
 }

@@ -56,6 +56,28 @@ enum Migrations {
                     );
                     """)
         }
+        // IVF: the trained quantizer of a collection and each row's list. Additive: a file
+        // without IVF collections reads the same as before.
+        migrator.registerMigration("v2-ivf") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ivf_index (
+                        collection_id INTEGER PRIMARY KEY REFERENCES collection(id) ON DELETE CASCADE,
+                        nlist INTEGER NOT NULL CHECK (nlist > 0),
+                        centroid_dimension INTEGER NOT NULL CHECK (centroid_dimension > 0),
+                        centroids BLOB NOT NULL,
+                        pca_mean BLOB,
+                        pca_components BLOB,
+                        added_since_training INTEGER NOT NULL DEFAULT 0,
+                        training TEXT NOT NULL
+                    );
+
+                    CREATE TABLE ivf_assignment (
+                        precedent_pk INTEGER PRIMARY KEY REFERENCES precedent(pk) ON DELETE CASCADE,
+                        list INTEGER NOT NULL CHECK (list >= 0)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -5,8 +5,9 @@ import GRDB
 /// another tenant is unreachable by construction, not by a check someone might forget.
 extension Store {
     /// Inserts a whole batch in one transaction and returns the rows' primary keys in order. An id
-    /// already stored for the tenant aborts the batch with an error naming the item.
-    func insert(collection: Int64, _ items: [StoredPrecedent]) throws(CasebookError) -> [Int64] {
+    /// already stored for the tenant aborts the batch with an error naming the item. `lists`
+    /// (trained IVF collections) are the rows' lists, stored in the same transaction.
+    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]? = nil) throws(CasebookError) -> [Int64] {
         try write { db in
             let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertPrecedentSQL))
             let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertVectorSQL))
@@ -46,13 +47,14 @@ extension Store {
                 }
                 keys.append(key)
             }
+            if let lists { try Store.recordAssignments(db, collection: collection, keys: keys, lists: lists) }
             return keys
         }
     }
 
     /// Replaces the stored fields, tags and vector of one precedent. Returns its primary key, or
-    /// throws ``CasebookError/precedentNotFound(_:)``.
-    func replace(collection: Int64, _ item: StoredPrecedent) throws(CasebookError) -> Int64 {
+    /// throws ``CasebookError/precedentNotFound(_:)``. `list`: its IVF list for the new vector.
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32? = nil) throws(CasebookError) -> Int64 {
         try write { db in
             guard let key = try Store.primaryKey(db, collection, item.precedent.tenant, item.id) else {
                 throw CasebookError.precedentNotFound(item.id)
@@ -75,6 +77,7 @@ extension Store {
             try db.execute(
                 sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
                 arguments: [VectorBlob.encode(item.vector), key])
+            if let list { try db.execute(sql: Store.insertAssignmentSQL, arguments: [key, list]) }
             return key
         }
     }

@@ -52,6 +52,11 @@ struct CollectionRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
         else {
             throw .unsupportedConfiguration("stored configuration of collection \"\(name)\"")
         }
+        do {
+            try index.validate()
+        } catch {
+            throw .unsupportedConfiguration("index of collection \"\(name)\": \(error)")
+        }
         return CollectionSpec(
             name: name, dimension: dimension, metric: metric, embedder: embedder, index: index)
     }

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Training and inspecting a collection's IVF index.
+extension PrecedentCollection {
+    /// Trains the collection's IVF index on all its rows and files every row into its list,
+    /// replacing any previous training; a flat collection becomes an IVF one. `nlist` replaces the
+    /// stored list count (nil keeps it, or chooses 4·√rows when none is stored); `sampleRows` sets
+    /// how many rows k-means trains on.
+    ///
+    /// Writes wait while it runs; searches go on against the previous index, which is replaced
+    /// only after the new one is committed to the database in one transaction (a crash midway
+    /// leaves the previous index in force). Memory peaks at about twice the listed tenants'
+    /// vectors while both indexes exist.
+    @discardableResult
+    public func trainIndex(
+        nlist: Int? = nil, sampleRows: Int? = nil, progress: (IndexTrainingProgress) -> Void = { _ in }
+    ) throws(CasebookError) -> IndexTrainingReport {
+        try writer.withLock { _ throws(CasebookError) in
+            let current = index.read { copy $0 }
+            var parameters = current.config.ivf ?? IVFParameters()
+            if let nlist { parameters.nlist = nlist }
+            let rows = current.count
+            let lists = parameters.lists(forRows: rows)
+            if let sampleRows {
+                guard sampleRows >= lists else {
+                    throw .invalidArgument("a training sample of \(sampleRows) rows is smaller than nlist (\(lists))")
+                }
+                parameters.sampleRowsPerList = max(1, sampleRows / lists)
+            }
+            try parameters.validate()
+            if let reduced = parameters.pcaDimension, reduced >= createdSpec.dimension {
+                throw .invalidArgument("pcaDimension (\(reduced)) must be below the dimension (\(createdSpec.dimension))")
+            }
+            guard rows >= lists else {
+                throw .invalidArgument("training \(lists) lists needs at least \(lists) precedents; the collection has \(rows)")
+            }
+            var next: IVFIndex
+            switch current {
+            case .flat(let flat): next = IVFIndex(adopting: flat, parameters: parameters, quantizer: nil, lists: nil)
+            case .ivf(let ivf):
+                next = ivf
+                next.parameters = parameters
+            case .moving: preconditionFailure("index read while being mutated")
+            }
+
+            let clock = ContinuousClock()
+            let trainStart = clock.now
+            let vectors = next.allVectors().vectors
+            let trained = try IVFIndex.trainQuantizer(
+                vectors, dimension: createdSpec.dimension, metric: createdSpec.metric, parameters: parameters
+            ) { step in
+                progress(IndexTrainingProgress(
+                    iteration: step.iteration, iterations: step.iterations, meanSquaredDistance: step.meanSquaredDistance))
+            }
+            let fileStart = clock.now
+            let filed = next.install(trained.quantizer, vectors: vectors)
+            let storeStart = clock.now
+            var report = IndexTrainingReport(
+                nlist: trained.quantizer.nlist, rows: rows, sampleRows: trained.kmeans.trainedRows,
+                iterations: parameters.iterations, seed: parameters.seed, pcaDimension: parameters.pcaDimension,
+                pcaExplainedVariance: trained.pcaExplainedVariance,
+                initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
+                trainSeconds: (fileStart - trainStart).seconds, fileSeconds: (storeStart - fileStart).seconds,
+                storeSeconds: 0, trainedAt: Date().timeIntervalSince1970)
+            try store.saveTraining(
+                collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer, assignments: filed,
+                training: report)
+            report.storeSeconds = (clock.now - storeStart).seconds
+            next.training = report
+            // The previous index is released after the lock, not while searches wait on it.
+            let previous = index.write { live in
+                defer { live = .ivf(next) }
+                return live
+            }
+            _ = consume previous
+            return report
+        }
+    }
+
+    /// Trains again with the stored parameters (`casebook index retrain`).
+    /// - Throws: ``CasebookError/invalidArgument(_:)`` for a flat collection.
+    @discardableResult
+    public func retrainIndex(progress: (IndexTrainingProgress) -> Void = { _ in }) throws(CasebookError) -> IndexTrainingReport {
+        guard spec.index.isIVF else {
+            throw .invalidArgument("collection \"\(name)\" has a flat index; train one with `index train`")
+        }
+        return try trainIndex(progress: progress)
+    }
+
+    /// Kind, training and drift of the collection's index.
+    public var indexInfo: IndexInfo {
+        index.read { index in
+            var info = IndexInfo(kind: index.config.kind, trained: true, rows: index.count)
+            guard let ivf = index.ivf else { return info }
+            let balance = ivf.listBalance
+            let sizes = balance.sizes.sorted()
+            info.trained = ivf.isTrained
+            info.parameters = ivf.parameters
+            info.training = ivf.training
+            info.addedSinceTraining = ivf.addedSinceTraining
+            if ivf.isTrained {
+                info.nlist = ivf.nlist
+                info.listImbalance = balance.imbalance
+                info.emptyLists = balance.emptyLists
+                info.smallestList = sizes.first
+                info.medianList = sizes[sizes.count / 2]
+                info.largestList = sizes.last
+                let kinds = ivf.tenantKinds
+                info.listedTenants = kinds.listed
+                info.flatTenants = kinds.flat
+            }
+            return info
+        }
+    }
+}
+
+/// One k-means iteration of an index training, for progress output.
+public struct IndexTrainingProgress: Sendable {
+    public var iteration: Int
+    public var iterations: Int
+    /// Mean squared distance of the training rows to their centroids at this iteration.
+    public var meanSquaredDistance: Double
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -1,0 +1,105 @@
+/// The coarse quantizer of an IVF index: its centroids (and, optionally, the PCA that reduces
+/// vectors before they meet the centroids). It decides which list a row lives in and which lists a
+/// query probes; the lists themselves keep full vectors.
+struct IVFQuantizer: Sendable, Hashable {
+    /// nlist × centroidDimension, row-major.
+    let centroids: [Float]
+    let nlist: Int
+    /// The vectors' dimension (before PCA).
+    let dimension: Int
+    /// Cosine and inner product: nearest = largest dot product. L2: smallest distance.
+    let spherical: Bool
+    let pca: PCA?
+
+    init(centroids: [Float], nlist: Int, dimension: Int, spherical: Bool, pca: PCA?) throws(CasebookError) {
+        let width = pca?.outputDimension ?? dimension
+        guard nlist >= 1, centroids.count == nlist * width else {
+            throw .invalidArgument("expected \(nlist) centroids of dimension \(width), got \(centroids.count) values")
+        }
+        guard centroids.allSatisfy({ $0.isFinite }) else { throw .invalidArgument("centroids hold a non-finite value") }
+        if let pca, pca.inputDimension != dimension {
+            throw .invalidArgument("PCA reduces \(pca.inputDimension) dimensions, the index has \(dimension)")
+        }
+        self.centroids = centroids
+        self.nlist = nlist
+        self.dimension = dimension
+        self.spherical = spherical
+        self.pca = pca
+    }
+
+    /// Width of the centroids: the PCA's output, or the vectors' dimension.
+    var centroidDimension: Int { pca?.outputDimension ?? dimension }
+
+    /// Each row's nearest list (rows row-major, `dimension` wide), by blocks of matrix products.
+    func assign(_ rows: [Float]) -> [Int32] {
+        let n = rows.count / dimension
+        guard n > 0 else { return [] }
+        var assignment = [Int32](repeating: 0, count: n)
+        let reduced = project(rows, count: n)
+        _ = KMeans.assign(
+            reduced, rowCount: n, dimension: centroidDimension, centroids: centroids, k: nlist,
+            spherical: spherical, into: &assignment)
+        return assignment
+    }
+
+    /// Rows in the centroids' space (the rows themselves without PCA).
+    func project(_ rows: [Float], count n: Int) -> [Float] {
+        guard let pca else { return rows }
+        var out = [Float](repeating: 0, count: n * pca.outputDimension)
+        rows.withUnsafeBufferPointer { rows in
+            out.withUnsafeMutableBufferPointer { pca.apply(rows: rows.baseAddress!, rowCount: n, into: $0.baseAddress!) }
+        }
+        return out
+    }
+
+    /// Similarity of one vector to every centroid, larger is nearer: the dot product (spherical)
+    /// or −‖x − c‖².
+    func similarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        if let pca {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: pca.outputDimension) { reduced in
+                pca.apply(rows: vector, rowCount: 1, into: reduced.baseAddress!)
+                rawSimilarities(reduced.baseAddress!, into: out)
+            }
+        } else {
+            rawSimilarities(vector, into: out)
+        }
+    }
+
+    private func rawSimilarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let width = centroidDimension
+        centroids.withUnsafeBufferPointer { centroids in
+            if ScanKernel.hasAVX2 {
+                ScanKernel.scanAVX2(
+                    query: vector, rows: centroids.baseAddress!, count: nlist, dimension: width,
+                    negativeL2: !spherical, into: out)
+            } else {
+                for c in 0..<nlist {
+                    let centroid = centroids.baseAddress! + c * width
+                    out[c] = spherical
+                        ? ScanKernel.dot(vector, centroid, dimension: width)
+                        : -ScanKernel.squaredL2(vector, centroid, dimension: width)
+                }
+            }
+        }
+    }
+
+    /// The `count` nearest lists, nearest first (ties by list number): a bounded heap over the
+    /// centroid scores, not a sort of all of them.
+    func nearestLists(_ vector: UnsafePointer<Float>, count: Int) -> [Int] {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
+            similarities(vector, into: scores.baseAddress!)
+            var top = TopK(k: min(count, nlist))
+            for list in 0..<nlist where scores[list] > top.threshold { top.push(scores[list], row: Int32(list)) }
+            return top.sortedDescending().map { Int($0.row) }
+        }
+    }
+
+    func nearestList(_ vector: UnsafePointer<Float>) -> Int {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
+            similarities(vector, into: scores.baseAddress!)
+            var best = 0
+            for c in 1..<nlist where scores[c] > scores[best] { best = c }
+            return best
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// What a training of a collection's IVF index did, stored with the index (`ivf_index.training`).
+public struct IndexTrainingReport: Sendable, Hashable, Codable {
+    public var nlist: Int
+    /// Rows of the collection when it was trained (all of them were filed).
+    public var rows: Int
+    /// Rows k-means trained on (a seeded sample when the collection is larger).
+    public var sampleRows: Int
+    public var iterations: Int
+    public var seed: UInt64
+    /// Principal components the quantizer works in (nil: full vectors).
+    public var pcaDimension: Int?
+    /// Share of the variance those components hold.
+    public var pcaExplainedVariance: Double?
+    /// Mean squared distance of the training rows to their centroid, first and last iteration.
+    public var initialObjective: Double
+    public var finalObjective: Double
+    /// Seconds spent: k-means (and PCA), filing every row, writing to the database.
+    public var trainSeconds: Double
+    public var fileSeconds: Double
+    public var storeSeconds: Double
+    /// Seconds since 1970.
+    public var trainedAt: Double
+}
+
+/// The state of a collection's index: `casebook index info`.
+public struct IndexInfo: Sendable, Hashable, Codable {
+    /// `flat` or `ivf`.
+    public var kind: String
+    public var trained: Bool
+    public var rows: Int
+    /// IVF only (nil for flat).
+    public var parameters: IVFParameters?
+    public var nlist: Int?
+    public var addedSinceTraining: Int?
+    /// Rows per list over all tenants, largest ÷ mean (1 is perfectly even).
+    public var listImbalance: Double?
+    public var emptyLists: Int?
+    public var smallestList: Int?
+    public var medianList: Int?
+    public var largestList: Int?
+    /// Tenants searched through lists, and those searched flat (below the threshold).
+    public var listedTenants: Int?
+    public var flatTenants: Int?
+    public var training: IndexTrainingReport?
+}

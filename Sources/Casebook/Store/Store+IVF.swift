@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// IVF persistence: the trained quantizer (`ivf_index`) and each row's list (`ivf_assignment`).
+/// A training is stored in one transaction with the collection's index configuration, so a crash
+/// leaves either the previous index or the new one, never a mixture.
+extension Store {
+    /// A trained quantizer as stored.
+    struct StoredIVF: Sendable {
+        var quantizer: IVFQuantizer
+        var addedSinceTraining: Int
+        var training: IndexTrainingReport
+    }
+
+    static let insertAssignmentSQL = "INSERT OR REPLACE INTO ivf_assignment (precedent_pk, list) VALUES (?, ?)"
+
+    /// Replaces the collection's index: configuration, quantizer and every row's list.
+    func saveTraining(
+        collection: Int64, config: IndexConfig, quantizer: IVFQuantizer, assignments: [(key: Int64, list: Int32)],
+        training: IndexTrainingReport
+    ) throws(CasebookError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let configJSON: String
+        let trainingJSON: String
+        do {
+            configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
+            trainingJSON = String(decoding: try encoder.encode(training), as: UTF8.self)
+        } catch {
+            throw .invalidArgument("the index configuration could not be encoded")
+        }
+        try write { db in
+            try db.execute(
+                sql: "UPDATE collection SET index_config = ? WHERE id = ?", arguments: [configJSON, collection])
+            try db.execute(
+                sql: "DELETE FROM ivf_assignment WHERE precedent_pk IN (SELECT pk FROM precedent WHERE collection_id = ?)",
+                arguments: [collection])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO ivf_index (collection_id, nlist, centroid_dimension, centroids,
+                        pca_mean, pca_components, added_since_training, training)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                    """,
+                arguments: [
+                    collection, quantizer.nlist, quantizer.centroidDimension, VectorBlob.encode(quantizer.centroids),
+                    quantizer.pca.map { VectorBlob.encode($0.mean) }, quantizer.pca.map { VectorBlob.encode($0.components) },
+                    trainingJSON,
+                ])
+            let insert = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertAssignmentSQL))
+            for assignment in assignments {
+                insert.reset()
+                insert.bind(1, assignment.key)
+                insert.bind(2, Int64(assignment.list))
+                try insert.step(db)
+            }
+        }
+    }
+
+    /// Writes new rows' lists and counts them as drift (inside the insert's transaction).
+    static func recordAssignments(_ db: Database, collection: Int64, keys: [Int64], lists: [Int32]) throws {
+        let insert = SQLiteBinding(statement: try db.cachedStatement(sql: insertAssignmentSQL))
+        for (key, list) in zip(keys, lists) {
+            insert.reset()
+            insert.bind(1, key)
+            insert.bind(2, Int64(list))
+            try insert.step(db)
+        }
+        try db.execute(
+            sql: "UPDATE ivf_index SET added_since_training = added_since_training + ? WHERE collection_id = ?",
+            arguments: [keys.count, collection])
+    }
+
+    /// The stored quantizer of every trained collection, keyed by collection id.
+    func loadTrainings(dimensions: [Int64: (dimension: Int, metric: Metric)]) throws(CasebookError) -> [Int64: StoredIVF] {
+        try read { db in
+            var found: [Int64: StoredIVF] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT collection_id, nlist, centroid_dimension, centroids, pca_mean, pca_components,
+                        added_since_training, training
+                    FROM ivf_index
+                    """)
+            for row in rows {
+                let collection: Int64 = row[0]
+                guard let shape = dimensions[collection] else { continue }
+                let nlist: Int = row[1]
+                let width: Int = row[2]
+                func corrupt(_ what: String) -> CasebookError {
+                    .storage(code: SQLITE_CORRUPT, message: "stored IVF index of collection \(collection): \(what)")
+                }
+                guard let centroids = VectorBlob.decode(row[3], dimension: nlist * width) else {
+                    throw corrupt("centroids are not \(nlist) x \(width) floats")
+                }
+                var pca: PCA?
+                if let meanBlob: Data = row[4] {
+                    guard let mean = VectorBlob.decode(meanBlob, dimension: shape.dimension),
+                        let componentsBlob: Data = row[5],
+                        let components = VectorBlob.decode(componentsBlob, dimension: width * shape.dimension)
+                    else { throw corrupt("PCA matrices have the wrong size") }
+                    pca = PCA(
+                        inputDimension: shape.dimension, outputDimension: width, mean: mean, components: components,
+                        variances: [], explainedShare: 0)
+                }
+                guard let training = try? JSONDecoder().decode(IndexTrainingReport.self, from: Data((row[7] as String).utf8))
+                else { throw corrupt("training record is unreadable") }
+                let quantizer: IVFQuantizer
+                do {
+                    quantizer = try IVFQuantizer(
+                        centroids: centroids, nlist: nlist, dimension: shape.dimension, spherical: shape.metric != .l2,
+                        pca: pca)
+                } catch {
+                    throw corrupt("\(error)")
+                }
+                found[collection] = StoredIVF(quantizer: quantizer, addedSinceTraining: row[6], training: training)
+            }
+            return found
+        }
+    }
+
+    /// Every stored row's list, keys ascending (one sequential scan for all collections).
+    func loadAssignments() throws(CasebookError) -> ListAssignments {
+        try read { db in
+            var assignments = ListAssignments()
+            let statement = try db.makeStatement(sql: "SELECT precedent_pk, list FROM ivf_assignment ORDER BY precedent_pk")
+            let handle = statement.sqliteStatement
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else { throw CasebookError.storage(code: status, message: "reading IVF lists failed") }
+                assignments.keys.append(sqlite3_column_int64(handle, 0))
+                assignments.lists.append(Int32(truncatingIfNeeded: sqlite3_column_int64(handle, 1)))
+            }
+            return assignments
+        }
+    }
+}
