@@ -109,7 +109,7 @@ struct TrainingOutput: ParsableArguments {
             try JSONOutput.print(report)
             return
         }
-        print("trained \(report.nlist) lists for \(collection) on \(report.sampleRows) of \(report.rows) rows: k-means \(String(format: "%.2f", report.trainSeconds)) s, filing \(String(format: "%.2f", report.fileSeconds)) s, storing \(String(format: "%.2f", report.storeSeconds)) s")
+        print("trained \(report.nlist) lists for \(collection) on \(report.sampleRows) of \(report.rows) rows: k-means \(String(format: "%.2f", report.trainSeconds)) s, filing \(String(format: "%.2f", report.fileSeconds)) s, storing \(String(format: "%.2f", report.storeSeconds ?? 0)) s")
         print("mean squared distance \(String(format: "%.5f", report.initialObjective)) -> \(String(format: "%.5f", report.finalObjective))\(report.pcaExplainedVariance.map { String(format: "; PCA keeps %.1f%% of the variance", 100 * $0) } ?? "")")
     }
 }

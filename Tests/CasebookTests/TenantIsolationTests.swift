@@ -5,25 +5,41 @@ import Testing
 
 /// Two tenants hold identical precedents (same ids, same vectors). Nothing done as one may see or
 /// touch the other's.
+/// Every test runs against the flat index and a trained IVF index (both tenants' rows filed in
+/// lists, searched with the default nprobe).
 @Suite struct TenantIsolationTests {
-    let database = TemporaryDatabase()
-    let collection: PrecedentCollection
-    let vectors: [[Float]]
+    enum IndexUnderTest: String, CaseIterable, Sendable { case flat, ivf }
 
-    init() throws {
-        collection = try Casebook(path: database.path).createCollection(
-            CollectionSpec(name: "c", dimension: 16, metric: .cosine))
+    /// Keeps the database directory alive as long as the collection.
+    struct Fixture {
+        let database: TemporaryDatabase
+        let collection: PrecedentCollection
+        let vectors: [[Float]]
+    }
+
+    static func fixture(_ kind: IndexUnderTest) throws -> Fixture {
+        let database = TemporaryDatabase()
+        let index: IndexConfig = kind == .flat ? .flat : .ivf(IVFParameters(nlist: 4, nprobe: 1, flatThreshold: 10))
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 16, metric: .cosine, index: index))
         var random = SeededRandom(seed: 11)
-        vectors = (0..<50).map { _ in random.vector(dimension: 16) }
+        let vectors = (0..<50).map { _ in random.vector(dimension: 16) }
         for tenant: TenantID in ["acme", "globex"] {
             try collection.add(vectors.enumerated().map { i, v in
                 Precedent(id: PrecedentID("same-\(i)"), tenant: tenant, category: "ndr",
                           text: "\(tenant) secret \(i)", tags: ["t"], vector: v)
             })
         }
+        if kind == .ivf {
+            try collection.trainIndex()
+            #expect(collection.indexInfo.listedTenants == 2)
+        }
+        return Fixture(database: database, collection: collection, vectors: vectors)
     }
 
-    @Test func searchSeesOnlyOwnTenant() throws {
+    @Test(arguments: IndexUnderTest.allCases) func searchSeesOnlyOwnTenant(index: IndexUnderTest) throws {
+        let fixture = try Self.fixture(index)
+        let (collection, vectors) = (fixture.collection, fixture.vectors)
         for tenant: TenantID in ["acme", "globex"] {
             let single = try collection.search(SearchRequest(tenant: tenant, k: 100, vector: vectors[3]))
             #expect(single.results.count == 50)
@@ -39,7 +55,9 @@ import Testing
         #expect(stranger.results.isEmpty)
     }
 
-    @Test func getReturnsOwnTenantsCopy() throws {
+    @Test(arguments: IndexUnderTest.allCases) func getReturnsOwnTenantsCopy(index: IndexUnderTest) throws {
+        let fixture = try Self.fixture(index)
+        let collection = fixture.collection
         #expect(try collection.get(tenant: "acme", id: "same-1").text == "acme secret 1")
         #expect(try collection.get(tenant: "globex", id: "same-1").text == "globex secret 1")
         #expect(throws: CasebookError.precedentNotFound("same-1")) {
@@ -47,7 +65,9 @@ import Testing
         }
     }
 
-    @Test func updateTouchesOnlyOwnTenant() throws {
+    @Test(arguments: IndexUnderTest.allCases) func updateTouchesOnlyOwnTenant(index: IndexUnderTest) throws {
+        let fixture = try Self.fixture(index)
+        let (collection, vectors) = (fixture.collection, fixture.vectors)
         var changed = try collection.get(tenant: "acme", id: "same-2")
         changed.outcome = "reattempted"
         changed.wasSuccessful = true
@@ -67,7 +87,9 @@ import Testing
         #expect(collection.count(tenant: "initech") == 0)
     }
 
-    @Test func deleteTouchesOnlyOwnTenant() throws {
+    @Test(arguments: IndexUnderTest.allCases) func deleteTouchesOnlyOwnTenant(index: IndexUnderTest) throws {
+        let fixture = try Self.fixture(index)
+        let (collection, vectors) = (fixture.collection, fixture.vectors)
         try collection.delete(tenant: "acme", id: "same-5")
         #expect(collection.count(tenant: "acme") == 49)
         #expect(collection.count(tenant: "globex") == 50)
@@ -83,14 +105,18 @@ import Testing
         #expect(!acme.results.contains { $0.id == "same-5" })
     }
 
-    @Test func countsAreSeparate() throws {
+    @Test(arguments: IndexUnderTest.allCases) func countsAreSeparate(index: IndexUnderTest) throws {
+        let fixture = try Self.fixture(index)
+        let collection = fixture.collection
         #expect(collection.count(tenant: "acme") == 50)
         #expect(collection.count(tenant: "globex") == 50)
         #expect(collection.count(tenant: "initech") == 0)
         #expect(collection.count == 100)
     }
 
-    @Test func filtersAndExclusionsStayWithinTenant() throws {
+    @Test(arguments: IndexUnderTest.allCases) func filtersAndExclusionsStayWithinTenant(index: IndexUnderTest) throws {
+        let fixture = try Self.fixture(index)
+        let (collection, vectors) = (fixture.collection, fixture.vectors)
         // Excluding ids by name affects only the searching tenant's rows.
         let response = try collection.search(SearchRequest(
             tenant: "acme", k: 100, vector: vectors[0],

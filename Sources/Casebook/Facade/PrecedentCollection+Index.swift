@@ -61,12 +61,12 @@ extension PrecedentCollection {
                 pcaExplainedVariance: trained.pcaExplainedVariance,
                 initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
                 trainSeconds: (fileStart - trainStart).seconds, fileSeconds: (storeStart - fileStart).seconds,
-                storeSeconds: 0, trainedAt: Date().timeIntervalSince1970)
+                storeSeconds: nil, trainedAt: Date().timeIntervalSince1970)
             try store.saveTraining(
                 collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer, assignments: filed,
                 training: report)
-            report.storeSeconds = (clock.now - storeStart).seconds
             next.training = report
+            report.storeSeconds = (clock.now - storeStart).seconds
             // The previous index is released after the lock, not while searches wait on it.
             let previous = index.write { live in
                 defer { live = .ivf(next) }

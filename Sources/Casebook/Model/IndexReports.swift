@@ -14,10 +14,11 @@ public struct IndexTrainingReport: Sendable, Hashable, Codable {
     /// Mean squared distance of the training rows to their centroid, first and last iteration.
     public var initialObjective: Double
     public var finalObjective: Double
-    /// Seconds spent: k-means (and PCA), filing every row, writing to the database.
+    /// Seconds spent: k-means (and PCA), filing every row, and writing to the database (known
+    /// only after the record itself was written, so nil in the stored record and in `index info`).
     public var trainSeconds: Double
     public var fileSeconds: Double
-    public var storeSeconds: Double
+    public var storeSeconds: Double?
     /// Seconds since 1970.
     public var trainedAt: Double
 }

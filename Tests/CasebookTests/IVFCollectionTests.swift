@@ -1,0 +1,294 @@
+import Foundation
+import GRDB
+import Testing
+
+@_spi(Benchmarks) @testable import Casebook
+
+/// IVF collections end to end, against a flat collection holding the same rows and a brute-force
+/// loop: all lists probed equals exact search, recall rises with nprobe, a selective filter
+/// returns the exact filtered answer, reopening gives identical results, a killed training leaves
+/// the previous index, and bad training requests change nothing.
+@Suite struct IVFCollectionTests {
+    static let dimension = 16
+
+    /// Clustered rows: tenant "a" 1,500, "b" 1,000, "small" 40 (below the threshold). 0.5% of
+    /// "a" (every 200th row) has category "rare".
+    static func rows(seed: UInt64 = 5, metric: Metric = .cosine) -> [ReferenceRow] {
+        var random = SeededRandom(seed: seed)
+        let centers = (0..<24).map { _ in random.vector(dimension: dimension).map { $0 * 4 } }
+        var rows: [ReferenceRow] = []
+        for (tenant, count) in [("a", 1_500), ("b", 1_000), ("small", 40)] as [(TenantID, Int)] {
+            for i in 0..<count {
+                let center = centers[Int(random.next() % 24)]
+                let vector = zip(center, random.vector(dimension: dimension)).map { $0 + $1 }
+                rows.append(ReferenceRow(
+                    tenant: tenant, id: PrecedentID("\(tenant)-\(i)"), vector: vector,
+                    category: i % 200 == 7 ? "rare" : "common", tags: i % 3 == 0 ? ["x"] : [],
+                    wasSuccessful: i % 4 == 0, createdAt: Date(timeIntervalSince1970: Double(1_700_000_000 + i))))
+            }
+        }
+        return rows
+    }
+
+    static func queries(_ count: Int, seed: UInt64) -> [[Float]] {
+        var random = SeededRandom(seed: seed)
+        return (0..<count).map { _ in random.vector(dimension: dimension).map { $0 * 4 } }
+    }
+
+    static let parameters = IVFParameters(nlist: 16, nprobe: 2, flatThreshold: 100)
+
+    /// A database with collection "flat" and a trained collection "ivf" holding `rows`.
+    static func pair(_ rows: [ReferenceRow], metric: Metric = .cosine, parameters: IVFParameters = parameters)
+        throws -> (TemporaryDatabase, Casebook)
+    {
+        let database = TemporaryDatabase()
+        let casebook = try Casebook(path: database.path)
+        let flat = try casebook.createCollection(CollectionSpec(name: "flat", dimension: dimension, metric: metric))
+        let ivf = try casebook.createCollection(
+            CollectionSpec(name: "ivf", dimension: dimension, metric: metric, index: .ivf(parameters)))
+        try flat.add(rows.map(\.precedent))
+        try ivf.add(rows.map(\.precedent))
+        try ivf.trainIndex()
+        return (database, casebook)
+    }
+
+    static let filters = [
+        SearchFilter(), SearchFilter(tags: ["x"]), SearchFilter(category: "rare"), SearchFilter(wasSuccessful: true),
+        SearchFilter(since: Date(timeIntervalSince1970: 1_700_000_300), until: Date(timeIntervalSince1970: 1_700_000_900)),
+    ]
+
+    @Test(arguments: [Metric.cosine, .innerProduct, .l2])
+    func allListsProbedEqualsFlat(metric: Metric) throws {
+        let (database, casebook) = try Self.pair(Self.rows(metric: metric), metric: metric)
+        _ = database
+        let flat = try casebook.collection("flat"), ivf = try casebook.collection("ivf")
+        #expect(ivf.indexInfo.trained && ivf.indexInfo.nlist == 16 && ivf.indexInfo.listedTenants == 2)
+        for vector in Self.queries(12, seed: 6) {
+            for tenant in ["a", "b", "small", "nobody"] as [TenantID] {
+                for filter in Self.filters {
+                    let expected = try flat.search(SearchRequest(tenant: tenant, k: 10, vector: vector, filter: filter))
+                    for request in [
+                        SearchRequest(tenant: tenant, k: 10, vector: vector, filter: filter, nprobe: 16),
+                        SearchRequest(tenant: tenant, k: 10, vector: vector, filter: filter, exact: true),
+                    ] {
+                        let got = try ivf.search(request)
+                        #expect(got.results.map(\.id) == expected.results.map(\.id))
+                        #expect(got.results.map(\.score) == expected.results.map(\.score))
+                        #expect(got.exact)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func recallRisesWithNprobe() throws {
+        let rows = Self.rows()
+        let (database, casebook) = try Self.pair(rows)
+        _ = database
+        let ivf = try casebook.collection("ivf")
+        let queries = Self.queries(60, seed: 7)
+        var recalls: [Double] = []
+        for nprobe in [1, 2, 4, 8, 16] {
+            var found = 0
+            for query in queries {
+                let truth = Set(BruteForce.search(rows, tenant: "a", query: query, k: 10, metric: .cosine).map(\.id))
+                let got = try ivf.search(SearchRequest(tenant: "a", k: 10, vector: query, nprobe: nprobe))
+                #expect(got.probed == nprobe && got.exact == (nprobe == 16))
+                found += got.results.filter { truth.contains($0.id) }.count
+            }
+            recalls.append(Double(found) / Double(10 * queries.count))
+        }
+        for (lower, higher) in zip(recalls, recalls.dropFirst()) { #expect(lower <= higher, "\(recalls)") }
+        #expect(recalls.first! < 0.9, "nprobe 1 should miss neighbours on this data: \(recalls)")
+        #expect(recalls.last! == 1)
+    }
+
+    @Test func selectiveFilterGivesTheExactFilteredAnswer() throws {
+        let rows = Self.rows()
+        let (database, casebook) = try Self.pair(rows)
+        _ = database
+        let ivf = try casebook.collection("ivf")
+        let rare = SearchFilter(category: "rare")
+        #expect(rows.filter { $0.tenant == "a" && $0.category == "rare" }.count == 8)
+        for query in Self.queries(20, seed: 8) {
+            // 8 of tenant a's 1,500 rows (0.5%) pass; k = 5 of them, found with nprobe 1.
+            let got = try ivf.search(SearchRequest(tenant: "a", k: 5, vector: query, filter: rare, nprobe: 1))
+            let truth = BruteForce.search(rows, tenant: "a", query: query, k: 5, metric: .cosine, filter: rare)
+            #expect(got.results.map(\.id) == truth.map(\.id))
+            #expect(got.exact && got.probed == 16)
+            // An unselective filter stays within nprobe and says it is approximate.
+            let broad = try ivf.search(SearchRequest(tenant: "a", k: 5, vector: query, filter: SearchFilter(tags: ["x"]), nprobe: 1))
+            #expect(!broad.exact && broad.probed == 1 && broad.results.count == 5)
+        }
+    }
+
+    @Test func reopenAfterTrainAddsUpdatesAndDeletesGivesIdenticalResults() throws {
+        let rows = Self.rows()
+        let (database, casebook) = try Self.pair(rows)
+        let ivf = try casebook.collection("ivf")
+        let extra = Self.rows(seed: 9).prefix(600).map { row -> ReferenceRow in
+            var row = row
+            row.id = PrecedentID("late-\(row.id)")
+            return row
+        }
+        try ivf.add(extra.map(\.precedent))
+        for i in stride(from: 0, to: 300, by: 3) { try ivf.delete(tenant: "a", id: PrecedentID("a-\(i)")) }
+        var random = SeededRandom(seed: 10)
+        for i in stride(from: 1, to: 200, by: 4) {
+            var changed = try ivf.get(tenant: "b", id: PrecedentID("b-\(i)"))
+            changed.vector = random.vector(dimension: Self.dimension)
+            changed.wasSuccessful = true
+            try ivf.update(changed)
+        }
+        let info = ivf.indexInfo
+        #expect(info.addedSinceTraining == 600 && info.rows == rows.count + 600 - 100)
+        let requests = Self.queries(15, seed: 11).flatMap { query in
+            (["a", "b", "small"] as [TenantID]).flatMap { tenant in
+                [SearchRequest(tenant: tenant, k: 10, vector: query, nprobe: 1),
+                 SearchRequest(tenant: tenant, k: 10, vector: query, filter: SearchFilter(wasSuccessful: true))]
+            }
+        }
+        let before = try requests.map { try ivf.search($0) }
+        #expect(ivf.index.read { $0._checkInvariants() })
+
+        let reopened = try Casebook(path: database.path).collection("ivf")
+        #expect(reopened.indexInfo == info)
+        #expect(reopened.index.read { $0._checkInvariants() })
+        for (request, expected) in zip(requests, before) {
+            let got = try reopened.search(request)
+            #expect(got.results.map(\.id) == expected.results.map(\.id))
+            #expect(got.results.map(\.score) == expected.results.map(\.score))
+            #expect(got.exact == expected.exact && got.probed == expected.probed)
+        }
+        // Every stored row has its list.
+        let (assigned, precedents) = try DatabaseQueue(path: database.path).read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM ivf_assignment JOIN precedent ON pk = precedent_pk WHERE collection_id = (SELECT id FROM collection WHERE name = 'ivf')")!,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM precedent WHERE collection_id = (SELECT id FROM collection WHERE name = 'ivf')")!)
+        }
+        #expect(assigned == precedents)
+    }
+
+    @Test func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters() throws {
+        let database = TemporaryDatabase()
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: Self.dimension, metric: .l2))
+        try collection.add(Self.rows(metric: .l2).map(\.precedent))
+        #expect(throws: CasebookError.self) { try collection.retrainIndex() }
+        #expect(throws: CasebookError.self) {
+            try collection.search(SearchRequest(tenant: "a", k: 3, vector: Self.queries(1, seed: 1)[0], nprobe: 2))
+        }
+        let report = try collection.trainIndex(nlist: 32)
+        #expect(report.nlist == 32 && report.rows == 2_540 && report.sampleRows == 2_540)
+        #expect(collection.spec.index.kind == "ivf" && collection.spec.index.ivf?.nlist == 32)
+        let reopened = try Casebook(path: database.path).collection("c")
+        #expect(reopened.spec.index == collection.spec.index)
+        var stored = report
+        stored.storeSeconds = nil
+        #expect(reopened.indexInfo.nlist == 32 && reopened.indexInfo.training == stored)
+        let again = try reopened.retrainIndex()
+        #expect(again.nlist == 32 && again.finalObjective == report.finalObjective)
+        // nlist chosen from the size when none is stored: 4·√2540 ≈ 201 → 128.
+        let database2 = TemporaryDatabase()
+        let automatic = try Casebook(path: database2.path).createCollection(
+            CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine, index: .ivf()))
+        try automatic.add(Self.rows().map(\.precedent))
+        #expect(try automatic.trainIndex().nlist == 128)
+    }
+
+    @Test func badTrainingRequestsChangeNothing() throws {
+        let rows = Self.rows()
+        let (database, casebook) = try Self.pair(rows)
+        let ivf = try casebook.collection("ivf")
+        let info = ivf.indexInfo
+        let refused: [(nlist: Int?, sample: Int?)] = [(0, nil), (10_000, nil), (70_000, nil), (64, 32)]
+        for (nlist, sample) in refused {
+            #expect(throws: CasebookError.self) { try ivf.trainIndex(nlist: nlist, sampleRows: sample) }
+            #expect(ivf.indexInfo == info)
+        }
+        #expect(throws: CasebookError.self) {
+            try casebook.createCollection(CollectionSpec(
+                name: "wide", dimension: 8, index: .ivf(IVFParameters(pcaDimension: 8))))
+        }
+        #expect(throws: CasebookError.self) {
+            try casebook.createCollection(CollectionSpec(name: "x", dimension: 8, index: IndexConfig(kind: "hnsw")))
+        }
+        #expect(throws: CasebookError.self) {
+            try casebook.createCollection(CollectionSpec(name: "y", dimension: 8, index: .ivf(IVFParameters(nprobe: 0))))
+        }
+        #expect(throws: CasebookError.self) {
+            try ivf.search(SearchRequest(tenant: "a", k: 3, vector: Self.queries(1, seed: 1)[0], nprobe: 0))
+        }
+        let reopened = try Casebook(path: database.path).collection("ivf")
+        #expect(reopened.indexInfo == info)
+    }
+
+    @Test func pcaQuantizerStaysExactWithAllListsAndSurvivesReopen() throws {
+        let rows = Self.rows()
+        let (database, casebook) = try Self.pair(rows, parameters: IVFParameters(nlist: 16, nprobe: 4, flatThreshold: 100, pcaDimension: 6))
+        let flat = try casebook.collection("flat"), ivf = try casebook.collection("ivf")
+        let training = try #require(ivf.indexInfo.training)
+        #expect(training.pcaDimension == 6 && (training.pcaExplainedVariance ?? 0) > 0.3)
+        let queries = Self.queries(10, seed: 12)
+        let approximate = try queries.map { try ivf.search(SearchRequest(tenant: "a", k: 10, vector: $0)) }
+        for query in queries {
+            let expected = try flat.search(SearchRequest(tenant: "a", k: 10, vector: query))
+            let got = try ivf.search(SearchRequest(tenant: "a", k: 10, vector: query, exact: true))
+            #expect(got.results.map(\.id) == expected.results.map(\.id))
+        }
+        let reopened = try Casebook(path: database.path).collection("ivf")
+        for (query, expected) in zip(queries, approximate) {
+            #expect(try reopened.search(SearchRequest(tenant: "a", k: 10, vector: query)).results.map(\.id) == expected.results.map(\.id))
+        }
+    }
+
+    /// `casebook index train` killed with SIGKILL during k-means: the previous training is still
+    /// in force after reopening, with identical results.
+    @Test func killedTrainingLeavesThePreviousIndex() throws {
+        let database = TemporaryDatabase()
+        let rows = (0..<6).flatMap { Self.rows(seed: UInt64(20 + $0)).map { row -> ReferenceRow in
+            var row = row
+            row.id = PrecedentID("\(row.id)-\(row.createdAt.timeIntervalSince1970)-\(row.vector[0])")
+            return row
+        } }
+        do {
+            let collection = try Casebook(path: database.path).createCollection(
+                CollectionSpec(name: "c", dimension: Self.dimension, index: .ivf(Self.parameters)))
+            try collection.add(rows.map(\.precedent))
+            try collection.trainIndex()
+        }
+        let queries = Self.queries(10, seed: 13)
+        let before = try Casebook(path: database.path).collection("c")
+        let info = before.indexInfo
+        let expected = try queries.map { try before.search(SearchRequest(tenant: "a", k: 10, vector: $0, nprobe: 1)).results.map(\.id) }
+
+        for attempt in 0..<3 {
+            let process = Process()
+            process.executableURL = CLITests.executable
+            process.arguments = ["index", "train", "--collection", "c", "--nlist", "512", "--db", database.path, "--progress-lines"]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Wait for k-means to report an iteration (attempt 0: the first; later ones further in).
+            var seen = 0
+            var buffer = Data()
+            while seen <= attempt * 3 {
+                let chunk = errors.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                seen = String(decoding: buffer, as: UTF8.self).components(separatedBy: "k-means iteration").count - 1
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "training finished before it was killed")
+            #expect(seen >= 1)
+
+            let integrity = try DatabaseQueue(path: database.path).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+            #expect(integrity == "ok")
+            let after = try Casebook(path: database.path).collection("c")
+            #expect(after.indexInfo == info)
+            let got = try queries.map { try after.search(SearchRequest(tenant: "a", k: 10, vector: $0, nprobe: 1)).results.map(\.id) }
+            #expect(got == expected)
+        }
+    }
+}
