@@ -81,6 +81,31 @@ import Testing
         }
     }
 
+    /// Batches rank centroids by one matrix product per block of queries; they must pick the
+    /// same lists, and so return the same answers, as single queries.
+    @Test(arguments: [(Metric.cosine, nil), (.l2, nil), (.innerProduct, 6)] as [(Metric, Int?)])
+    func batchesAnswerAsSingleQueries(metric: Metric, pca: Int?) throws {
+        var parameters = Self.parameters
+        parameters.pcaDimension = pca
+        let (database, casebook) = try Self.pair(Self.rows(metric: metric), metric: metric, parameters: parameters)
+        _ = database
+        let ivf = try casebook.collection("ivf")
+        let queries = Self.queries(150, seed: 14)
+        for tenant in ["a", "small"] as [TenantID] {
+            for (nprobe, filter) in [(1, SearchFilter()), (3, SearchFilter(tags: ["x"])), (2, SearchFilter(category: "rare"))] {
+                let batch = try ivf.search(batch: BatchSearchRequest(
+                    tenant: tenant, k: 7, vectors: queries, filter: filter, includePrecedents: false, nprobe: nprobe))
+                #expect(batch.count == queries.count)
+                for (query, answer) in zip(queries, batch) {
+                    let single = try ivf.search(SearchRequest(
+                        tenant: tenant, k: 7, vector: query, filter: filter, includePrecedents: false, nprobe: nprobe))
+                    #expect(answer.results.map(\.id) == single.results.map(\.id))
+                    #expect(answer.exact == single.exact && answer.probed == single.probed)
+                }
+            }
+        }
+    }
+
     @Test func recallRisesWithNprobe() throws {
         let rows = Self.rows()
         let (database, casebook) = try Self.pair(rows)

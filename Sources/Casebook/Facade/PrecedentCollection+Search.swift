@@ -6,12 +6,7 @@ extension PrecedentCollection {
     public func search(_ request: SearchRequest) throws(CasebookError) -> SearchResponse {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
-        if let nprobe = request.nprobe {
-            guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
-            guard spec.index.kind != IndexConfig.flat.kind else {
-                throw .invalidArgument("nprobe applies to IVF indexes; this collection's index is flat (always exact)")
-            }
-        }
+        try checkNprobe(request.nprobe)
         let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
         try PrecedentValidation.checkQuery(input)
         if request.explain {
@@ -48,6 +43,7 @@ extension PrecedentCollection {
     public func search(batch request: BatchSearchRequest) throws(CasebookError) -> [SearchResponse] {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
+        try checkNprobe(request.nprobe)
         guard !request.vectors.isEmpty else { throw .emptyBatch }
         guard request.vectors.count <= BatchSearchRequest.maxQueries else {
             throw .batchTooLarge(request.vectors.count, max: BatchSearchRequest.maxQueries)
@@ -63,12 +59,21 @@ extension PrecedentCollection {
         }
         let answers = index.read {
             $0.search(batch: IndexBatchQuery(
-                tenant: request.tenant, vectors: matrix, k: request.k, filter: request.filter))
+                tenant: request.tenant, vectors: matrix, k: request.k, filter: request.filter, nprobe: request.nprobe,
+                exact: request.exact))
         }
         return try answers.map { answer throws(CasebookError) in
             try response(
                 answer, tenant: request.tenant, includePrecedents: request.includePrecedents,
                 started: started)
+        }
+    }
+
+    private func checkNprobe(_ nprobe: Int?) throws(CasebookError) {
+        guard let nprobe else { return }
+        guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
+        guard spec.index.isIVF else {
+            throw .invalidArgument("nprobe applies to IVF indexes; this collection's index is flat (always exact)")
         }
     }
 

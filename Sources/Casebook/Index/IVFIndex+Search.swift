@@ -20,8 +20,21 @@ extension IVFIndex {
             SlabScan.scan(rows.flat, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
             return IndexAnswer(hits: hits(top, bases: [0], slabs: [rows.flat]), exact: true)
         }
-        let nlist = quantizer.nlist
-        let probe = query.exact ? nlist : min(nlist, max(1, query.nprobe ?? defaultNprobe))
+        let nearest = query.vector.withUnsafeBufferPointer {
+            quantizer.nearestLists($0.baseAddress!, count: probeCount(query.nprobe, exact: query.exact))
+        }
+        return scan(rows, query: query, lists: nearest, kernel: kernel)
+    }
+
+    /// Lists a query probes.
+    private func probeCount(_ nprobe: Int?, exact: Bool) -> Int {
+        let nlist = quantizer?.nlist ?? 0
+        return exact ? nlist : min(nlist, max(1, nprobe ?? defaultNprobe))
+    }
+
+    /// Scans `lists` of a listed tenant (nearest first), then the rest if fewer than k rows passed.
+    private func scan(_ rows: IVFTenant, query: IndexQuery, lists nearest: [Int], kernel: ScanKernel.Choice) -> IndexAnswer {
+        let nlist = rows.lists.count
         var top = TopK(k: min(query.k, rows.count))
         var bases: [Int] = []
         var slabs: [TenantSlab] = []
@@ -39,7 +52,6 @@ extension IVFIndex {
             slabs.append(slab)
             base += slab.count
         }
-        let nearest = query.vector.withUnsafeBufferPointer { quantizer.nearestLists($0.baseAddress!, count: probe) }
         for list in nearest { scan(list) }
         // Complete under filters: fewer than k found means the rest of the tenant is scanned.
         if top.count < top.k {
@@ -64,20 +76,52 @@ extension IVFIndex {
         }
     }
 
-    /// Many queries: each answered as a single query, spread over the batch threads.
+    /// Many queries: the centroid scores of blocks of queries by one matrix product each, then
+    /// each query's lists scanned as a single query's are; queries spread over the batch threads.
     func search(batch: IndexBatchQuery) -> [IndexAnswer] {
         let m = batch.vectors.count / dimension
         guard m > 0 else { return [] }
+        let kernel: ScanKernel.Choice = ScanKernel.hasAVX2 ? .avx2 : .portable
         let answers = IVFAnswers(count: m)
         let workers = min(m, Casebook.effectiveBatchThreads)
+        let listed = tenantRows[batch.tenant].flatMap { $0.isListed ? $0 : nil }
+        let probe = probeCount(batch.nprobe, exact: batch.exact)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for i in stride(from: worker, to: m, by: workers) {
-                let vector = Array(batch.vectors[(i * dimension)..<((i + 1) * dimension)])
-                answers.store(i, search(IndexQuery(tenant: batch.tenant, vector: vector, k: batch.k, filter: batch.filter)))
+            // Contiguous chunks, so each block of queries is one slice of the matrix.
+            let lower = worker * m / workers, upper = (worker + 1) * m / workers
+            var start = lower
+            while start < upper {
+                let count = min(IVFIndex.queryBlock, upper - start)
+                if let rows = listed, let quantizer {
+                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: count * quantizer.nlist)
+                    defer { scores.deallocate() }
+                    batch.vectors.withUnsafeBufferPointer {
+                        quantizer.similarities(batch: $0.baseAddress! + start * dimension, count: count, into: scores)
+                    }
+                    for i in 0..<count {
+                        let q = start + i
+                        let query = IndexQuery(
+                            tenant: batch.tenant, vector: Array(batch.vectors[(q * dimension)..<((q + 1) * dimension)]),
+                            k: batch.k, filter: batch.filter)
+                        let lists = quantizer.nearestLists(scores: scores + i * quantizer.nlist, count: probe)
+                        answers.store(q, scan(rows, query: query, lists: lists, kernel: kernel))
+                    }
+                } else {
+                    for q in start..<(start + count) {
+                        let vector = Array(batch.vectors[(q * dimension)..<((q + 1) * dimension)])
+                        answers.store(q, search(IndexQuery(
+                            tenant: batch.tenant, vector: vector, k: batch.k, filter: batch.filter, nprobe: batch.nprobe,
+                            exact: batch.exact), kernel: kernel))
+                    }
+                }
+                start += count
             }
         }
         return answers.all()
     }
+
+    /// Queries whose centroid scores are computed by one matrix product.
+    static let queryBlock = 64
 }
 
 /// One slot per query, each written by one worker, read after all have returned.

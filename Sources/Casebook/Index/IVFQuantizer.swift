@@ -10,6 +10,8 @@ struct IVFQuantizer: Sendable, Hashable {
     /// Cosine and inner product: nearest = largest dot product. L2: smallest distance.
     let spherical: Bool
     let pca: PCA?
+    /// ‖c‖² per centroid (L2 scores of batched queries).
+    private let centroidNorms: [Float]
 
     init(centroids: [Float], nlist: Int, dimension: Int, spherical: Bool, pca: PCA?) throws(CasebookError) {
         let width = pca?.outputDimension ?? dimension
@@ -25,6 +27,9 @@ struct IVFQuantizer: Sendable, Hashable {
         self.dimension = dimension
         self.spherical = spherical
         self.pca = pca
+        centroidNorms = centroids.withUnsafeBufferPointer { c in
+            (0..<nlist).map { ScanKernel.squaredNorm(c.baseAddress! + $0 * width, dimension: width) }
+        }
     }
 
     /// Width of the centroids: the PCA's output, or the vectors' dimension.
@@ -83,15 +88,50 @@ struct IVFQuantizer: Sendable, Hashable {
         }
     }
 
+    /// Scores of `m` queries (row-major) against every centroid by one matrix product, into
+    /// `out` (m × nlist): the dot product (spherical) or 2·x·c − ‖c‖², which orders centroids as
+    /// −‖x − c‖² does.
+    func similarities(batch queries: UnsafePointer<Float>, count m: Int, into out: UnsafeMutablePointer<Float>) {
+        guard m > 0 else { return }
+        let width = centroidDimension
+        func product(_ rows: UnsafePointer<Float>) {
+            centroids.withUnsafeBufferPointer { c in
+                GemmKernel.similarities(
+                    queries: rows, queryCount: m, rows: c.baseAddress!, rowCount: nlist, dimension: width,
+                    alpha: spherical ? 1 : 2, into: out)
+            }
+        }
+        if let pca {
+            let reduced = UnsafeMutablePointer<Float>.allocate(capacity: m * width)
+            defer { reduced.deallocate() }
+            pca.apply(rows: queries, rowCount: m, into: reduced)
+            product(reduced)
+        } else {
+            product(queries)
+        }
+        guard !spherical else { return }
+        centroidNorms.withUnsafeBufferPointer { norms in
+            for i in 0..<m {
+                let row = out + i * nlist
+                for c in 0..<nlist { row[c] -= norms[c] }
+            }
+        }
+    }
+
     /// The `count` nearest lists, nearest first (ties by list number): a bounded heap over the
     /// centroid scores, not a sort of all of them.
     func nearestLists(_ vector: UnsafePointer<Float>, count: Int) -> [Int] {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
             similarities(vector, into: scores.baseAddress!)
-            var top = TopK(k: min(count, nlist))
-            for list in 0..<nlist where scores[list] > top.threshold { top.push(scores[list], row: Int32(list)) }
-            return top.sortedDescending().map { Int($0.row) }
+            return nearestLists(scores: UnsafePointer(scores.baseAddress!), count: count)
         }
+    }
+
+    /// The `count` best of `nlist` centroid scores, best first.
+    func nearestLists(scores: UnsafePointer<Float>, count: Int) -> [Int] {
+        var top = TopK(k: min(count, nlist))
+        for list in 0..<nlist where scores[list] > top.threshold { top.push(scores[list], row: Int32(list)) }
+        return top.sortedDescending().map { Int($0.row) }
     }
 
     func nearestList(_ vector: UnsafePointer<Float>) -> Int {

@@ -62,6 +62,10 @@ struct IndexBatchQuery: Sendable {
     var vectors: [Float]
     var k: Int
     var filter: SearchFilter
+    /// IVF: lists each query probes (nil: the index's default). Flat ignores it.
+    var nprobe: Int? = nil
+    /// IVF: scan every list of the tenant.
+    var exact = false
 }
 
 /// Hits best first, with whether they are the exact top-k.

@@ -47,16 +47,22 @@ public struct BatchSearchRequest: Sendable, Hashable {
     public var vectors: [[Float]]
     public var filter: SearchFilter
     public var includePrecedents: Bool
+    /// IVF collections: lists each query probes (nil: the collection's default).
+    public var nprobe: Int?
+    /// IVF collections: scan every list (exact answers).
+    public var exact: Bool
 
     public init(
         tenant: TenantID, k: Int = 10, vectors: [[Float]], filter: SearchFilter = SearchFilter(),
-        includePrecedents: Bool = true
+        includePrecedents: Bool = true, nprobe: Int? = nil, exact: Bool = false
     ) {
         self.tenant = tenant
         self.k = k
         self.vectors = vectors
         self.filter = filter
         self.includePrecedents = includePrecedents
+        self.nprobe = nprobe
+        self.exact = exact
     }
 
     /// Largest number of queries in one batch.
