@@ -20,9 +20,10 @@ struct BenchAnn: ParsableCommand {
     @Option(help: "Query vectors.") var queries: String
     @Option(help: "True neighbour ids (.ivecs or .npy), best first.") var truth: String?
     @Option var k = 10
-    @Option(help: "flat (ivf arrives with the IVF index).") var index = "flat"
-    @Option(help: "IVF lists.") var nlist: Int?
-    @Option(help: "IVF lists probed, comma-separated (one run each).") var nprobe: String?
+    @Option(help: "flat or ivf.") var index = "flat"
+    @Option(help: "IVF lists (default 1024).") var nlist = 1_024
+    @Option(help: "IVF lists probed, comma-separated (one run each); default powers of two up to nlist/4.") var nprobe: String?
+    @Option(help: "IVF: principal components for the quantizer (default: none).") var pca: Int?
     @Option(help: "cosine, ip or l2.") var metric = "ip"
     @Option(help: "Threads for searching (single-query clients and batch workers).") var threads = 1
     @Option(help: "At most this many queries are used.") var maxQueries = 10_000
@@ -38,6 +39,12 @@ struct BenchAnn: ParsableCommand {
         var threads: Int
         var queries: Int
         var ingestSeconds: Double, openSeconds: Double, trainSeconds: Double
+        /// IVF: lists, seconds filing every row into its list (in memory, faiss's `add`), and
+        /// writing the training to the database.
+        var nlist: Int?
+        var addSeconds: Double?
+        var storeSeconds: Double?
+        var pca: Int?
         var truthSeconds: Double?
         var peakRssMB: Double?
         var runs: [AnnRun]
@@ -49,12 +56,25 @@ struct BenchAnn: ParsableCommand {
         guard threads >= 1, rounds >= 1, maxQueries >= 1 else { throw ValidationError("--threads, --rounds and --max-queries must be positive") }
         guard Metric(name: metric) != nil else { throw ValidationError("unknown metric \"\(metric)\"") }
         if let db, FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db) exists; give a new path") }
+        guard index == "ivf" || (nprobe == nil && pca == nil) else { throw ValidationError("--nprobe and --pca are for --index ivf") }
+        guard nlist >= 1 else { throw ValidationError("--nlist must be positive") }
+        if let nprobe, probes(nprobe) == nil { throw ValidationError("--nprobe takes positive integers separated by commas") }
+    }
+
+    private func probes(_ text: String) -> [Int]? {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
+        return values.map { $0! }
+    }
+
+    /// 1, 2, 4, ... up to nlist / 4.
+    private var defaultProbes: [Int] {
+        var values = [1]
+        while values.last! * 2 <= max(1, nlist / 4) { values.append(values.last! * 2) }
+        return values
     }
 
     func run() throws {
-        guard index == "flat" else {
-            throw CLIError("--index ivf: this build has no IVF index yet; only --index flat can be measured")
-        }
         let metric = Metric(name: metric)!
         let baseVectors = try VectorFile.readFloats(base)
         let queryVectors = try VectorFile.readFloats(queries).prefix(maxQueries)
@@ -80,33 +100,50 @@ struct BenchAnn: ParsableCommand {
 
         let path = db ?? BenchData.temporaryPath("ann")
         defer { if db == nil { BenchData.removeDatabase(path) } }
-        let ingestSeconds = try BenchData.seconds { try AnnWorkload.ingest(baseVectors, into: path, metric: metric) }
+        let config: IndexConfig = index == "ivf"
+            ? .ivf(IVFParameters(nlist: nlist, pcaDimension: pca)) : .flat
+        let ingestSeconds = try BenchData.seconds { try AnnWorkload.ingest(baseVectors, into: path, metric: metric, index: config) }
+        var training: IndexTrainingReport?
+        if index == "ivf" {
+            BenchData.log("training \(nlist) lists")
+            training = try Casebook(path: path).collection(AnnWorkload.collection).trainIndex()
+        }
         var collection: PrecedentCollection?
         let openSeconds = try BenchData.seconds { collection = try Casebook(path: path).collection(AnnWorkload.collection) }
         guard let collection else { return }
 
         Casebook.batchSearchThreads = threads
-        let workload = AnnWorkload(collection: collection, queries: queryVectors, k: k, threads: threads)
-        BenchData.log("single queries on \(threads) thread(s)")
-        let single = try workload.singleQueries()
-        BenchData.log("batched queries, \(rounds) rounds")
-        let batchQPS = try workload.batchQPS(rounds: rounds)
-        let recall = Recall.mean(k: k, returned: single.ids, truth: truthIDs, base: baseVectors, queries: queryVectors, metric: metric)
+        var runs: [AnnRun] = []
+        let settings: [Int?] = index == "ivf" ? (nprobe.flatMap(probes) ?? defaultProbes) : [nil]
+        for setting in settings {
+            let workload = AnnWorkload(collection: collection, queries: queryVectors, k: k, threads: threads, nprobe: setting)
+            BenchData.log("single queries on \(threads) thread(s)\(setting.map { ", nprobe \($0)" } ?? "")")
+            let single = try workload.singleQueries()
+            BenchData.log("batched queries, \(rounds) rounds")
+            let batchQPS = try workload.batchQPS(rounds: rounds)
+            let recall = Recall.mean(k: k, returned: single.ids, truth: truthIDs, base: baseVectors, queries: queryVectors, metric: metric)
+            runs.append(AnnRun(nprobe: setting, recall: recall, single: single.timing, batch: .init(qps: batchQPS)))
+        }
 
         let report = Report(
             index: index, n: baseVectors.rowCount, dim: baseVectors.dimension, k: k, metric: metric.rawValue,
             threads: threads, queries: queryVectors.rowCount, ingestSeconds: ingestSeconds,
-            openSeconds: openSeconds, trainSeconds: 0, truthSeconds: truthSeconds,
-            peakRssMB: BenchmarkSupport.peakResidentMB(),
-            runs: [AnnRun(nprobe: nil, recall: recall, single: single.timing, batch: .init(qps: batchQPS))])
+            openSeconds: openSeconds, trainSeconds: training?.trainSeconds ?? 0, nlist: training?.nlist,
+            addSeconds: training?.fileSeconds, storeSeconds: training?.storeSeconds, pca: training?.pcaDimension,
+            truthSeconds: truthSeconds, peakRssMB: BenchmarkSupport.peakResidentMB(), runs: runs)
         if json {
             try JSONOutput.print(report)
         } else {
             print(String(format: "%@ %d x %d, %d queries, k=%d, %@, %d thread(s)", index, report.n, report.dim, report.queries, k, metric.rawValue, threads))
             print(String(format: "ingest %.2f s, open %.2f s, peak RSS %.0f MB", ingestSeconds, openSeconds, report.peakRssMB ?? .nan))
+            if let training {
+                print(String(format: "trained %d lists: k-means %.2f s, filing %.2f s, storing %.2f s", training.nlist,
+                             training.trainSeconds, training.fileSeconds, training.storeSeconds ?? 0))
+            }
             for run in report.runs {
-                print(String(format: "recall@%d %.4f | single %.1f QPS, p50 %.3f ms, p99 %.3f ms | batch %.1f QPS",
-                             k, run.recall, run.single.qps, run.single.p50Ms, run.single.p99Ms, run.batch.qps))
+                let probe = run.nprobe.map { "nprobe \($0) " } ?? ""
+                print(String(format: "%@recall@%d %.4f | single %.1f QPS, p50 %.3f ms, p99 %.3f ms | batch %.1f QPS",
+                             probe, k, run.recall, run.single.qps, run.single.p50Ms, run.single.p99Ms, run.batch.qps))
             }
         }
     }
@@ -143,12 +180,14 @@ struct AnnWorkload {
     let queries: FloatMatrix
     let k: Int
     let threads: Int
+    /// IVF lists probed (nil: flat).
+    var nprobe: Int? = nil
 
     /// Adds every base row as a precedent with id = its row number, in transactions of 50,000.
-    static func ingest(_ base: FloatMatrix, into path: String, metric: Metric) throws {
+    static func ingest(_ base: FloatMatrix, into path: String, metric: Metric, index: IndexConfig = .flat) throws {
         let casebook = try Casebook(path: path)
         let collection = try casebook.createCollection(
-            CollectionSpec(name: Self.collection, dimension: base.dimension, metric: metric))
+            CollectionSpec(name: Self.collection, dimension: base.dimension, metric: metric, index: index))
         let chunk = 50_000
         for start in stride(from: 0, to: base.rowCount, by: chunk) {
             let end = min(base.rowCount, start + chunk)
@@ -170,7 +209,7 @@ struct AnnWorkload {
         let batches = stride(from: 0, to: vectors.count, by: BatchSearchRequest.maxQueries).map {
             BatchSearchRequest(
                 tenant: Self.tenant, k: k, vectors: Array(vectors[$0..<min(vectors.count, $0 + BatchSearchRequest.maxQueries)]),
-                includePrecedents: false)
+                includePrecedents: false, nprobe: nprobe)
         }
         for batch in batches { _ = try collection.search(batch: batch) }  // warm-up
         var times: [Double] = []
@@ -182,7 +221,7 @@ struct AnnWorkload {
 
     private func search(_ q: Int) throws -> [Int32] {
         let response = try collection.search(SearchRequest(
-            tenant: Self.tenant, k: k, vector: Array(queries.row(q)), includePrecedents: false))
+            tenant: Self.tenant, k: k, vector: Array(queries.row(q)), includePrecedents: false, nprobe: nprobe))
         return response.results.map { Int32($0.id.rawValue) ?? -1 }
     }
 }

@@ -41,6 +41,20 @@ import Testing
         ])
         #expect(noTruth.status == 0, "\(noTruth.stderr)")
         #expect(noTruth.stdout.contains("\"truthSeconds\""))
+
+        // IVF: one run per nprobe; recall never falls as nprobe grows and is exact with all lists.
+        let ivf = try CLITests.run([
+            "bench", "ann", "--base", path("ds/base.fvecs"), "--queries", path("ds/queries.fvecs"),
+            "--truth", path("ds/truth.ivecs"), "--k", "10", "--index", "ivf", "--nlist", "16", "--nprobe", "1,4,16", "--json",
+        ])
+        #expect(ivf.status == 0, "\(ivf.stderr)")
+        let ivfReport = try JSONSerialization.jsonObject(with: Data(ivf.stdout.utf8)) as! [String: Any]
+        #expect(ivfReport["index"] as? String == "ivf" && ivfReport["nlist"] as? Int == 16)
+        #expect(ivfReport["addSeconds"] is Double && (ivfReport["trainSeconds"] as? Double ?? 0) > 0)
+        let ivfRuns = ivfReport["runs"] as! [[String: Any]]
+        #expect(ivfRuns.map { $0["nprobe"] as? Int } == [1, 4, 16])
+        let recalls = ivfRuns.map { $0["recall"] as! Double }
+        #expect(recalls == recalls.sorted() && recalls.last == 1 && recalls.first! < 1, "\(recalls)")
     }
 
     @Test func tenantsWorkloadRecallIsExactWithAndWithoutFilter() throws {
@@ -71,8 +85,10 @@ import Testing
             "bench", "ann", "--base", path("b.fvecs"), "--queries", path("q3.fvecs"), "--truth", path("t.ivecs"), "--k", "2",
         ])
         #expect(shortTruth.status != 0 && shortTruth.stderr.contains("fewer than --k 2"), "\(shortTruth.stderr)")
-        let ivf = try CLITests.run(["bench", "ann", "--base", path("b.fvecs"), "--queries", path("q3.fvecs"), "--index", "ivf"])
-        #expect(ivf.status != 0 && ivf.stderr.contains("no IVF index yet"), "\(ivf.stderr)")
+        let probes = try CLITests.run(["bench", "ann", "--base", path("b.fvecs"), "--queries", path("q3.fvecs"), "--nprobe", "4"])
+        #expect(probes.status != 0 && probes.stderr.contains("--nprobe and --pca are for --index ivf"), "\(probes.stderr)")
+        let tooFew = try CLITests.run(["bench", "ann", "--base", path("b.fvecs"), "--queries", path("q3.fvecs"), "--index", "ivf", "--nlist", "8"])
+        #expect(tooFew.status != 0 && tooFew.stderr.contains("needs at least 8"), "\(tooFew.stderr)")
         let truncated = path("cut.fvecs")
         try Data(try Data(contentsOf: URL(fileURLWithPath: path("b.fvecs"))).dropLast(3)).write(to: URL(fileURLWithPath: truncated))
         let cut = try CLITests.run(["bench", "ann", "--base", truncated, "--queries", path("q3.fvecs")])
