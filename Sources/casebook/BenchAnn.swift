@@ -24,6 +24,8 @@ struct BenchAnn: ParsableCommand {
     @Option(help: "IVF lists (default 1024).") var nlist = 1_024
     @Option(help: "IVF lists probed, comma-separated (one run each); default powers of two up to nlist/4.") var nprobe: String?
     @Option(help: "IVF: principal components for the quantizer (default: none).") var pca: Int?
+    @Option(help: "IVF: k-means iterations (default: the index's).") var iterations: Int?
+    @Option(help: "IVF: training rows per list (default: the index's).") var samplePerList: Int?
     @Option(help: "cosine, ip or l2.") var metric = "ip"
     @Option(help: "Threads for searching (single-query clients and batch workers).") var threads = 1
     @Option(help: "At most this many queries are used.") var maxQueries = 10_000
@@ -100,8 +102,12 @@ struct BenchAnn: ParsableCommand {
 
         let path = db ?? BenchData.temporaryPath("ann")
         defer { if db == nil { BenchData.removeDatabase(path) } }
-        let config: IndexConfig = index == "ivf"
-            ? .ivf(IVFParameters(nlist: nlist, pcaDimension: pca)) : .flat
+        // Training and batches use --threads cores, as the peers are given.
+        Casebook.batchSearchThreads = threads
+        var parameters = IVFParameters(nlist: nlist, pcaDimension: pca)
+        if let iterations { parameters.iterations = iterations }
+        if let samplePerList { parameters.sampleRowsPerList = samplePerList }
+        let config: IndexConfig = index == "ivf" ? .ivf(parameters) : .flat
         let ingestSeconds = try BenchData.seconds { try AnnWorkload.ingest(baseVectors, into: path, metric: metric, index: config) }
         var training: IndexTrainingReport?
         if index == "ivf" {
@@ -112,7 +118,6 @@ struct BenchAnn: ParsableCommand {
         let openSeconds = try BenchData.seconds { collection = try Casebook(path: path).collection(AnnWorkload.collection) }
         guard let collection else { return }
 
-        Casebook.batchSearchThreads = threads
         var runs: [AnnRun] = []
         let settings: [Int?] = index == "ivf" ? (nprobe.flatMap(probes) ?? defaultProbes) : [nil]
         for setting in settings {

@@ -297,7 +297,7 @@ import Testing
             // Wait for k-means to report an iteration (attempt 0: the first; later ones further in).
             var seen = 0
             var buffer = Data()
-            while seen <= attempt * 3 {
+            while seen <= attempt * 2 {
                 let chunk = errors.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
                 buffer.append(chunk)

@@ -21,6 +21,11 @@ enum CollectionIndex: Sendable {
         }
     }
 
+    var isIVF: Bool {
+        if case .ivf = self { return true }
+        return false
+    }
+
     var ivf: IVFIndex? {
         if case .ivf(let index) = self { return index }
         return nil

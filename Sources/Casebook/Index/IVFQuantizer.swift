@@ -1,9 +1,17 @@
+import CasebookKernels
+
 /// The coarse quantizer of an IVF index: its centroids (and, optionally, the PCA that reduces
 /// vectors before they meet the centroids). It decides which list a row lives in and which lists a
 /// query probes; the lists themselves keep full vectors.
+///
+/// Centroids are rounded to half-precision values when it is built, and queries rank them from a
+/// half-precision copy (half the bytes to read per query; see CasebookKernels/half_avx2.c). Rows
+/// are assigned with the same rounded values, so a query and a row agree on what is nearest.
 struct IVFQuantizer: Sendable, Hashable {
-    /// nlist × centroidDimension, row-major.
+    /// nlist × centroidDimension, row-major (each value half-representable).
     let centroids: [Float]
+    /// The same values as IEEE half-precision bits.
+    private let halfCentroids: [UInt16]
     let nlist: Int
     /// The vectors' dimension (before PCA).
     let dimension: Int
@@ -22,12 +30,19 @@ struct IVFQuantizer: Sendable, Hashable {
         if let pca, pca.inputDimension != dimension {
             throw .invalidArgument("PCA reduces \(pca.inputDimension) dimensions, the index has \(dimension)")
         }
-        self.centroids = centroids
+        var halves = [UInt16](repeating: 0, count: centroids.count)
+        var rounded = [Float](repeating: 0, count: centroids.count)
+        cb_round_to_half(centroids, centroids.count, &halves, &rounded)
+        guard rounded.allSatisfy({ $0.isFinite }) else {
+            throw .invalidArgument("centroids exceed the half-precision range")
+        }
+        self.centroids = rounded
+        halfCentroids = halves
         self.nlist = nlist
         self.dimension = dimension
         self.spherical = spherical
         self.pca = pca
-        centroidNorms = centroids.withUnsafeBufferPointer { c in
+        centroidNorms = rounded.withUnsafeBufferPointer { c in
             (0..<nlist).map { ScanKernel.squaredNorm(c.baseAddress! + $0 * width, dimension: width) }
         }
     }
@@ -58,7 +73,7 @@ struct IVFQuantizer: Sendable, Hashable {
     }
 
     /// Similarity of one vector to every centroid, larger is nearer: the dot product (spherical)
-    /// or −‖x − c‖².
+    /// or 2·x·c − ‖c‖² (−‖x − c‖² up to ‖x‖², the same for every centroid).
     func similarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         if let pca {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: pca.outputDimension) { reduced in
@@ -70,21 +85,22 @@ struct IVFQuantizer: Sendable, Hashable {
         }
     }
 
+    /// Whether the half-precision kernel runs on this CPU (checked once).
+    static let hasHalfKernel = cb_half_avx2_available()
+
+    /// Same scores as the batched path: the dot product, or 2·x·c − ‖c‖² for L2.
     private func rawSimilarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let width = centroidDimension
-        centroids.withUnsafeBufferPointer { centroids in
-            if ScanKernel.hasAVX2 {
-                ScanKernel.scanAVX2(
-                    query: vector, rows: centroids.baseAddress!, count: nlist, dimension: width,
-                    negativeL2: !spherical, into: out)
-            } else {
-                for c in 0..<nlist {
-                    let centroid = centroids.baseAddress! + c * width
-                    out[c] = spherical
-                        ? ScanKernel.dot(vector, centroid, dimension: width)
-                        : -ScanKernel.squaredL2(vector, centroid, dimension: width)
-                }
+        if IVFQuantizer.hasHalfKernel {
+            halfCentroids.withUnsafeBufferPointer { cb_scan_dot_half_avx2(vector, $0.baseAddress!, nlist, width, out) }
+        } else {
+            centroids.withUnsafeBufferPointer { centroids in
+                for c in 0..<nlist { out[c] = ScanKernel.dot(vector, centroids.baseAddress! + c * width, dimension: width) }
             }
+        }
+        guard !spherical else { return }
+        centroidNorms.withUnsafeBufferPointer { norms in
+            for c in 0..<nlist { out[c] = 2 * out[c] - norms[c] }
         }
     }
 

@@ -125,7 +125,7 @@ public struct IVFParameters: Sendable, Hashable, Codable {
 
     public init(
         nlist: Int? = nil, nprobe: Int = 8, flatThreshold: Int = 2_048, sampleRowsPerList: Int = 256,
-        iterations: Int = 20, seed: UInt64 = 1, pcaDimension: Int? = nil
+        iterations: Int = 10, seed: UInt64 = 1, pcaDimension: Int? = nil
     ) {
         self.nlist = nlist
         self.nprobe = nprobe

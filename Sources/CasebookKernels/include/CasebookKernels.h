@@ -22,4 +22,14 @@ float cb_stream_sum_avx2(const float *values, size_t n);
 /// *value; multiply then add, no FMA. Requires cb_scan_avx2_available().
 int32_t cb_argmin_affine_avx2(const float *dots, const float *bias, float scale, size_t k, float *value);
 
+/// halves[i] = values[i] in IEEE half precision (round to nearest even), rounded[i] = that
+/// half back in float32. Runs on every CPU.
+void cb_round_to_half(const float *values, size_t n, uint16_t *halves, float *rounded);
+
+/// True when this CPU runs cb_scan_dot_half_avx2 (AVX2, FMA and F16C; checked at run time).
+bool cb_half_avx2_available(void);
+
+/// out[i] = dot(query, rows + i * d) for half-precision rows. Requires cb_half_avx2_available().
+void cb_scan_dot_half_avx2(const float *query, const uint16_t *rows, size_t n, size_t d, float *out);
+
 #endif
