@@ -1,6 +1,7 @@
 import ArgumentParser
 @_spi(Benchmarks) import Casebook
 import Foundation
+import Synchronization
 
 /// The multi-tenant workload: every query is scoped to one tenant of many with Zipf-like sizes,
 /// with and without a category filter of about 1% selectivity, recall against exact filtered
@@ -12,7 +13,10 @@ struct BenchTenants: ParsableCommand {
 
     @Option(help: "Directory written by `casebook bench generate --tenants T`.") var data: String
     @Option var k = 10
-    @Option(help: "flat (ivf arrives with the IVF index).") var index = "flat"
+    @Option(help: "flat or ivf (trained after ingest).") var index = "flat"
+    @Option(help: "IVF lists.") var nlist = 1_024
+    @Option(help: "IVF lists probed per query (default: the index's).") var nprobe: Int?
+    @Option(help: "IVF: tenants with fewer rows are searched flat.") var flatThreshold = IVFParameters().flatThreshold
     @Option(help: "cosine, ip or l2.") var metric = "ip"
     @Option(help: "Client threads sending single queries.") var threads = 1
     @Option(help: "At most this many queries are used.") var maxQueries = 10_000
@@ -26,7 +30,7 @@ struct BenchTenants: ParsableCommand {
         var threads: Int
         var queries: Int
         var largestTenant: Int, medianTenant: Int
-        var ingestSeconds: Double, openSeconds: Double
+        var ingestSeconds: Double, openSeconds: Double, trainSeconds: Double
         var peakRssMB: Double?
         var runs: [Run]
     }
@@ -36,6 +40,9 @@ struct BenchTenants: ParsableCommand {
         /// Mean share of the query's tenant that passes the filter.
         var selectivity: Double
         var recall: Double
+        /// Share of queries answered exactly (always 1 for flat; IVF falls back to an exact scan
+        /// when the probed lists hold fewer than k rows passing the filter).
+        var exactShare: Double
         var single: AnnRun.Single
     }
 
@@ -43,12 +50,11 @@ struct BenchTenants: ParsableCommand {
         guard (1...SearchRequest.maxK).contains(k) else { throw ValidationError("--k must be 1...\(SearchRequest.maxK)") }
         guard threads >= 1, maxQueries >= 1 else { throw ValidationError("--threads and --max-queries must be positive") }
         guard Metric(name: metric) != nil else { throw ValidationError("unknown metric \"\(metric)\"") }
+        guard index == "flat" || index == "ivf" else { throw ValidationError("--index is flat or ivf") }
+        guard index == "ivf" || nprobe == nil else { throw ValidationError("--nprobe is for --index ivf") }
     }
 
     func run() throws {
-        guard index == "flat" else {
-            throw CLIError("--index \(index): this build has no IVF index yet; only --index flat can be measured")
-        }
         let metric = Metric(name: metric)!
         func file(_ name: String) -> String { (data as NSString).appendingPathComponent(name) }
         let base = try VectorFile.readFloats(file("base.fvecs"))
@@ -64,6 +70,11 @@ struct BenchTenants: ParsableCommand {
         let path = BenchData.temporaryPath("tenants")
         defer { BenchData.removeDatabase(path) }
         let ingestSeconds = try BenchData.seconds { try ingest(base, labels: labels, path: path, metric: metric) }
+        var trainSeconds = 0.0
+        if index == "ivf" {
+            BenchData.log("training \(nlist) lists")
+            trainSeconds = try BenchData.seconds { try Casebook(path: path).collection("tenants").trainIndex(nlist: nlist) }
+        }
         var opened: PrecedentCollection?
         let openSeconds = try BenchData.seconds { opened = try Casebook(path: path).collection("tenants") }
         guard let collection = opened else { return }
@@ -77,11 +88,15 @@ struct BenchTenants: ParsableCommand {
         var runs: [Run] = []
         for filtered in [false, true] {
             BenchData.log("tenant-scoped single queries, \(filtered ? "category filter" : "no filter"), \(threads) thread(s)")
+            // Per query, not per call: the runner may answer a query more than once (warm-up).
+            let exact = Mutex([Bool](repeating: false, count: queries.rowCount))
             let answers = try ConcurrentQueries.run(count: queries.rowCount, threads: threads) { q in
                 let filter = filtered ? SearchFilter(category: "c\(queryLabels.categories[q])") : SearchFilter()
                 let response = try collection.search(SearchRequest(
                     tenant: TenantID("t\(queryLabels.tenants[q])"), k: k, vector: Array(queries.row(q)),
-                    filter: filter, includePrecedents: false))
+                    filter: filter, includePrecedents: false, nprobe: nprobe))
+                let answeredExactly = response.exact
+                exact.withLock { $0[q] = answeredExactly }
                 return response.results.map { Int32($0.id.rawValue) ?? -1 }
             }
             let selectivity = (0..<queries.rowCount).map { q -> Double in
@@ -93,21 +108,22 @@ struct BenchTenants: ParsableCommand {
                 filter: filtered ? "category" : "none", selectivity: selectivity,
                 recall: Recall.mean(k: k, returned: answers.ids, truth: filtered ? filteredTruth : truth,
                                     base: base, queries: queries, metric: metric),
-                single: answers.timing))
+                exactShare: Double(exact.withLock { $0.filter { $0 }.count }) / Double(queries.rowCount), single: answers.timing))
         }
         let ordered = sizes.values.sorted()
         let report = Report(
             index: index, n: base.rowCount, dim: base.dimension, k: k, tenants: sizes.count, metric: metric.rawValue,
             threads: threads, queries: queries.rowCount, largestTenant: ordered.last ?? 0,
             medianTenant: ordered.isEmpty ? 0 : ordered[ordered.count / 2], ingestSeconds: ingestSeconds,
-            openSeconds: openSeconds, peakRssMB: BenchmarkSupport.peakResidentMB(), runs: runs)
+            openSeconds: openSeconds, trainSeconds: trainSeconds, peakRssMB: BenchmarkSupport.peakResidentMB(), runs: runs)
         if json {
             try JSONOutput.print(report)
         } else {
             print("\(report.n) x \(report.dim) over \(report.tenants) tenants (largest \(report.largestTenant), median \(report.medianTenant)); \(report.queries) queries, \(threads) thread(s)")
             for run in runs {
-                print(String(format: "filter %@ (%.2f%% of tenant): recall@%d %.4f, %.1f QPS, p50 %.3f ms, p99 %.3f ms",
-                             run.filter, run.selectivity * 100, k, run.recall, run.single.qps, run.single.p50Ms, run.single.p99Ms))
+                print(String(format: "filter %@ (%.2f%% of tenant): recall@%d %.4f (%.0f%% exact), %.1f QPS, p50 %.3f ms, p99 %.3f ms",
+                             run.filter, run.selectivity * 100, k, run.recall, run.exactShare * 100, run.single.qps,
+                             run.single.p50Ms, run.single.p99Ms))
             }
         }
     }
@@ -115,7 +131,8 @@ struct BenchTenants: ParsableCommand {
     /// Row i becomes precedent "i" of tenant "t<tenant>" with category "c<category>".
     private func ingest(_ base: FloatMatrix, labels: TenantLabels, path: String, metric: Metric) throws {
         let collection = try Casebook(path: path).createCollection(
-            CollectionSpec(name: "tenants", dimension: base.dimension, metric: metric))
+            CollectionSpec(name: "tenants", dimension: base.dimension, metric: metric,
+                           index: index == "ivf" ? .ivf(IVFParameters(nlist: nlist, flatThreshold: flatThreshold)) : .flat))
         let chunk = 50_000
         for start in stride(from: 0, to: base.rowCount, by: chunk) {
             let end = min(base.rowCount, start + chunk)

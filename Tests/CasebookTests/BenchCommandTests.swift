@@ -72,6 +72,16 @@ import Testing
         let selectivity = runs[1]["selectivity"] as! Double
         #expect(selectivity > 0.05 && selectivity < 0.15, "one category of 10")
         #expect(report["tenants"] as? Int == 6)
+
+        // IVF with every list probed is exact; with one list the unfiltered recall drops.
+        let all = try CLITests.run(["bench", "tenants", "--data", path("t"), "--index", "ivf", "--nlist", "16", "--nprobe", "16", "--flat-threshold", "100", "--json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let allRuns = (try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as! [String: Any])["runs"] as! [[String: Any]]
+        #expect(allRuns.allSatisfy { $0["recall"] as? Double == 1 && $0["exactShare"] as? Double == 1 })
+        let one = try CLITests.run(["bench", "tenants", "--data", path("t"), "--index", "ivf", "--nlist", "16", "--nprobe", "1", "--flat-threshold", "100", "--json"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let oneRuns = (try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as! [String: Any])["runs"] as! [[String: Any]]
+        #expect((oneRuns[0]["recall"] as! Double) < 1 && (oneRuns[0]["exactShare"] as! Double) < 1)
     }
 
     @Test func mismatchedFilesAndUnavailableIndexAreClearErrors() throws {
