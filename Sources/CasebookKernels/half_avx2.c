@@ -18,6 +18,7 @@ void cb_round_to_half(const float *values, size_t n, uint16_t *halves, float *ro
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include "avx2_sum.h"
 
 bool cb_half_avx2_available(void) {
     __builtin_cpu_init();
@@ -42,11 +43,7 @@ void cb_scan_dot_half_avx2(const float *query, const uint16_t *rows, size_t n, s
             a2 = _mm256_fmadd_ps(load_half8(p + j + 16), _mm256_loadu_ps(query + j + 16), a2);
             a3 = _mm256_fmadd_ps(load_half8(p + j + 24), _mm256_loadu_ps(query + j + 24), a3);
         }
-        __m256 s8 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-        float s = _mm_cvtss_f32(h);
+        float s = cb_horizontal_sum(a0, a1, a2, a3);
         for (; j < d; j++) {
             _Float16 v;
             __builtin_memcpy(&v, p + j, sizeof v);

@@ -10,19 +10,11 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include "avx2_sum.h"
 
 bool cb_scan_avx2_available(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-__attribute__((target("avx2,fma")))
-static inline float horizontal_sum(__m256 a, __m256 b, __m256 c, __m256 d) {
-    __m256 s = _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d));
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
 }
 
 __attribute__((target("avx2,fma")))
@@ -38,7 +30,7 @@ void cb_scan_dot_avx2(const float *query, const float *rows, size_t n, size_t d,
             a2 = _mm256_fmadd_ps(_mm256_loadu_ps(p + j + 16), _mm256_loadu_ps(query + j + 16), a2);
             a3 = _mm256_fmadd_ps(_mm256_loadu_ps(p + j + 24), _mm256_loadu_ps(query + j + 24), a3);
         }
-        float s = horizontal_sum(a0, a1, a2, a3);
+        float s = cb_horizontal_sum(a0, a1, a2, a3);
         for (; j < d; j++) s += p[j] * query[j];
         out[r] = s;
     }
@@ -61,7 +53,7 @@ void cb_scan_negative_l2_avx2(const float *query, const float *rows, size_t n, s
             a2 = _mm256_fmadd_ps(d2, d2, a2);
             a3 = _mm256_fmadd_ps(d3, d3, a3);
         }
-        float s = horizontal_sum(a0, a1, a2, a3);
+        float s = cb_horizontal_sum(a0, a1, a2, a3);
         for (; j < d; j++) {
             float diff = p[j] - query[j];
             s += diff * diff;
@@ -80,7 +72,7 @@ float cb_stream_sum_avx2(const float *values, size_t n) {
         a2 = _mm256_add_ps(a2, _mm256_loadu_ps(values + j + 16));
         a3 = _mm256_add_ps(a3, _mm256_loadu_ps(values + j + 24));
     }
-    float s = horizontal_sum(a0, a1, a2, a3);
+    float s = cb_horizontal_sum(a0, a1, a2, a3);
     for (; j < n; j++) s += values[j];
     return s;
 }
