@@ -16,6 +16,16 @@ void cb_round_to_half(const float *values, size_t n, uint16_t *halves, float *ro
     }
 }
 
+bool cb_to_half(const float *values, size_t n, uint16_t *halves) {
+    bool in_range = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!(values[i] <= 65504.0f && values[i] >= -65504.0f)) in_range = false;
+        _Float16 h = (_Float16)values[i];
+        __builtin_memcpy(&halves[i], &h, sizeof h);
+    }
+    return in_range;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include "avx2_sum.h"

@@ -173,4 +173,44 @@ import Testing
         #expect(answer.exact && answer.probed == 0 && answer.hits.map(\.id) == flat.search(query).hits.map(\.id))
         #expect(throws: CasebookError.self) { try ivf.train() }
     }
+
+    /// Rows that differ from each other by less than half precision can resolve: the half scan's
+    /// approximate order is wrong among them, yet its answer must equal the float32 scan's, ids and
+    /// scores, for k from 1 to past the slab size.
+    @Test(arguments: [Metric.innerProduct, .cosine])
+    func halfScanEqualsTheFloatScan(metric: Metric) throws {
+        try #require(IVFQuantizer.hasHalfKernel, "needs AVX2 + F16C")
+        var random = SplitMix64(seed: 21)
+        let d = 40
+        var slab = TenantSlab(dimension: d, keepsNorms: false, keepsHalves: true)
+        var bases: [[Float]] = (0..<30).map { _ in (0..<d).map { _ in random.unit() } }
+        if metric == .cosine {
+            bases = bases.map { v in let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / n } }
+        }
+        for i in 0..<600 {
+            // 20 near-copies of each base vector, nudged by ~1e-5: below half's resolution.
+            let vector = bases[i % 30].map { $0 * (1 + 1e-5 * random.unit()) }
+            slab.append(vector: vector, key: Int64(i), id: PrecedentID("r\(i)"), category: 0, success: -1, createdAt: 0, tags: [])
+        }
+        #expect(slab.hasUsableHalves && slab._checkInvariants())
+        for q in 0..<20 {
+            let query = q < 10 ? bases[q].map { $0 * 1.5 } : (0..<d).map { _ in random.unit() }
+            for k in [1, 5, 10, 25, 700] {
+                var float32 = TopK(k: min(k, slab.count))
+                SlabScan.scan(slab, query: query, metric: metric, filter: RowFilter(SearchFilter(), vocabulary: AttributeVocabulary(), slab: slab),
+                              kernel: .avx2, rowBase: 0, into: &float32)
+                var half = TopK(k: min(k, slab.count))
+                HalfScan.scan([slab], bases: [0], query: query, into: &half)
+                let expected = float32.sortedDescending(), got = half.sortedDescending()
+                // Same scores bit for bit; the same rows except among rows tied exactly with the
+                // k-th (which of those a heap keeps depends on the order they were offered).
+                #expect(got.map(\.similarity) == expected.map(\.similarity))
+                let last = expected.last!.similarity
+                #expect(got.filter { $0.similarity > last }.map(\.row) == expected.filter { $0.similarity > last }.map(\.row))
+            }
+        }
+        // A value beyond half's range makes the copy unusable rather than wrong.
+        slab.append(vector: [70_000] + Array(repeating: 0, count: d - 1), key: 999, id: "big", category: 0, success: -1, createdAt: 0, tags: [])
+        #expect(!slab.hasUsableHalves)
+    }
 }

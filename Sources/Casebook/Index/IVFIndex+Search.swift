@@ -39,25 +39,40 @@ extension IVFIndex {
         var bases: [Int] = []
         var slabs: [TenantSlab] = []
         var probed = [Bool](repeating: false, count: nlist)
-        var probedCount = 0
         var base = 0
-        func scan(_ list: Int) {
+        for list in nearest {
             probed[list] = true
-            probedCount += 1
             let slab = rows.lists[list]
-            guard slab.count > 0 else { return }
-            let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
-            SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: base, into: &top)
+            guard slab.count > 0 else { continue }
             bases.append(base)
             slabs.append(slab)
             base += slab.count
         }
-        for list in nearest { scan(list) }
+        let trivial = query.filter == SearchFilter()
+        if trivial, kernel == .avx2, metric != .l2, slabs.allSatisfy(\.hasUsableHalves) {
+            HalfScan.scan(slabs, bases: bases, query: query.vector, into: &top)
+        } else {
+            for (slab, slabBase) in zip(slabs, bases) { scanFloat(slab, query: query, kernel: kernel, rowBase: slabBase, into: &top) }
+        }
+        var probedCount = nearest.count
         // Complete under filters: fewer than k found means the rest of the tenant is scanned.
         if top.count < top.k {
-            for list in 0..<nlist where !probed[list] { scan(list) }
+            for list in 0..<nlist where !probed[list] {
+                probedCount += 1
+                let slab = rows.lists[list]
+                guard slab.count > 0 else { continue }
+                scanFloat(slab, query: query, kernel: kernel, rowBase: base, into: &top)
+                bases.append(base)
+                slabs.append(slab)
+                base += slab.count
+            }
         }
         return IndexAnswer(hits: hits(top, bases: bases, slabs: slabs), exact: probedCount == nlist, probed: probedCount)
+    }
+
+    private func scanFloat(_ slab: TenantSlab, query: IndexQuery, kernel: ScanKernel.Choice, rowBase: Int, into top: inout TopK) {
+        let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
+        SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: rowBase, into: &top)
     }
 
     /// Heap rows back to hits: slab i numbered its rows from bases[i].

@@ -79,6 +79,14 @@ struct IVFIndex: VectorIndex {
 
     private func emptySlab() -> TenantSlab { TenantSlab(dimension: dimension, keepsNorms: metric == .l2) }
 
+    /// Whether list slabs keep half-precision copies for `HalfScan` (dot-product metrics on CPUs
+    /// with the kernel).
+    var listsKeepHalves: Bool { metric != .l2 && IVFQuantizer.hasHalfKernel }
+
+    private func emptyListSlab() -> TenantSlab {
+        TenantSlab(dimension: dimension, keepsNorms: metric == .l2, keepsHalves: listsKeepHalves)
+    }
+
     // MARK: Training
 
     /// Trains a quantizer on every row and installs it.
@@ -182,7 +190,7 @@ struct IVFIndex: VectorIndex {
         }
         var next = IVFTenant(flat: emptySlab())
         next.listOfID = current.listOfID
-        if listed { next.lists = Array(repeating: emptySlab(), count: quantizer!.nlist) }
+        if listed { next.lists = Array(repeating: emptyListSlab(), count: quantizer!.nlist) }
         current.forEachRow { slab, row in
             next.append(slab.record(row), list: listed ? Int(current.listOfID[slab.ids[row]]!) : -1)
         }

@@ -1,8 +1,14 @@
+import CasebookKernels
+
 /// One tenant's rows in one index: vectors in one contiguous row-major float32 block, plus the
 /// per-row key, id and filterable attributes as parallel arrays (struct of arrays, so a filter
 /// check touches only the column it needs).
 ///
 /// Removal moves the last row into the hole: row numbers are not stable across removals, ids are.
+///
+/// An IVF list slab may also keep its vectors in half precision (``keepsHalves``): scanning those
+/// reads half the bytes, and `HalfScan` re-scores in float32 every row an error bound cannot rule
+/// out, so answers stay exact.
 struct TenantSlab: Sendable {
     let dimension: Int
     private(set) var vectors = FloatStorage()
@@ -16,11 +22,23 @@ struct TenantSlab: Sendable {
     private(set) var tags: [[Int32]] = []
     private var rowOfID: [PrecedentID: Int32] = [:]
     let keepsNorms: Bool
+    /// Whether ``halves`` mirrors ``vectors``.
+    let keepsHalves: Bool
+    /// The vectors in IEEE half precision, row-major (only when ``keepsHalves``).
+    private(set) var halves: [UInt16] = []
+    /// At least the largest ‖x‖ of any row (not lowered by removals): the half scan's error bound.
+    private(set) var maxNorm: Float = 0
+    /// False once a value beyond half precision's range was stored: the half copy is then unusable.
+    private(set) var halvesInRange = true
 
-    init(dimension: Int, keepsNorms: Bool) {
+    init(dimension: Int, keepsNorms: Bool, keepsHalves: Bool = false) {
         self.dimension = dimension
         self.keepsNorms = keepsNorms
+        self.keepsHalves = keepsHalves
     }
+
+    /// Whether a scan may read ``halves``.
+    var hasUsableHalves: Bool { keepsHalves && halvesInRange }
 
     var count: Int { keys.count }
 
@@ -59,6 +77,10 @@ struct TenantSlab: Sendable {
         tags.append(rowTags)
         rowOfID[id] = Int32(row)
         if keepsNorms { squaredNorms.append(norm(ofRow: row)) }
+        if keepsHalves {
+            halves.append(contentsOf: repeatElement(0, count: dimension))
+            storeHalves(ofRow: row)
+        }
     }
 
     /// Appends the next row's vector from a stored BLOB; false when its length is wrong.
@@ -76,6 +98,7 @@ struct TenantSlab: Sendable {
         createdAts[row] = createdAt
         tags[row] = rowTags
         if keepsNorms { squaredNorms[row] = norm(ofRow: row) }
+        if keepsHalves { storeHalves(ofRow: row) }
     }
 
     mutating func remove(row: Int) {
@@ -90,6 +113,9 @@ struct TenantSlab: Sendable {
             createdAts[row] = createdAts[last]
             tags[row] = tags[last]
             if keepsNorms { squaredNorms[row] = squaredNorms[last] }
+            if keepsHalves {
+                for j in 0..<dimension { halves[row * dimension + j] = halves[last * dimension + j] }
+            }
             rowOfID[ids[row]] = Int32(row)
         }
         vectors.removeLast(dimension)
@@ -100,6 +126,21 @@ struct TenantSlab: Sendable {
         createdAts.removeLast()
         tags.removeLast()
         if keepsNorms { squaredNorms.removeLast() }
+        if keepsHalves { halves.removeLast(dimension) }
+    }
+
+    /// Writes a row's half-precision copy and widens ``maxNorm``.
+    private mutating func storeHalves(ofRow row: Int) {
+        let d = dimension
+        let norm = self.norm(ofRow: row).squareRoot()
+        maxNorm = max(maxNorm, norm)
+        var inRange = true
+        vectors.withUnsafeBufferPointer { values in
+            halves.withUnsafeMutableBufferPointer { halves in
+                inRange = cb_to_half(values.baseAddress! + row * d, d, halves.baseAddress! + row * d)
+            }
+        }
+        if !inRange || !norm.isFinite { halvesInRange = false }
     }
 
     private func norm(ofRow row: Int) -> Float {
@@ -112,6 +153,7 @@ struct TenantSlab: Sendable {
     func _checkInvariants() -> Bool {
         let n = count
         guard vectors.count == n * dimension, ids.count == n, categories.count == n,
+            !keepsHalves || halves.count == n * dimension,
             successes.count == n, createdAts.count == n, tags.count == n, rowOfID.count == n,
             !keepsNorms || squaredNorms.count == n
         else { return false }

@@ -26,6 +26,10 @@ int32_t cb_argmin_affine_avx2(const float *dots, const float *bias, float scale,
 /// half back in float32. Runs on every CPU.
 void cb_round_to_half(const float *values, size_t n, uint16_t *halves, float *rounded);
 
+/// halves[i] = values[i] in half precision; false when a value is outside half's finite range
+/// (or NaN), so the copy cannot stand in for the floats.
+bool cb_to_half(const float *values, size_t n, uint16_t *halves);
+
 /// True when this CPU runs cb_scan_dot_half_avx2 (AVX2, FMA and F16C; checked at run time).
 bool cb_half_avx2_available(void);
 
