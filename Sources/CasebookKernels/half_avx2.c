@@ -16,7 +16,7 @@ void cb_round_to_half(const float *values, size_t n, uint16_t *halves, float *ro
     }
 }
 
-bool cb_to_half(const float *values, size_t n, uint16_t *halves) {
+static bool to_half_portable(const float *values, size_t n, uint16_t *halves) {
     bool in_range = true;
     for (size_t i = 0; i < n; i++) {
         if (!(values[i] <= 65504.0f && values[i] >= -65504.0f)) in_range = false;
@@ -33,6 +33,29 @@ bool cb_to_half(const float *values, size_t n, uint16_t *halves) {
 bool cb_half_avx2_available(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+
+// 8 floats at a time with F16C (the software conversion dominated building IVF lists).
+__attribute__((target("avx2,fma,f16c")))
+static bool to_half_f16c(const float *values, size_t n, uint16_t *halves) {
+    const __m256 limit = _mm256_set1_ps(65504.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 outside = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(values + i);
+        // |v| > limit, or NaN (unordered): the copy cannot stand in for the value.
+        outside = _mm256_or_ps(outside, _mm256_cmp_ps(_mm256_andnot_ps(sign, v), limit, _CMP_NLE_UQ));
+        _mm_storeu_si128((__m128i *)(halves + i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    }
+    bool in_range = _mm256_movemask_ps(outside) == 0;
+    return to_half_portable(values + i, n - i, halves + i) && in_range;
+}
+
+bool cb_to_half(const float *values, size_t n, uint16_t *halves) {
+    static int f16c = -1;
+    if (f16c < 0) f16c = cb_half_avx2_available();
+    return f16c ? to_half_f16c(values, n, halves) : to_half_portable(values, n, halves);
 }
 
 __attribute__((target("avx2,fma,f16c")))
@@ -65,6 +88,7 @@ void cb_scan_dot_half_avx2(const float *query, const uint16_t *rows, size_t n, s
 
 #else
 bool cb_half_avx2_available(void) { return false; }
+bool cb_to_half(const float *values, size_t n, uint16_t *halves) { return to_half_portable(values, n, halves); }
 void cb_scan_dot_half_avx2(const float *query, const uint16_t *rows, size_t n, size_t d, float *out) {
     (void)query; (void)rows; (void)n; (void)d; (void)out;
 }

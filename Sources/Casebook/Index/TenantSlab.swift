@@ -59,6 +59,7 @@ struct TenantSlab: Sendable {
         tags.reserveCapacity(rows)
         rowOfID.reserveCapacity(rows)
         if keepsNorms { squaredNorms.reserveCapacity(rows) }
+        if keepsHalves { halves.reserveCapacity(rows * dimension) }
     }
 
     /// Appends a row. `vector` nil means the caller already appended it with
@@ -77,10 +78,7 @@ struct TenantSlab: Sendable {
         tags.append(rowTags)
         rowOfID[id] = Int32(row)
         if keepsNorms { squaredNorms.append(norm(ofRow: row)) }
-        if keepsHalves {
-            halves.append(contentsOf: repeatElement(0, count: dimension))
-            storeHalves(ofRow: row)
-        }
+        if keepsHalves { appendHalves(ofRow: row) }
     }
 
     /// Appends the next row's vector from a stored BLOB; false when its length is wrong.
@@ -127,6 +125,22 @@ struct TenantSlab: Sendable {
         tags.removeLast()
         if keepsNorms { squaredNorms.removeLast() }
         if keepsHalves { halves.removeLast(dimension) }
+    }
+
+    /// Appends the half-precision copy of the last row (converted straight into the array's new
+    /// tail, no zero-fill first).
+    private mutating func appendHalves(ofRow row: Int) {
+        let d = dimension
+        var inRange = true
+        vectors.withUnsafeBufferPointer { values in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: d) { converted in
+                inRange = cb_to_half(values.baseAddress! + row * d, d, converted.baseAddress!)
+                halves.append(contentsOf: UnsafeBufferPointer(converted))
+            }
+        }
+        let norm = self.norm(ofRow: row).squareRoot()
+        maxNorm = max(maxNorm, norm)
+        if !inRange || !norm.isFinite { halvesInRange = false }
     }
 
     /// Writes a row's half-precision copy and widens ``maxNorm``.

@@ -124,7 +124,7 @@ public struct IVFParameters: Sendable, Hashable, Codable {
     public var pcaDimension: Int?
 
     public init(
-        nlist: Int? = nil, nprobe: Int = 8, flatThreshold: Int = 2_048, sampleRowsPerList: Int = 256,
+        nlist: Int? = nil, nprobe: Int = 8, flatThreshold: Int = 2_048, sampleRowsPerList: Int = 128,
         iterations: Int = 10, seed: UInt64 = 1, pcaDimension: Int? = nil
     ) {
         self.nlist = nlist
