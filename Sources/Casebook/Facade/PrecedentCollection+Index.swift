@@ -27,13 +27,9 @@ extension PrecedentCollection {
                 }
                 parameters.sampleRowsPerList = max(1, sampleRows / lists)
             }
-            try parameters.validate()
-            if let reduced = parameters.pcaDimension, reduced >= createdSpec.dimension {
-                throw .invalidArgument("pcaDimension (\(reduced)) must be below the dimension (\(createdSpec.dimension))")
-            }
-            guard rows >= lists else {
-                throw .invalidArgument("training \(lists) lists needs at least \(lists) precedents; the collection has \(rows)")
-            }
+            var checked = createdSpec
+            checked.index = .ivf(parameters)
+            try checked.validate()
             var next: IVFIndex
             switch current {
             case .flat(let flat): next = IVFIndex(adopting: flat, parameters: parameters, quantizer: nil, lists: nil)

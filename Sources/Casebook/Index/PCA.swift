@@ -15,6 +15,25 @@ struct PCA: Sendable, Hashable {
     let variances: [Double]
     /// Share of the total variance the kept components hold.
     let explainedShare: Double
+    /// mean·Wᵀ, subtracted after projecting (so rows need not be centred first).
+    private let meanProjection: [Float]
+
+    init(
+        inputDimension: Int, outputDimension: Int, mean: [Float], components: [Float], variances: [Double],
+        explainedShare: Double
+    ) {
+        self.inputDimension = inputDimension
+        self.outputDimension = outputDimension
+        self.mean = mean
+        self.components = components
+        self.variances = variances
+        self.explainedShare = explainedShare
+        meanProjection = (0..<outputDimension).map { i in
+            var sum = 0.0
+            for j in 0..<inputDimension { sum += Double(mean[j]) * Double(components[i * inputDimension + j]) }
+            return Float(sum)
+        }
+    }
 
     /// Fits on `rowCount` rows of `dimension` floats (row-major).
     static func fit(
@@ -82,19 +101,11 @@ struct PCA: Sendable, Hashable {
                 queries: rows, queryCount: n, rows: w.baseAddress!, rowCount: outputDimension,
                 dimension: inputDimension, alpha: 1, into: out)
         }
-        let shift = meanProjection
-        for i in 0..<n {
-            let row = out + i * outputDimension
-            for j in 0..<outputDimension { row[j] -= shift[j] }
-        }
-    }
-
-    /// mean·Wᵀ.
-    private var meanProjection: [Float] {
-        (0..<outputDimension).map { i in
-            var sum = 0.0
-            for j in 0..<inputDimension { sum += Double(mean[j]) * Double(components[i * inputDimension + j]) }
-            return Float(sum)
+        meanProjection.withUnsafeBufferPointer { shift in
+            for i in 0..<n {
+                let row = out + i * outputDimension
+                for j in 0..<outputDimension { row[j] -= shift[j] }
+            }
         }
     }
 }

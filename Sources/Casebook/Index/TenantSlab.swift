@@ -138,22 +138,25 @@ struct TenantSlab: Sendable {
                 halves.append(contentsOf: UnsafeBufferPointer(converted))
             }
         }
-        let norm = self.norm(ofRow: row).squareRoot()
-        maxNorm = max(maxNorm, norm)
-        if !inRange || !norm.isFinite { halvesInRange = false }
+        noteHalves(ofRow: row, inRange: inRange)
     }
 
-    /// Writes a row's half-precision copy and widens ``maxNorm``.
+    /// Rewrites a row's half-precision copy in place (an update).
     private mutating func storeHalves(ofRow row: Int) {
         let d = dimension
-        let norm = self.norm(ofRow: row).squareRoot()
-        maxNorm = max(maxNorm, norm)
         var inRange = true
         vectors.withUnsafeBufferPointer { values in
             halves.withUnsafeMutableBufferPointer { halves in
                 inRange = cb_to_half(values.baseAddress! + row * d, d, halves.baseAddress! + row * d)
             }
         }
+        noteHalves(ofRow: row, inRange: inRange)
+    }
+
+    /// Widens ``maxNorm`` for a row just copied, and retires the copy if it could not hold it.
+    private mutating func noteHalves(ofRow row: Int, inRange: Bool) {
+        let norm = self.norm(ofRow: row).squareRoot()
+        maxNorm = max(maxNorm, norm)
         if !inRange || !norm.isFinite { halvesInRange = false }
     }
 

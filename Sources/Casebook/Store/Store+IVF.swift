@@ -47,25 +47,24 @@ extension Store {
                     quantizer.pca.map { VectorBlob.encode($0.mean) }, quantizer.pca.map { VectorBlob.encode($0.components) },
                     trainingJSON,
                 ])
-            let insert = SQLiteBinding(statement: try db.cachedStatement(sql: Store.insertAssignmentSQL))
-            for assignment in assignments {
-                insert.reset()
-                insert.bind(1, assignment.key)
-                insert.bind(2, Int64(assignment.list))
-                try insert.step(db)
-            }
+            try Store.insertAssignments(db, assignments.lazy.map { ($0.key, $0.list) })
         }
     }
 
-    /// Writes new rows' lists and counts them as drift (inside the insert's transaction).
-    static func recordAssignments(_ db: Database, collection: Int64, keys: [Int64], lists: [Int32]) throws {
+    /// Writes rows' lists (replacing any they had).
+    private static func insertAssignments(_ db: Database, _ assignments: some Sequence<(Int64, Int32)>) throws {
         let insert = SQLiteBinding(statement: try db.cachedStatement(sql: insertAssignmentSQL))
-        for (key, list) in zip(keys, lists) {
+        for (key, list) in assignments {
             insert.reset()
             insert.bind(1, key)
             insert.bind(2, Int64(list))
             try insert.step(db)
         }
+    }
+
+    /// Writes new rows' lists and counts them as drift (inside the insert's transaction).
+    static func recordAssignments(_ db: Database, collection: Int64, keys: [Int64], lists: [Int32]) throws {
+        try insertAssignments(db, zip(keys, lists))
         try db.execute(
             sql: "UPDATE ivf_index SET added_since_training = added_since_training + ? WHERE collection_id = ?",
             arguments: [keys.count, collection])
