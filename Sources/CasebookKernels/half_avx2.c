@@ -1,20 +1,8 @@
-// Half-precision copies of the IVF centroids. Ranking the centroids is the fixed cost of every
-// IVF query: 1,024 x 384 float32 centroids are 1.5 MiB, more than this machine's 1 MiB L2 per
-// core, so each query streamed them from L3. In half precision they take half the bytes and are
-// converted back to float32 in registers (F16C) before the same fused multiply-adds. The
-// centroids themselves are rounded to half-representable values when the quantizer is built, so
-// every path (this kernel, the float32 matrix products, the portable loop) sees the same numbers.
+// Half-precision copies of IVF list rows. An IVF query's list scan is bound by memory (the lists
+// live in DRAM); in half precision the rows take half the bytes and are converted back to float32
+// in registers (F16C) before the same fused multiply-adds. HalfScan re-scores in float32 every row
+// the half scores' error bound cannot rule out.
 #include "CasebookKernels.h"
-
-void cb_round_to_half(const float *values, size_t n, uint16_t *halves, float *rounded) {
-    for (size_t i = 0; i < n; i++) {
-        _Float16 h = (_Float16)values[i];
-        uint16_t bits;
-        __builtin_memcpy(&bits, &h, sizeof bits);
-        halves[i] = bits;
-        rounded[i] = (float)h;
-    }
-}
 
 static bool to_half_portable(const float *values, size_t n, uint16_t *halves) {
     bool in_range = true;

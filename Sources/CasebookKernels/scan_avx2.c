@@ -8,6 +8,13 @@
 // hyperthread is busy. With 8-wide FMA the scan stays at the memory-streaming floor.
 #include "CasebookKernels.h"
 
+void cb_prefetch(const void *p, size_t bytes) {
+    const char *start = (const char *)p;
+    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset, 0, 3);
+    // The last line, when the range does not start on a line boundary.
+    if (bytes > 0) __builtin_prefetch(start + bytes - 1, 0, 3);
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include "avx2_sum.h"

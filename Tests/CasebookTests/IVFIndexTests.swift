@@ -179,7 +179,7 @@ import Testing
     /// scores, for k from 1 to past the slab size.
     @Test(arguments: [Metric.innerProduct, .cosine])
     func halfScanEqualsTheFloatScan(metric: Metric) throws {
-        try #require(IVFQuantizer.hasHalfKernel, "needs AVX2 + F16C")
+        try #require(HalfScan.hasKernel, "needs AVX2 + F16C")
         var random = SplitMix64(seed: 21)
         let d = 40
         var slab = TenantSlab(dimension: d, keepsNorms: false, keepsHalves: true)
@@ -200,7 +200,9 @@ import Testing
                 SlabScan.scan(slab, query: query, metric: metric, filter: RowFilter(SearchFilter(), vocabulary: AttributeVocabulary(), slab: slab),
                               kernel: .avx2, rowBase: 0, into: &float32)
                 var half = TopK(k: min(k, slab.count))
-                HalfScan.scan([slab], bases: [0], query: query, into: &half)
+                var scanned = ScannedLists(capacity: 1)
+                scanned.append(0, count: slab.count)
+                HalfScan.scan([slab], scanned: scanned, query: query, into: &half)
                 let expected = float32.sortedDescending(), got = half.sortedDescending()
                 // Same scores bit for bit; the same rows except among rows tied exactly with the
                 // k-th (which of those a heap keeps depends on the order they were offered).

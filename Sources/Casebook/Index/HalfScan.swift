@@ -16,6 +16,9 @@ import CasebookKernels
 /// Used for cosine and inner product (a dot product), on CPUs with AVX2, FMA and F16C, without a
 /// filter (a filtered scan keeps its prefilter path in float32).
 enum HalfScan {
+    /// Whether this CPU runs the half-precision kernel (checked once).
+    static let hasKernel = cb_half_avx2_available()
+
     static func bound(query: [Float], maxNorm: Float, dimension d: Int) -> Float {
         var squared = 0.0, absolute = 0.0
         for value in query {
@@ -30,41 +33,62 @@ enum HalfScan {
         return Float((halfError + evaluation) * 1.01) + .leastNormalMagnitude
     }
 
-    /// Scans `slabs` (every one with usable halves; slab i numbers its rows from `bases[i]`).
-    static func scan(_ slabs: [TenantSlab], bases: [Int], query: [Float], into top: inout TopK) {
-        let total = slabs.reduce(0) { $0 + $1.count }
+    /// Scans the `scanned` lists of `lists` (every one with usable halves).
+    static func scan(_ lists: [TenantSlab], scanned: ScannedLists, query: [Float], into top: inout TopK) {
+        let total = scanned.total
         guard total > 0 else { return }
-        let d = slabs[0].dimension
-        let maxNorm = slabs.reduce(Float(0)) { max($0, $1.maxNorm) }
-        query.withUnsafeBufferPointer { q in
-            let queryBase = q.baseAddress!
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: total) { approximate in
-                // Pass 1: approximate scores of every row, and their k-th best.
-                var approximateTop = TopK(k: top.k)
-                var offset = 0
-                for slab in slabs {
-                    slab.halves.withUnsafeBufferPointer {
-                        cb_scan_dot_half_avx2(queryBase, $0.baseAddress!, slab.count, d, approximate.baseAddress! + offset)
-                    }
-                    SelectionKernel.offer(approximate.baseAddress! + offset, count: slab.count, firstRow: 0, into: &approximateTop) { _ in true }
-                    offset += slab.count
+        lists.withUnsafeBufferPointer { lists in
+            let d = lists[scanned.lists[0]].dimension
+            var maxNorm: Float = 0
+            for list in scanned.lists { maxNorm = max(maxNorm, lists[list].maxNorm) }
+            let cutoffMargin = 2 * bound(query: query, maxNorm: maxNorm, dimension: d)
+            query.withUnsafeBufferPointer { q in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: total) { approximate in
+                    scan(lists, scanned: scanned, query: q.baseAddress!, margin: cutoffMargin,
+                         approximate: approximate.baseAddress!, into: &top)
                 }
-                let cutoff = approximateTop.count < approximateTop.k
-                    ? -Float.infinity : approximateTop.threshold - 2 * bound(query: query, maxNorm: maxNorm, dimension: d)
-                // Pass 2: float32 scores of the rows the bound cannot rule out.
-                offset = 0
-                var exact: Float = 0
-                for (slab, base) in zip(slabs, bases) {
-                    slab.vectors.withUnsafeBufferPointer { rows in
-                        for row in 0..<slab.count where approximate[offset + row] >= cutoff {
-                            ScanKernel.scanAVX2(
-                                query: queryBase, rows: rows.baseAddress! + row * d, count: 1, dimension: d,
-                                negativeL2: false, into: &exact)
-                            if exact > top.threshold { top.push(exact, row: Int32(base + row)) }
-                        }
+            }
+        }
+    }
+
+    private static func scan(
+        _ lists: UnsafeBufferPointer<TenantSlab>, scanned: ScannedLists, query: UnsafePointer<Float>, margin: Float,
+        approximate: UnsafeMutablePointer<Float>, into top: inout TopK
+    ) {
+        let d = lists[scanned.lists[0]].dimension
+        // Pass 1: approximate scores of every row, and their k-th best.
+        var approximateTop = TopK(k: top.k)
+        for (list, base) in zip(scanned.lists, scanned.bases) {
+            let count = lists[list].count
+            lists[list].halves.withUnsafeBufferPointer {
+                cb_scan_dot_half_avx2(query, $0.baseAddress!, count, d, approximate + base)
+            }
+            SelectionKernel.offer(approximate + base, count: count, firstRow: 0, into: &approximateTop) { _ in true }
+        }
+        let cutoff = approximateTop.count < approximateTop.k ? -Float.infinity : approximateTop.threshold - margin
+        // Pass 2: float32 scores of the rows the bound cannot rule out. All of them are
+        // prefetched first: they are scattered over the lists, and scored one by one each waited
+        // on DRAM alone.
+        withUnsafeTemporaryAllocation(of: (slot: Int32, row: Int32).self, capacity: scanned.total) { candidates in
+            var found = 0
+            for (slot, (list, base)) in zip(scanned.lists, scanned.bases).enumerated() {
+                lists[list].vectors.withUnsafeBufferPointer { rows in
+                    for row in 0..<lists[list].count where approximate[base + row] >= cutoff {
+                        cb_prefetch(rows.baseAddress! + row * d, d * MemoryLayout<Float>.size)
+                        candidates[found] = (Int32(slot), Int32(row))
+                        found += 1
                     }
-                    offset += slab.count
                 }
+            }
+            var exact: Float = 0
+            for (slot, row) in candidates[..<found] {
+                let list = scanned.lists[Int(slot)], number = scanned.bases[Int(slot)] + Int(row)
+                lists[list].vectors.withUnsafeBufferPointer { rows in
+                    ScanKernel.scanAVX2(
+                        query: query, rows: rows.baseAddress! + Int(row) * d, count: 1, dimension: d, negativeL2: false,
+                        into: &exact)
+                }
+                if exact > top.threshold { top.push(exact, row: Int32(number)) }
             }
         }
     }

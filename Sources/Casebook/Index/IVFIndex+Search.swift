@@ -18,7 +18,8 @@ extension IVFIndex {
             let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: rows.flat)
             var top = TopK(k: min(query.k, rows.flat.count))
             SlabScan.scan(rows.flat, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
-            return IndexAnswer(hits: hits(top, bases: [0], slabs: [rows.flat]), exact: true)
+            let hits = top.sortedDescending().map { hit(rows.flat, row: Int($0.row), similarity: $0.similarity) }
+            return IndexAnswer(hits: hits, exact: true)
         }
         let nearest = query.vector.withUnsafeBufferPointer {
             quantizer.nearestLists($0.baseAddress!, count: probeCount(query.nprobe, exact: query.exact))
@@ -33,41 +34,38 @@ extension IVFIndex {
     }
 
     /// Scans `lists` of a listed tenant (nearest first), then the rest if fewer than k rows passed.
+    /// Lists are referred to by number: copying a slab out of the tenant would retain each of its
+    /// arrays, per list and per query.
     private func scan(_ rows: IVFTenant, query: IndexQuery, lists nearest: [Int], kernel: ScanKernel.Choice) -> IndexAnswer {
         let nlist = rows.lists.count
         var top = TopK(k: min(query.k, rows.count))
-        var bases: [Int] = []
-        var slabs: [TenantSlab] = []
-        var probed = [Bool](repeating: false, count: nlist)
-        var base = 0
-        for list in nearest {
-            probed[list] = true
-            let slab = rows.lists[list]
-            guard slab.count > 0 else { continue }
-            bases.append(base)
-            slabs.append(slab)
-            base += slab.count
-        }
-        let trivial = query.filter == SearchFilter()
-        if trivial, kernel == .avx2, metric != .l2, slabs.allSatisfy(\.hasUsableHalves) {
-            HalfScan.scan(slabs, bases: bases, query: query.vector, into: &top)
+        var scanned = ScannedLists(capacity: nearest.count)
+        for list in nearest where rows.lists[list].count > 0 { scanned.append(list, count: rows.lists[list].count) }
+        let unfiltered = query.filter == SearchFilter()
+        if unfiltered, kernel == .avx2, metric != .l2, scanned.lists.allSatisfy({ rows.lists[$0].hasUsableHalves }) {
+            HalfScan.scan(rows.lists, scanned: scanned, query: query.vector, into: &top)
         } else {
-            for (slab, slabBase) in zip(slabs, bases) { scanFloat(slab, query: query, kernel: kernel, rowBase: slabBase, into: &top) }
+            for (list, base) in zip(scanned.lists, scanned.bases) {
+                scanFloat(rows.lists[list], query: query, kernel: kernel, rowBase: base, into: &top)
+            }
         }
         var probedCount = nearest.count
         // Complete under filters: fewer than k found means the rest of the tenant is scanned.
         if top.count < top.k {
+            var probed = [Bool](repeating: false, count: nlist)
+            for list in nearest { probed[list] = true }
             for list in 0..<nlist where !probed[list] {
                 probedCount += 1
-                let slab = rows.lists[list]
-                guard slab.count > 0 else { continue }
-                scanFloat(slab, query: query, kernel: kernel, rowBase: base, into: &top)
-                bases.append(base)
-                slabs.append(slab)
-                base += slab.count
+                guard rows.lists[list].count > 0 else { continue }
+                scanFloat(rows.lists[list], query: query, kernel: kernel, rowBase: scanned.total, into: &top)
+                scanned.append(list, count: rows.lists[list].count)
             }
         }
-        return IndexAnswer(hits: hits(top, bases: bases, slabs: slabs), exact: probedCount == nlist, probed: probedCount)
+        let hits = top.sortedDescending().map { entry in
+            let (list, row) = scanned.locate(Int(entry.row))
+            return hit(rows.lists[list], row: row, similarity: entry.similarity)
+        }
+        return IndexAnswer(hits: hits, exact: probedCount == nlist, probed: probedCount)
     }
 
     private func scanFloat(_ slab: TenantSlab, query: IndexQuery, kernel: ScanKernel.Choice, rowBase: Int, into top: inout TopK) {
@@ -75,20 +73,8 @@ extension IVFIndex {
         SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: rowBase, into: &top)
     }
 
-    /// Heap rows back to hits: slab i numbered its rows from bases[i].
-    private func hits(_ top: TopK, bases: [Int], slabs: [TenantSlab]) -> [IndexHit] {
-        top.sortedDescending().map { entry in
-            let row = Int(entry.row)
-            // The last slab whose base is at or below the row.
-            var low = 0
-            var high = bases.count - 1
-            while low < high {
-                let middle = (low + high + 1) / 2
-                if bases[middle] <= row { low = middle } else { high = middle - 1 }
-            }
-            let slab = slabs[low]
-            return IndexHit(id: slab.ids[row - bases[low]], key: slab.keys[row - bases[low]], score: metric.reportedScore(entry.similarity))
-        }
+    private func hit(_ slab: TenantSlab, row: Int, similarity: Float) -> IndexHit {
+        IndexHit(id: slab.ids[row], key: slab.keys[row], score: metric.reportedScore(similarity))
     }
 
     /// Many queries: the centroid scores of blocks of queries by one matrix product each, then
@@ -145,4 +131,35 @@ private final class IVFAnswers: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: IndexAnswer(hits: [], exact: true), count: count) }
     func store(_ i: Int, _ answer: IndexAnswer) { slots.withUnsafeMutableBufferPointer { $0[i] = answer } }
     func all() -> [IndexAnswer] { slots }
+}
+
+/// The lists a query scanned, in order, and where each one's rows start in the numbering the
+/// heap saw (list i's rows are numbered from bases[i]).
+struct ScannedLists {
+    private(set) var lists: [Int] = []
+    private(set) var bases: [Int] = []
+    private(set) var total = 0
+
+    init(capacity: Int) {
+        lists.reserveCapacity(capacity)
+        bases.reserveCapacity(capacity)
+    }
+
+    mutating func append(_ list: Int, count: Int) {
+        lists.append(list)
+        bases.append(total)
+        total += count
+    }
+
+    /// The list holding heap row `row`, and the row's number within it.
+    func locate(_ row: Int) -> (list: Int, row: Int) {
+        // The last list whose base is at or below the row.
+        var low = 0
+        var high = bases.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if bases[middle] <= row { low = middle } else { high = middle - 1 }
+        }
+        return (lists[low], row - bases[low])
+    }
 }

@@ -81,7 +81,7 @@ struct IVFIndex: VectorIndex {
 
     /// Whether list slabs keep half-precision copies for `HalfScan` (dot-product metrics on CPUs
     /// with the kernel).
-    var listsKeepHalves: Bool { metric != .l2 && IVFQuantizer.hasHalfKernel }
+    var listsKeepHalves: Bool { metric != .l2 && HalfScan.hasKernel }
 
     private func emptyListSlab() -> TenantSlab {
         TenantSlab(dimension: dimension, keepsNorms: metric == .l2, keepsHalves: listsKeepHalves)

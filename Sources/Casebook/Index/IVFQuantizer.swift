@@ -4,21 +4,20 @@ import CasebookKernels
 /// vectors before they meet the centroids). It decides which list a row lives in and which lists a
 /// query probes; the lists themselves keep full vectors.
 ///
-/// Centroids are rounded to half-precision values when it is built, and queries rank them from a
-/// half-precision copy (half the bytes to read per query; see CasebookKernels/half_avx2.c). Rows
-/// are assigned with the same rounded values, so a query and a row agree on what is nearest.
+/// A query ranks the centroids from their int8 codes first (``CodedCentroids``): every centroid
+/// whose code score, within its error bound, could reach the nprobe-th best is then scored in
+/// float32, and the lists are chosen from those float32 scores, as if every centroid had been.
 struct IVFQuantizer: Sendable, Hashable {
-    /// nlist × centroidDimension, row-major (each value half-representable).
+    /// nlist × centroidDimension, row-major.
     let centroids: [Float]
-    /// The same values as IEEE half-precision bits.
-    private let halfCentroids: [UInt16]
+    private let coded: CodedCentroids
     let nlist: Int
     /// The vectors' dimension (before PCA).
     let dimension: Int
     /// Cosine and inner product: nearest = largest dot product. L2: smallest distance.
     let spherical: Bool
     let pca: PCA?
-    /// ‖c‖² per centroid (L2 scores of batched queries).
+    /// ‖c‖² per centroid (L2 scores).
     private let centroidNorms: [Float]
 
     init(centroids: [Float], nlist: Int, dimension: Int, spherical: Bool, pca: PCA?) throws(CasebookError) {
@@ -30,19 +29,13 @@ struct IVFQuantizer: Sendable, Hashable {
         if let pca, pca.inputDimension != dimension {
             throw .invalidArgument("PCA reduces \(pca.inputDimension) dimensions, the index has \(dimension)")
         }
-        var halves = [UInt16](repeating: 0, count: centroids.count)
-        var rounded = [Float](repeating: 0, count: centroids.count)
-        cb_round_to_half(centroids, centroids.count, &halves, &rounded)
-        guard rounded.allSatisfy({ $0.isFinite }) else {
-            throw .invalidArgument("centroids exceed the half-precision range")
-        }
-        self.centroids = rounded
-        halfCentroids = halves
+        self.centroids = centroids
+        coded = CodedCentroids(centroids: centroids, count: nlist, dimension: width)
         self.nlist = nlist
         self.dimension = dimension
         self.spherical = spherical
         self.pca = pca
-        centroidNorms = rounded.withUnsafeBufferPointer { c in
+        centroidNorms = centroids.withUnsafeBufferPointer { c in
             (0..<nlist).map { ScanKernel.squaredNorm(c.baseAddress! + $0 * width, dimension: width) }
         }
     }
@@ -72,36 +65,15 @@ struct IVFQuantizer: Sendable, Hashable {
         return out
     }
 
-    /// Similarity of one vector to every centroid, larger is nearer: the dot product (spherical)
-    /// or 2·x·c − ‖c‖² (−‖x − c‖² up to ‖x‖², the same for every centroid).
-    func similarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        if let pca {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: pca.outputDimension) { reduced in
-                pca.apply(rows: vector, rowCount: 1, into: reduced.baseAddress!)
-                rawSimilarities(reduced.baseAddress!, into: out)
-            }
-        } else {
-            rawSimilarities(vector, into: out)
-        }
-    }
+    /// Whether queries rank centroids from their codes (the integer kernel runs on this CPU).
+    static let ranksFromCodes = cb_i8_avx2_available()
 
-    /// Whether the half-precision kernel runs on this CPU (checked once).
-    static let hasHalfKernel = cb_half_avx2_available()
-
-    /// Same scores as the batched path: the dot product, or 2·x·c − ‖c‖² for L2.
-    private func rawSimilarities(_ vector: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    /// Similarity of a vector (in the centroids' space) to centroid `c`, larger is nearer: the dot
+    /// product (spherical) or 2·x·c − ‖c‖² (−‖x − c‖² up to ‖x‖², the same for every centroid).
+    private func similarity(_ vector: UnsafePointer<Float>, to c: Int) -> Float {
         let width = centroidDimension
-        if IVFQuantizer.hasHalfKernel {
-            halfCentroids.withUnsafeBufferPointer { cb_scan_dot_half_avx2(vector, $0.baseAddress!, nlist, width, out) }
-        } else {
-            centroids.withUnsafeBufferPointer { centroids in
-                for c in 0..<nlist { out[c] = ScanKernel.dot(vector, centroids.baseAddress! + c * width, dimension: width) }
-            }
-        }
-        guard !spherical else { return }
-        centroidNorms.withUnsafeBufferPointer { norms in
-            for c in 0..<nlist { out[c] = 2 * out[c] - norms[c] }
-        }
+        let dot = centroids.withUnsafeBufferPointer { ScanKernel.dot(vector, $0.baseAddress! + c * width, dimension: width) }
+        return spherical ? dot : 2 * dot - centroidNorms[c]
     }
 
     /// Scores of `m` queries (row-major) against every centroid by one matrix product, into
@@ -134,13 +106,51 @@ struct IVFQuantizer: Sendable, Hashable {
         }
     }
 
-    /// The `count` nearest lists, nearest first (ties by list number): a bounded heap over the
-    /// centroid scores, not a sort of all of them.
+    /// The `count` nearest lists, nearest first (ties by list number).
     func nearestLists(_ vector: UnsafePointer<Float>, count: Int) -> [Int] {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
-            similarities(vector, into: scores.baseAddress!)
-            return nearestLists(scores: UnsafePointer(scores.baseAddress!), count: count)
+        guard let pca else { return rankedLists(vector, count: count) }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: pca.outputDimension) { reduced in
+            pca.apply(rows: vector, rowCount: 1, into: reduced.baseAddress!)
+            return rankedLists(reduced.baseAddress!, count: count)
         }
+    }
+
+    func nearestList(_ vector: UnsafePointer<Float>) -> Int { nearestLists(vector, count: 1)[0] }
+
+    /// The `count` best centroids by float32 similarity, scoring in float32 only those whose code
+    /// score's bounds leave them a chance: a centroid whose upper bound is below the count-th best
+    /// lower bound has at least `count` centroids surely ahead of it.
+    private func rankedLists(_ vector: UnsafePointer<Float>, count: Int) -> [Int] {
+        let wanted = min(count, nlist)
+        var top = TopK(k: wanted)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * nlist) { buffer in
+            let scores = buffer.baseAddress!, bounds = buffer.baseAddress! + nlist
+            guard IVFQuantizer.ranksFromCodes, coded.isUsable, coded.approximate(vector, into: scores, bounds: bounds) else {
+                for c in 0..<nlist {
+                    let score = similarity(vector, to: c)
+                    if score > top.threshold { top.push(score, row: Int32(c)) }
+                }
+                return
+            }
+            if !spherical {
+                // 2·x·c − ‖c‖²: twice the bound, plus the two float roundings of the subtraction.
+                for c in 0..<nlist {
+                    let dot = scores[c]
+                    scores[c] = 2 * dot - centroidNorms[c]
+                    bounds[c] = 2 * bounds[c] + 0x1p-22 * (2 * abs(dot) + 2 * bounds[c] + centroidNorms[c])
+                }
+            }
+            var lower = TopK(k: wanted)
+            for c in 0..<nlist where scores[c] - bounds[c] > lower.threshold {
+                lower.push(scores[c] - bounds[c], row: Int32(c))
+            }
+            let floor = lower.threshold
+            for c in 0..<nlist where scores[c] + bounds[c] >= floor {
+                let score = similarity(vector, to: c)
+                if score > top.threshold { top.push(score, row: Int32(c)) }
+            }
+        }
+        return top.sortedDescending().map { Int($0.row) }
     }
 
     /// The `count` best of `nlist` centroid scores, best first.
@@ -148,14 +158,5 @@ struct IVFQuantizer: Sendable, Hashable {
         var top = TopK(k: min(count, nlist))
         for list in 0..<nlist where scores[list] > top.threshold { top.push(scores[list], row: Int32(list)) }
         return top.sortedDescending().map { Int($0.row) }
-    }
-
-    func nearestList(_ vector: UnsafePointer<Float>) -> Int {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: nlist) { scores in
-            similarities(vector, into: scores.baseAddress!)
-            var best = 0
-            for c in 1..<nlist where scores[c] > scores[best] { best = c }
-            return best
-        }
     }
 }
