@@ -92,24 +92,80 @@ static void scan_dot_i8_avx2(
     }
 }
 
+// With AVX-512 VNNI, one vpdpbusd does the multiply, the pairing and the widening of 32 values.
+__attribute__((target("avx2,avx512vnni,avx512vl")))
+static void scan_dot_i8_vnni(
+    const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows, const float *row_scales,
+    size_t n, size_t d, float *out) {
+    const size_t end = d & ~(size_t)31;
+    for (size_t r = 0; r < n; r++) {
+        const int8_t *p = rows + r * d;
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+        size_t j = 0;
+        for (; j + 64 <= end; j += 64) {
+            __m256i x0 = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(p + j)),
+                                          _mm256_loadu_si256((const __m256i *)(query + j)));
+            __m256i x1 = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(p + j + 32)),
+                                          _mm256_loadu_si256((const __m256i *)(query + j + 32)));
+            a0 = _mm256_dpbusd_epi32(a0, _mm256_loadu_si256((const __m256i *)(query_abs + j)), x0);
+            a1 = _mm256_dpbusd_epi32(a1, _mm256_loadu_si256((const __m256i *)(query_abs + j + 32)), x1);
+        }
+        if (j < end) {
+            __m256i x0 = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(p + j)),
+                                          _mm256_loadu_si256((const __m256i *)(query + j)));
+            a0 = _mm256_dpbusd_epi32(a0, _mm256_loadu_si256((const __m256i *)(query_abs + j)), x0);
+            j += 32;
+        }
+        int32_t sum = horizontal_sum_i32(_mm256_add_epi32(a0, a1));
+        for (; j < d; j++) sum += (int32_t)query[j] * (int32_t)p[j];
+        out[r] = (float)sum * query_scale * row_scales[r];
+    }
+}
+
+static bool vnni_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl");
+}
+
+bool cb_scan_dot_i8_kernel(
+    int kernel, const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows,
+    const float *row_scales, size_t n, size_t d, float *out) {
+    switch (kernel) {
+    case 0: scan_dot_i8_portable(query, query_scale, rows, row_scales, n, d, out); return true;
+    case 1:
+        if (!cb_i8_avx2_available()) return false;
+        scan_dot_i8_avx2(query, query_abs, query_scale, rows, row_scales, n, d, out);
+        return true;
+    case 2:
+        if (!cb_i8_avx2_available() || !vnni_available()) return false;
+        scan_dot_i8_vnni(query, query_abs, query_scale, rows, row_scales, n, d, out);
+        return true;
+    default: return false;
+    }
+}
+
 void cb_scan_dot_i8(
     const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows, const float *row_scales,
     size_t n, size_t d, float *out) {
-    static int avx2 = -1;
-    if (avx2 < 0) avx2 = cb_i8_avx2_available();
-    if (avx2) {
-        scan_dot_i8_avx2(query, query_abs, query_scale, rows, row_scales, n, d, out);
-    } else {
-        scan_dot_i8_portable(query, query_scale, rows, row_scales, n, d, out);
-    }
+    // Checked once; the best kernel this CPU runs.
+    static int best = -1;
+    if (best < 0) best = !cb_i8_avx2_available() ? 0 : vnni_available() ? 2 : 1;
+    cb_scan_dot_i8_kernel(best, query, query_abs, query_scale, rows, row_scales, n, d, out);
 }
 
 #else
 bool cb_i8_avx2_available(void) { return false; }
+bool cb_scan_dot_i8_kernel(
+    int kernel, const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows,
+    const float *row_scales, size_t n, size_t d, float *out) {
+    (void)query_abs;
+    if (kernel != 0) return false;
+    scan_dot_i8_portable(query, query_scale, rows, row_scales, n, d, out);
+    return true;
+}
 void cb_scan_dot_i8(
     const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows, const float *row_scales,
     size_t n, size_t d, float *out) {
-    (void)query_abs;
-    scan_dot_i8_portable(query, query_scale, rows, row_scales, n, d, out);
+    cb_scan_dot_i8_kernel(0, query, query_abs, query_scale, rows, row_scales, n, d, out);
 }
 #endif

@@ -99,7 +99,7 @@ extension PrecedentCollection {
         let elapsed = ContinuousClock.now - started
         let tookMs = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
         return SearchResponse(
-            queryId: UUID().uuidString.lowercased(), exact: answer.exact, probed: answer.probed, tookMs: tookMs,
+            queryId: QueryIDs.next(), exact: answer.exact, probed: answer.probed, tookMs: tookMs,
             results: results)
     }
 }

@@ -70,9 +70,17 @@ struct IVFQuantizer: Sendable, Hashable {
 
     /// Similarity of a vector (in the centroids' space) to centroid `c`, larger is nearer: the dot
     /// product (spherical) or 2·x·c − ‖c‖² (−‖x − c‖² up to ‖x‖², the same for every centroid).
-    private func similarity(_ vector: UnsafePointer<Float>, to c: Int) -> Float {
+    func similarity(_ vector: UnsafePointer<Float>, to c: Int) -> Float {
         let width = centroidDimension
-        let dot = centroids.withUnsafeBufferPointer { ScanKernel.dot(vector, $0.baseAddress! + c * width, dimension: width) }
+        var dot: Float = 0
+        centroids.withUnsafeBufferPointer { centroids in
+            let row = centroids.baseAddress! + c * width
+            if ScanKernel.hasAVX2 {
+                ScanKernel.scanAVX2(query: vector, rows: row, count: 1, dimension: width, negativeL2: false, into: &dot)
+            } else {
+                dot = ScanKernel.dot(vector, row, dimension: width)
+            }
+        }
         return spherical ? dot : 2 * dot - centroidNorms[c]
     }
 
@@ -120,12 +128,13 @@ struct IVFQuantizer: Sendable, Hashable {
     /// The `count` best centroids by float32 similarity, scoring in float32 only those whose code
     /// score's bounds leave them a chance: a centroid whose upper bound is below the count-th best
     /// lower bound has at least `count` centroids surely ahead of it.
-    private func rankedLists(_ vector: UnsafePointer<Float>, count: Int) -> [Int] {
+    /// `fromCodes` false scores every centroid in float32 (tests compare the two).
+    func rankedLists(_ vector: UnsafePointer<Float>, count: Int, fromCodes: Bool = ranksFromCodes) -> [Int] {
         let wanted = min(count, nlist)
         var top = TopK(k: wanted)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * nlist) { buffer in
             let scores = buffer.baseAddress!, bounds = buffer.baseAddress! + nlist
-            guard IVFQuantizer.ranksFromCodes, coded.isUsable, coded.approximate(vector, into: scores, bounds: bounds) else {
+            guard fromCodes, coded.isUsable, coded.approximate(vector, into: scores, bounds: bounds) else {
                 for c in 0..<nlist {
                     let score = similarity(vector, to: c)
                     if score > top.threshold { top.push(score, row: Int32(c)) }

@@ -41,7 +41,7 @@ void cb_scan_dot_half_avx2(const float *query, const uint16_t *rows, size_t n, s
 /// double). Runs on every CPU.
 float cb_quantize_i8(const float *x, size_t d, int8_t *codes, double *norm, double *error);
 
-/// True when cb_scan_dot_i8 runs its AVX2 kernel (checked at run time).
+/// True when cb_scan_dot_i8 runs an AVX2 kernel (checked at run time).
 bool cb_i8_avx2_available(void);
 
 /// out[i] = (float)dot(query, rows + i * d) * query_scale * row_scales[i] over int8 codes (the
@@ -49,5 +49,11 @@ bool cb_i8_avx2_available(void);
 void cb_scan_dot_i8(
     const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows, const float *row_scales,
     size_t n, size_t d, float *out);
+
+/// cb_scan_dot_i8 with a chosen kernel: 0 portable, 1 AVX2, 2 AVX-512 VNNI (tests compare them).
+/// False, writing nothing, when this CPU cannot run it.
+bool cb_scan_dot_i8_kernel(
+    int kernel, const int8_t *query, const uint8_t *query_abs, float query_scale, const int8_t *rows,
+    const float *row_scales, size_t n, size_t d, float *out);
 
 #endif
