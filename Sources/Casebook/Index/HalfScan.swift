@@ -69,26 +69,34 @@ enum HalfScan {
         // Pass 2: float32 scores of the rows the bound cannot rule out. All of them are
         // prefetched first: they are scattered over the lists, and scored one by one each waited
         // on DRAM alone.
-        withUnsafeTemporaryAllocation(of: (slot: Int32, row: Int32).self, capacity: scanned.total) { candidates in
-            var found = 0
-            for (slot, (list, base)) in zip(scanned.lists, scanned.bases).enumerated() {
-                lists[list].vectors.withUnsafeBufferPointer { rows in
-                    for row in 0..<lists[list].count where approximate[base + row] >= cutoff {
-                        cb_prefetch(rows.baseAddress! + row * d, d * MemoryLayout<Float>.size)
-                        candidates[found] = (Int32(slot), Int32(row))
-                        found += 1
+        // Rows are gathered list by list (`ends[slot]`: one past that list's last one), so each
+        // list's storage is entered once per pass.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: scanned.total) { candidates in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: scanned.lists.count) { ends in
+                var found = 0
+                for (slot, (list, base)) in zip(scanned.lists, scanned.bases).enumerated() {
+                    lists[list].vectors.withUnsafeBufferPointer { rows in
+                        for row in 0..<lists[list].count where approximate[base + row] >= cutoff {
+                            cb_prefetch(rows.baseAddress! + row * d, d * MemoryLayout<Float>.size)
+                            candidates[found] = Int32(row)
+                            found += 1
+                        }
                     }
+                    ends[slot] = found
                 }
-            }
-            var exact: Float = 0
-            for (slot, row) in candidates[..<found] {
-                let list = scanned.lists[Int(slot)], number = scanned.bases[Int(slot)] + Int(row)
-                lists[list].vectors.withUnsafeBufferPointer { rows in
-                    ScanKernel.scanAVX2(
-                        query: query, rows: rows.baseAddress! + Int(row) * d, count: 1, dimension: d, negativeL2: false,
-                        into: &exact)
+                var start = 0
+                var exact: Float = 0
+                for (slot, (list, base)) in zip(scanned.lists, scanned.bases).enumerated() where ends[slot] > start {
+                    lists[list].vectors.withUnsafeBufferPointer { rows in
+                        for row in candidates[start..<ends[slot]] {
+                            ScanKernel.scanAVX2(
+                                query: query, rows: rows.baseAddress! + Int(row) * d, count: 1, dimension: d,
+                                negativeL2: false, into: &exact)
+                            if exact > top.threshold { top.push(exact, row: Int32(base) + row) }
+                        }
+                    }
+                    start = ends[slot]
                 }
-                if exact > top.threshold { top.push(exact, row: Int32(number)) }
             }
         }
     }

@@ -18,7 +18,9 @@ extension IVFIndex {
             let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: rows.flat)
             var top = TopK(k: min(query.k, rows.flat.count))
             SlabScan.scan(rows.flat, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
-            let hits = top.sortedDescending().map { hit(rows.flat, row: Int($0.row), similarity: $0.similarity) }
+            let hits = top.sortedDescending().map {
+                IndexHit(id: rows.flat.ids[Int($0.row)], key: rows.flat.keys[Int($0.row)], score: metric.reportedScore($0.similarity))
+            }
             return IndexAnswer(hits: hits, exact: true)
         }
         let nearest = query.vector.withUnsafeBufferPointer {
@@ -40,9 +42,14 @@ extension IVFIndex {
         let nlist = rows.lists.count
         var top = TopK(k: min(query.k, rows.count))
         var scanned = ScannedLists(capacity: nearest.count)
-        for list in nearest where rows.lists[list].count > 0 { scanned.append(list, count: rows.lists[list].count) }
-        let unfiltered = query.filter == SearchFilter()
-        if unfiltered, kernel == .avx2, metric != .l2, scanned.lists.allSatisfy({ rows.lists[$0].hasUsableHalves }) {
+        var halves = true
+        rows.lists.withUnsafeBufferPointer { lists in
+            for list in nearest where lists[list].count > 0 {
+                scanned.append(list, count: lists[list].count)
+                halves = halves && lists[list].hasUsableHalves
+            }
+        }
+        if halves, query.filter == SearchFilter(), kernel == .avx2, metric != .l2 {
             HalfScan.scan(rows.lists, scanned: scanned, query: query.vector, into: &top)
         } else {
             for (list, base) in zip(scanned.lists, scanned.bases) {
@@ -61,9 +68,12 @@ extension IVFIndex {
                 scanned.append(list, count: rows.lists[list].count)
             }
         }
-        let hits = top.sortedDescending().map { entry in
-            let (list, row) = scanned.locate(Int(entry.row))
-            return hit(rows.lists[list], row: row, similarity: entry.similarity)
+        // Read in place: a slab passed by value is copied, a retain per array, per hit.
+        let hits = rows.lists.withUnsafeBufferPointer { lists in
+            top.sortedDescending().map { entry in
+                let (list, row) = scanned.locate(Int(entry.row))
+                return IndexHit(id: lists[list].ids[row], key: lists[list].keys[row], score: metric.reportedScore(entry.similarity))
+            }
         }
         return IndexAnswer(hits: hits, exact: probedCount == nlist, probed: probedCount)
     }
@@ -71,10 +81,6 @@ extension IVFIndex {
     private func scanFloat(_ slab: TenantSlab, query: IndexQuery, kernel: ScanKernel.Choice, rowBase: Int, into top: inout TopK) {
         let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
         SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: rowBase, into: &top)
-    }
-
-    private func hit(_ slab: TenantSlab, row: Int, similarity: Float) -> IndexHit {
-        IndexHit(id: slab.ids[row], key: slab.keys[row], score: metric.reportedScore(similarity))
     }
 
     /// Many queries: the centroid scores of blocks of queries by one matrix product each, then
