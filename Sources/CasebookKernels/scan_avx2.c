@@ -19,6 +19,17 @@ void cb_prefetch(const void *p, size_t bytes) {
 #include <immintrin.h>
 #include "avx2_sum.h"
 
+// Rows ahead that a scan prefetches: an IVF list is a few hundred rows, too short for the
+// hardware prefetcher to reach full speed (see half_avx2.c for the measurement).
+enum { SCAN_PREFETCH_ROWS = 4 };
+
+// The two 64-byte lines of 32 floats, a few rows ahead (a prefetch past the rows never faults).
+__attribute__((target("avx2,fma")))
+static inline void prefetch_ahead(const float *p) {
+    _mm_prefetch((const char *)p, _MM_HINT_T0);
+    _mm_prefetch((const char *)(p + 16), _MM_HINT_T0);
+}
+
 bool cb_scan_avx2_available(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -27,11 +38,14 @@ bool cb_scan_avx2_available(void) {
 __attribute__((target("avx2,fma")))
 void cb_scan_dot_avx2(const float *query, const float *rows, size_t n, size_t d, float *out) {
     const size_t end = d & ~(size_t)31;
+    // One row (re-scoring a candidate) has nothing ahead worth fetching: point at itself.
+    const size_t ahead = n > 1 ? SCAN_PREFETCH_ROWS * d : 0;
     for (size_t r = 0; r < n; r++) {
         const float *p = rows + r * d;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         size_t j = 0;
         for (; j < end; j += 32) {
+            prefetch_ahead(p + ahead + j);
             a0 = _mm256_fmadd_ps(_mm256_loadu_ps(p + j), _mm256_loadu_ps(query + j), a0);
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(p + j + 8), _mm256_loadu_ps(query + j + 8), a1);
             a2 = _mm256_fmadd_ps(_mm256_loadu_ps(p + j + 16), _mm256_loadu_ps(query + j + 16), a2);
@@ -46,11 +60,14 @@ void cb_scan_dot_avx2(const float *query, const float *rows, size_t n, size_t d,
 __attribute__((target("avx2,fma")))
 void cb_scan_negative_l2_avx2(const float *query, const float *rows, size_t n, size_t d, float *out) {
     const size_t end = d & ~(size_t)31;
+    // One row (re-scoring a candidate) has nothing ahead worth fetching: point at itself.
+    const size_t ahead = n > 1 ? SCAN_PREFETCH_ROWS * d : 0;
     for (size_t r = 0; r < n; r++) {
         const float *p = rows + r * d;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         size_t j = 0;
         for (; j < end; j += 32) {
+            prefetch_ahead(p + ahead + j);
             __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(p + j), _mm256_loadu_ps(query + j));
             __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(p + j + 8), _mm256_loadu_ps(query + j + 8));
             __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(p + j + 16), _mm256_loadu_ps(query + j + 16));

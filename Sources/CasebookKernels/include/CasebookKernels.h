@@ -34,6 +34,8 @@ bool cb_to_half(const float *values, size_t n, uint16_t *halves);
 bool cb_half_avx2_available(void);
 
 /// out[i] = dot(query, rows + i * d) for half-precision rows. Requires cb_half_avx2_available().
+/// Prefetches a few rows past row n - 1 (a prefetch never faults): callers may prefetch the next
+/// list's first rows themselves.
 void cb_scan_dot_half_avx2(const float *query, const uint16_t *rows, size_t n, size_t d, float *out);
 
 /// Codes x (d values) as int8 with one scale s = max|x_j| / 127: codes[j] = round(x_j / s) in
