@@ -63,6 +63,13 @@ for dataset in clustered-384-200k sphere-128; do
 done
 
 seconds=$(( $(date +%s) - started ))
+# The CPU, and which OpenBLAS kernels each side's BLAS picked for it (k-means runs on sgemm; an
+# OpenBLAS older than the CPU falls back to its generic Prescott kernels).
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+cpu_model=$(grep -m1 -E '^model[[:space:]]' /proc/cpuinfo | cut -d: -f2 | xargs)
+ours=$(OPENBLAS_VERBOSE=2 $casebook --help 2>&1 | sed -n 's/^Core: //p' | head -1)
+theirs=$("$python" -c 'import faiss, threadpoolctl; print(",".join(i.get("architecture", "?") for i in threadpoolctl.threadpool_info() if "faiss" in i["filepath"] and "architecture" in i))' 2>/dev/null || echo "?")
+machine="$cpu (model $cpu_model); OpenBLAS kernels: Casebook ${ours:-?}, faiss ${theirs:-?}"
 "$python" benchmarks/ivf_report.py "$lines" --results "$results" --seconds "$seconds" --rounds "$rounds" \
-  --command "benchmarks/run-ivf.sh --rounds $rounds --nlist $nlist"
+  --command "benchmarks/run-ivf.sh --rounds $rounds --nlist $nlist" --machine "$machine"
 echo "== wrote $results ($seconds s)" >&2
