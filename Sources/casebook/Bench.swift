@@ -3,5 +3,8 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Release-mode benchmarks (build with -c release).",
-        subcommands: [BenchAnn.self, BenchTenants.self, BenchGenerate.self, BenchFlat.self, BenchOpen.self, BenchEmbed.self, BenchQuality.self, BenchKMeans.self])
+        subcommands: [
+            BenchAnn.self, BenchTenants.self, BenchGenerate.self, BenchFlat.self, BenchOpen.self, BenchEmbed.self,
+            BenchQuality.self, BenchKMeans.self, BenchMatchLog.self,
+        ])
 }

@@ -6,7 +6,10 @@ struct CasebookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "casebook",
         abstract: "Precedent similarity search: store past decisions, find the ones most like a new one.",
-        subcommands: [Init.self, Add.self, Search.self, Info.self, IndexCommand.self, Embed.self, Demo.self, Bench.self])
+        subcommands: [
+            Init.self, Add.self, Search.self, Use.self, Outcome.self, Stats.self, Matches.self, Info.self,
+            IndexCommand.self, Embed.self, Demo.self, Bench.self,
+        ])
 }
 
 /// `--db PATH`, shared by every command.

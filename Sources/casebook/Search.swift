@@ -53,6 +53,18 @@ struct Search: ParsableCommand {
     @Option(help: "Only precedents created before this ISO 8601 time.")
     var until: String?
 
+    @Option(help: "Who searches (agent or user), for the match log.")
+    var actor: String?
+
+    @Option(help: "The decision this search serves, for the match log.")
+    var decision: String?
+
+    @Flag(help: "Do not write this search to the match log.")
+    var noLog = false
+
+    @Flag(help: "Re-rank the candidates by precedent success and usefulness (see README).")
+    var rerank = false
+
     @Flag(help: "Print the response as JSON.")
     var json = false
 
@@ -63,11 +75,7 @@ struct Search: ParsableCommand {
             throw ValidationError("give one query: --vector, --vector-file, or --text and/or --context")
         }
         if explain, !featurized { throw ValidationError("--explain needs a --text or --context query") }
-        for (name, value) in [("--since", since), ("--until", until)] {
-            if let value, Timestamp.parse(value) == nil {
-                throw ValidationError("\(name) must be an ISO 8601 date or date-time, e.g. 2026-01-18T10:00:00Z")
-            }
-        }
+        try TimeOption.check(("--since", since), ("--until", until))
     }
 
     func run() throws {
@@ -83,8 +91,11 @@ struct Search: ParsableCommand {
         let request = SearchRequest(
             tenant: TenantID(tenant), k: k, vector: query, text: text,
             context: try context.map(Self.parseContext), filter: filter, explain: explain, nprobe: nprobe,
-            exact: exact)
-        let response = try database.open().collection(collection).search(request)
+            exact: exact, actor: actor, decisionId: decision, log: !noLog, rerank: rerank ? RerankOptions() : nil)
+        let casebook = try database.open()
+        let response = try casebook.collection(collection).search(request)
+        // The log writes in the background; a process about to exit writes it now.
+        try casebook.flushMatchLog()
         if json {
             try JSONOutput.print(response)
         } else {
@@ -109,14 +120,16 @@ struct Search: ParsableCommand {
     static func printTable(_ response: SearchResponse, header: Bool = true) {
         if header {
             let scope = response.exact ? "exact" : "approximate, \(response.probed) lists probed"
-            print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms  \(scope)")
+            let order = response.reranked ? "  re-ranked by history (score = final, sim = similarity)" : ""
+            print("query \(response.queryId)  \(response.results.count) results  \(String(format: "%.2f", response.tookMs)) ms  \(scope)\(order)")
         }
         for result in response.results {
             let p = result.precedent
             let success = p?.wasSuccessful.map { $0 ? "worked" : "failed" } ?? "unknown"
             let outcome = p?.outcome ?? "-"
             let text = p?.text.map { $0.count > 70 ? String($0.prefix(69)) + "…" : $0 } ?? ""
-            print(String(format: "%3d  %.4f  ", result.rank, result.score)
+            let similarity = result.similarity.map { String(format: "sim %.4f  ", $0) } ?? ""
+            print(String(format: "%3d  %.4f  ", result.rank, result.score) + similarity
                 + "\(result.id)  [\(success): \(outcome)]  \(text)")
             if let explanation = result.explanation { printExplanation(explanation) }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Casebook
 import Foundation
 
 #if canImport(Glibc)
@@ -88,6 +89,24 @@ enum JSONOutput {
     static func print<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = dates
         Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Times as ISO 8601 with milliseconds, as everywhere else in Casebook's JSON.
+    static let dates = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(Timestamp.format(date))
+    }
+}
+
+/// ISO 8601 options checked in `validate()`.
+enum TimeOption {
+    static func check(_ options: (String, String?)...) throws {
+        for (name, value) in options {
+            if let value, Timestamp.parse(value) == nil {
+                throw ValidationError("\(name) must be an ISO 8601 date or date-time, e.g. 2026-01-18T10:00:00Z")
+            }
+        }
     }
 }

@@ -55,7 +55,7 @@ import Testing
         let search = try Self.run(["search", "--collection", "ndr", "--tenant", "acme", "--vector", "[1,0,0]", "--json"] + db)
         #expect(search.status == 0, "\(search.stderr)")
         let response = try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as! [String: Any]
-        #expect(Set(response.keys) == ["queryId", "exact", "probed", "tookMs", "results"])
+        #expect(Set(response.keys) == ["queryId", "exact", "probed", "tookMs", "reranked", "results"])
         #expect(response["probed"] as? Int == 0 && response["exact"] as? Bool == true)
         let nprobe = try Self.run(["search", "--collection", "ndr", "--tenant", "acme", "--vector", "[1,0,0]", "--nprobe", "4"] + db)
         #expect(nprobe.status != 0 && nprobe.stderr.contains("nprobe applies to IVF"))

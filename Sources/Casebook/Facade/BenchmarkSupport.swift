@@ -124,3 +124,27 @@ extension BenchmarkSupport {
             imbalance: Double(result.clusterSizes.max() ?? 0) / mean, emptyLists: result.clusterSizes.filter { $0 == 0 }.count)
     }
 }
+
+@_spi(Benchmarks)
+extension Casebook {
+    /// Seconds to write `count` synthetic searches of `collection`, each showing `shown`
+    /// precedents, through the match log's writer in batches of its flush threshold: the log's
+    /// write throughput, apart from any search.
+    public func matchLogWriteSeconds(collection name: String, count: Int, shown: Int) throws -> Double {
+        let collection = try collection(name)
+        let ids = (0..<shown).map { PrecedentID("p\($0)") }
+        let scores = (0..<shown).map { 1 - Float($0) / Float(max(1, shown)) }
+        let entries = (0..<count).map { i in
+            LoggedSearch(
+                queryId: "bench-\(i)-\(UInt64.random(in: 0...UInt64.max))", collection: collection.recordID,
+                tenant: "bench", actor: "bench", decisionId: nil, filter: SearchFilter(), k: shown, nprobe: nil,
+                exact: true, reranked: false, tookMs: 1, embedder: collection.embedderVersion, indexVersion: "flat",
+                createdAt: Date().timeIntervalSince1970, ids: ids, scores: scores, similarities: nil)
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for batch in stride(from: 0, to: count, by: MatchLog.flushThreshold) {
+            try store.insertSearches(Array(entries[batch..<min(count, batch + MatchLog.flushThreshold)]))
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}

@@ -14,6 +14,7 @@ import Synchronization
 public final class Casebook: Sendable {
     public let path: String
     let store: Store
+    let matchLog: MatchLog
     private let registry: Mutex<[String: PrecedentCollection]>
 
     /// Opens (creating if needed) the database at `path` and loads every collection's index.
@@ -21,6 +22,7 @@ public final class Casebook: Sendable {
         Casebook.configureBLAS
         self.path = path
         store = try Store(path: path)
+        matchLog = MatchLog(store: store)
         let records = try store.collectionRecords()
         var specs: [Int64: CollectionSpec] = [:]
         var indexes: [Int64: FlatIndex] = [:]
@@ -50,7 +52,8 @@ public final class Casebook: Sendable {
             } else {
                 index = .flat(flat)
             }
-            loaded[spec.name] = try PrecedentCollection(spec: spec, recordID: id, store: store, index: index)
+            loaded[spec.name] = try PrecedentCollection(
+                spec: spec, recordID: id, store: store, matchLog: matchLog, index: index)
         }
         registry = Mutex(loaded)
     }
@@ -71,7 +74,7 @@ public final class Casebook: Sendable {
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let record = try store.createCollection(spec)
             let collection = try PrecedentCollection(
-                spec: spec, recordID: record.id!, store: store, index: CollectionIndex.empty(spec))
+                spec: spec, recordID: record.id!, store: store, matchLog: matchLog, index: CollectionIndex.empty(spec))
             collections[spec.name] = collection
             return collection
         }

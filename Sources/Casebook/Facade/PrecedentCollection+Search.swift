@@ -7,6 +7,8 @@ extension PrecedentCollection {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
         try checkNprobe(request.nprobe)
+        try SearchLogging.check(actor: request.actor, decisionId: request.decisionId)
+        try request.rerank?.check()
         let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
         try PrecedentValidation.checkQuery(input)
         if request.explain {
@@ -16,14 +18,23 @@ extension PrecedentCollection {
             }
         }
         let vector = try embedder.queryVector(input)
-        let answer = index.read {
-            $0.search(IndexQuery(
-                tenant: request.tenant, vector: vector, k: request.k, filter: request.filter, nprobe: request.nprobe,
-                exact: request.exact))
+        // Re-ranking reorders a wider set of candidates, then keeps k.
+        let candidates = request.rerank?.candidateCount(k: request.k) ?? request.k
+        let (answer, indexVersion) = index.read {
+            ($0.search(IndexQuery(
+                tenant: request.tenant, vector: vector, k: candidates, filter: request.filter, nprobe: request.nprobe,
+                exact: request.exact)), $0.version)
         }
+        let keepPrecedents = request.includePrecedents || request.explain
         var response = try response(
-            answer, tenant: request.tenant, includePrecedents: request.includePrecedents || request.explain,
-            started: started)
+            answer, tenant: request.tenant, includePrecedents: keepPrecedents || request.rerank != nil)
+        if let options = request.rerank {
+            response.results = try reranked(response.results, tenant: request.tenant, k: request.k, options: options)
+            response.reranked = true
+            if !keepPrecedents {
+                for i in response.results.indices { response.results[i].precedent = nil }
+            }
+        }
         if request.explain {
             for i in response.results.indices {
                 guard let precedent = response.results[i].precedent else { continue }
@@ -32,6 +43,11 @@ extension PrecedentCollection {
                 if !request.includePrecedents { response.results[i].precedent = nil }
             }
         }
+        response.tookMs = Self.milliseconds(since: started)
+        let logging = SearchLogging(
+            enabled: request.log, actor: request.actor, decisionId: request.decisionId, filter: request.filter,
+            k: request.k, nprobe: request.nprobe)
+        log(response, tenant: request.tenant, logging, indexVersion: indexVersion)
         return response
     }
 
@@ -44,6 +60,7 @@ extension PrecedentCollection {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
         try checkNprobe(request.nprobe)
+        try SearchLogging.check(actor: request.actor, decisionId: request.decisionId)
         guard !request.vectors.isEmpty else { throw .emptyBatch }
         guard request.vectors.count <= BatchSearchRequest.maxQueries else {
             throw .batchTooLarge(request.vectors.count, max: BatchSearchRequest.maxQueries)
@@ -57,15 +74,20 @@ extension PrecedentCollection {
                 throw .item(index: position, id: nil, problem: error)
             }
         }
-        let answers = index.read {
-            $0.search(batch: IndexBatchQuery(
+        let (answers, indexVersion) = index.read {
+            ($0.search(batch: IndexBatchQuery(
                 tenant: request.tenant, vectors: matrix, k: request.k, filter: request.filter, nprobe: request.nprobe,
-                exact: request.exact))
+                exact: request.exact)), $0.version)
         }
+        let logging = SearchLogging(
+            enabled: request.log, actor: request.actor, decisionId: request.decisionId, filter: request.filter,
+            k: request.k, nprobe: request.nprobe)
+        let tookMs = Self.milliseconds(since: started)
         return try answers.map { answer throws(CasebookError) in
-            try response(
-                answer, tenant: request.tenant, includePrecedents: request.includePrecedents,
-                started: started)
+            var response = try response(answer, tenant: request.tenant, includePrecedents: request.includePrecedents)
+            response.tookMs = tookMs
+            log(response, tenant: request.tenant, logging, indexVersion: indexVersion)
+            return response
         }
     }
 
@@ -83,9 +105,9 @@ extension PrecedentCollection {
     }
 
     /// Attaches stored precedents to hits. A hit whose row was deleted between the scan and this
-    /// read is dropped rather than returned without its precedent.
+    /// read is dropped rather than returned without its precedent. `tookMs` is left for the caller.
     private func response(
-        _ answer: IndexAnswer, tenant: TenantID, includePrecedents: Bool, started: ContinuousClock.Instant
+        _ answer: IndexAnswer, tenant: TenantID, includePrecedents: Bool
     ) throws(CasebookError) -> SearchResponse {
         var hits = answer.hits
         var precedents: [Int64: Precedent] = [:]
@@ -96,10 +118,24 @@ extension PrecedentCollection {
         let results = hits.enumerated().map { offset, hit in
             SearchResult(rank: offset + 1, id: hit.id, score: hit.score, precedent: precedents[hit.key])
         }
-        let elapsed = ContinuousClock.now - started
-        let tookMs = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
         return SearchResponse(
-            queryId: QueryIDs.next(), exact: answer.exact, probed: answer.probed, tookMs: tookMs,
-            results: results)
+            queryId: QueryIDs.next(), exact: answer.exact, probed: answer.probed, tookMs: 0, results: results)
+    }
+
+    private static func milliseconds(since started: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
+    }
+
+    /// Hands the search to the match log (an append; the log writes it in the background).
+    private func log(_ response: SearchResponse, tenant: TenantID, _ logging: SearchLogging, indexVersion: String) {
+        guard logging.enabled else { return }
+        matchLog.append(LoggedSearch(
+            queryId: response.queryId, collection: recordID, tenant: tenant, actor: logging.actor,
+            decisionId: logging.decisionId, filter: logging.filter, k: logging.k, nprobe: logging.nprobe,
+            exact: response.exact, reranked: response.reranked, tookMs: response.tookMs, embedder: embedderVersion,
+            indexVersion: indexVersion, createdAt: Date().timeIntervalSince1970, ids: response.results.map(\.id),
+            scores: response.results.map(\.score),
+            similarities: response.reranked ? response.results.map { $0.similarity ?? $0.score } : nil))
     }
 }

@@ -20,11 +20,19 @@ public final class PrecedentCollection: Sendable {
     let index: ReadWriteLocked<CollectionIndex>
     /// Serialises writes and trainings.
     let writer = Mutex(())
+    /// The database's match log (shared by its collections).
+    let matchLog: MatchLog
+    /// How the match log names this collection's embedder: `hashed-v1`, `external`, `external:<spaceId>`.
+    let embedderVersion: String
 
-    init(spec: CollectionSpec, recordID: Int64, store: Store, index: CollectionIndex) throws(CasebookError) {
+    init(
+        spec: CollectionSpec, recordID: Int64, store: Store, matchLog: MatchLog, index: CollectionIndex
+    ) throws(CasebookError) {
         self.createdSpec = spec
         self.recordID = recordID
         self.store = store
+        self.matchLog = matchLog
+        embedderVersion = spec.embedder.spaceId.map { "\(spec.embedder.kind):\($0)" } ?? spec.embedder.kind
         self.embedder = try EmbedderFactory.make(
             config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
         self.index = ReadWriteLocked(index)

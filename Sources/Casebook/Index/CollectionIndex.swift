@@ -21,6 +21,15 @@ enum CollectionIndex: Sendable {
         }
     }
 
+    /// Which index answered, for the match log: `flat`, `ivf-untrained`, or `ivf@<trainedAt>`
+    /// (Unix seconds of the training).
+    var version: String {
+        switch self {
+        case .flat, .moving: return "flat"
+        case .ivf(let index): return index.training.map { "ivf@\(Int($0.trainedAt))" } ?? "ivf-untrained"
+        }
+    }
+
     var isIVF: Bool {
         if case .ivf = self { return true }
         return false

@@ -27,6 +27,12 @@ public enum CasebookError: Error, Sendable, Hashable {
     case storage(code: Int32, message: String)
     /// The database file was written by an unknown, newer format.
     case unsupportedFormat(found: Int, supported: Int)
+    /// No logged search has this id for the tenant (another tenant's query is answered the same).
+    case queryNotFound(String)
+    /// The search did not show this precedent.
+    case precedentNotShown(queryId: String, id: PrecedentID)
+    /// The event id was already recorded for a different use.
+    case eventConflict(String)
 }
 
 extension CasebookError: CustomStringConvertible, LocalizedError {
@@ -60,6 +66,10 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
         case .storage(let code, let message): return "database error \(code): \(message)"
         case .unsupportedFormat(let found, let supported):
             return "database format \(found) is newer than this build supports (\(supported))"
+        case .queryNotFound(let id): return "no logged search with queryId \"\(id)\""
+        case .precedentNotShown(let query, let id):
+            return "search \"\(query)\" did not show precedent \"\(id)\""
+        case .eventConflict(let id): return "eventId \"\(id)\" was already recorded for a different use"
         }
     }
 

@@ -18,11 +18,20 @@ public struct SearchRequest: Sendable, Hashable {
     public var nprobe: Int?
     /// Scan every row of the tenant even on an IVF index.
     public var exact: Bool
+    /// Who searches (an agent's or a user's name), for the match log.
+    public var actor: String?
+    /// The decision this search serves, for the match log and outcome statistics.
+    public var decisionId: String?
+    /// Whether the search is written to the match log (its `queryId` can then take uses).
+    public var log: Bool
+    /// Re-rank the candidates by their history (nil: rank by similarity alone).
+    public var rerank: RerankOptions?
 
     public init(
         tenant: TenantID, k: Int = 10, vector: [Float]? = nil, text: String? = nil,
         context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(),
-        includePrecedents: Bool = true, explain: Bool = false, nprobe: Int? = nil, exact: Bool = false
+        includePrecedents: Bool = true, explain: Bool = false, nprobe: Int? = nil, exact: Bool = false,
+        actor: String? = nil, decisionId: String? = nil, log: Bool = true, rerank: RerankOptions? = nil
     ) {
         self.tenant = tenant
         self.k = k
@@ -34,6 +43,10 @@ public struct SearchRequest: Sendable, Hashable {
         self.explain = explain
         self.nprobe = nprobe
         self.exact = exact
+        self.actor = actor
+        self.decisionId = decisionId
+        self.log = log
+        self.rerank = rerank
     }
 
     /// Largest k accepted.
@@ -51,10 +64,15 @@ public struct BatchSearchRequest: Sendable, Hashable {
     public var nprobe: Int?
     /// IVF collections: scan every list (exact answers).
     public var exact: Bool
+    /// For the match log, as in ``SearchRequest``: every query of the batch is logged.
+    public var actor: String?
+    public var decisionId: String?
+    public var log: Bool
 
     public init(
         tenant: TenantID, k: Int = 10, vectors: [[Float]], filter: SearchFilter = SearchFilter(),
-        includePrecedents: Bool = true, nprobe: Int? = nil, exact: Bool = false
+        includePrecedents: Bool = true, nprobe: Int? = nil, exact: Bool = false, actor: String? = nil,
+        decisionId: String? = nil, log: Bool = true
     ) {
         self.tenant = tenant
         self.k = k
@@ -63,6 +81,9 @@ public struct BatchSearchRequest: Sendable, Hashable {
         self.includePrecedents = includePrecedents
         self.nprobe = nprobe
         self.exact = exact
+        self.actor = actor
+        self.decisionId = decisionId
+        self.log = log
     }
 
     /// Largest number of queries in one batch.

@@ -78,6 +78,68 @@ enum Migrations {
                     );
                     """)
         }
+        // The match log: searches with what they showed, uses of what was shown, and the outcomes
+        // of decisions. Additive, like v2-ivf. Precedents are named by id, not key: a log entry
+        // outlives the precedent it showed.
+        migrator.registerMigration("v3-matches") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE match_query (
+                        pk INTEGER PRIMARY KEY,
+                        query_id TEXT NOT NULL UNIQUE,
+                        collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        actor TEXT,
+                        decision_id TEXT,
+                        filter TEXT,
+                        k INTEGER NOT NULL,
+                        nprobe INTEGER,
+                        exact INTEGER NOT NULL,
+                        reranked INTEGER NOT NULL,
+                        took_ms REAL NOT NULL,
+                        embedder TEXT NOT NULL,
+                        index_version TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX match_query_by_tenant ON match_query (collection_id, tenant, created_at);
+                    CREATE INDEX match_query_by_time ON match_query (created_at);
+
+                    CREATE TABLE match_shown (
+                        query_pk INTEGER NOT NULL REFERENCES match_query(pk) ON DELETE CASCADE,
+                        rank INTEGER NOT NULL CHECK (rank >= 1),
+                        precedent_id TEXT NOT NULL,
+                        score REAL NOT NULL,
+                        similarity REAL,
+                        PRIMARY KEY (query_pk, rank)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX match_shown_by_precedent ON match_shown (precedent_id);
+
+                    CREATE TABLE match_use (
+                        pk INTEGER PRIMARY KEY,
+                        query_pk INTEGER NOT NULL REFERENCES match_query(pk) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        event_id TEXT,
+                        precedent_id TEXT NOT NULL,
+                        rank INTEGER NOT NULL,
+                        use_type TEXT NOT NULL CHECK (use_type IN ('viewed', 'cited', 'applied', 'rejected')),
+                        actor TEXT,
+                        decision_id TEXT,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX match_use_by_query ON match_use (query_pk, precedent_id);
+                    CREATE UNIQUE INDEX match_use_by_event ON match_use (tenant, event_id) WHERE event_id IS NOT NULL;
+                    CREATE INDEX match_use_by_decision ON match_use (tenant, decision_id) WHERE decision_id IS NOT NULL;
+
+                    CREATE TABLE decision_outcome (
+                        tenant TEXT NOT NULL,
+                        decision_id TEXT NOT NULL,
+                        outcome TEXT,
+                        was_successful INTEGER,
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (tenant, decision_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }
