@@ -23,8 +23,9 @@ final class MatchLog: Sendable {
     private let flushing = Mutex(())
     private let queue = DispatchQueue(label: "casebook.match-log", qos: .utility)
 
-    /// Measured: 200 ms batches keep the writer's share of a core under 1% at 10,000 searches a
-    /// second (see benchmarks/RESULTS.md, match log).
+    /// How long a search may wait in memory. The writer commits ~40,000 searches a second in
+    /// batches (benchmarks/RESULTS.md, match log); 200 ms bounds what a crash can lose while
+    /// keeping batches large at any search rate that matters.
     static let flushDelay = DispatchTimeInterval.milliseconds(200)
     static let flushThreshold = 4_096
     /// Entries kept for a retry when a flush fails (disk full, read-only file); older ones beyond
