@@ -226,6 +226,15 @@ import Testing
             Precedent(id: "better", tenant: "a", wasSuccessful: true, vector: [1, 1]),
             Precedent(id: "far", tenant: "a", wasSuccessful: true, vector: [1, -1]),
         ])
+        // Tenant b holds the same ids and applies "worse" every time: none of it may reach a's history.
+        try collection.add([
+            Precedent(id: "worse", tenant: "b", wasSuccessful: true, vector: [1, 1]),
+            Precedent(id: "better", tenant: "b", wasSuccessful: false, vector: [1, 1]),
+        ])
+        for _ in 0..<5 {
+            let shown = try collection.search(SearchRequest(tenant: "b", k: 2, vector: [1, 1]))
+            try casebook.recordUse(UseEvent(tenant: "b", queryId: shown.queryId, precedentId: "worse", type: .applied))
+        }
         // History: "better" was applied when shown.
         for _ in 0..<3 {
             let shown = try collection.search(SearchRequest(tenant: "a", k: 2, vector: [1, 1]))

@@ -18,7 +18,7 @@ extension Store {
                 WHERE collection_id = ? AND tenant = ? AND created_at >= ? AND created_at < ?
             )
             """
-        let used = "u.use_type IN ('cited', 'applied')"
+        let used = "u.use_type IN (\(Self.useTypes))"
         return try read { db in
             let queries = try Int.fetchOne(db, sql: "\(searches) SELECT count(*) FROM q", arguments: window) ?? 0
 
@@ -30,12 +30,9 @@ extension Store {
                 sql: """
                     \(searches)
                     SELECT s.rank AS rank, count(*) AS shown,
-                        sum(EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk
-                            AND u.precedent_id = s.precedent_id AND \(used))) AS used,
-                        sum(EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk
-                            AND u.precedent_id = s.precedent_id AND u.use_type = 'viewed')) AS viewed,
-                        sum(EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk
-                            AND u.precedent_id = s.precedent_id AND u.use_type = 'rejected')) AS rejected
+                        sum(\(Self.shownHas(Self.useTypes))) AS used,
+                        sum(\(Self.shownHas("'viewed'"))) AS viewed,
+                        sum(\(Self.shownHas("'rejected'"))) AS rejected
                     FROM match_shown s JOIN q ON q.pk = s.query_pk
                     GROUP BY s.rank
                     """,
@@ -73,6 +70,14 @@ extension Store {
                 outcomeLift: try Self.outcomeLift(db, searches: searches, window: window, tenant: request.tenant),
                 precedents: try Self.usefulness(db, searches: searches, window: window, limit: request.topPrecedents))
         }
+    }
+
+    /// The use types that count as a use (``UseType/isUse``), as an SQL list.
+    static let useTypes = UseType.allCases.filter(\.isUse).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+    /// 1 when the shown row `s` has an event of one of `types` (an SQL list) in its search.
+    static func shownHas(_ types: String) -> String {
+        "EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk AND u.precedent_id = s.precedent_id AND u.use_type IN (\(types)))"
     }
 
     /// Decisions with a known outcome that the window's searches served or their uses named;
@@ -122,9 +127,7 @@ extension Store {
             db,
             sql: """
                 \(searches)
-                SELECT s.precedent_id AS id, count(*) AS shown,
-                    sum(EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk
-                        AND u.precedent_id = s.precedent_id AND u.use_type IN ('cited', 'applied'))) AS used
+                SELECT s.precedent_id AS id, count(*) AS shown, sum(\(shownHas(useTypes))) AS used
                 FROM match_shown s JOIN q ON q.pk = s.query_pk
                 GROUP BY s.precedent_id
                 """,
@@ -144,9 +147,7 @@ extension Store {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.precedent_id AS id, count(*) AS shown,
-                        sum(EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk
-                            AND u.precedent_id = s.precedent_id AND u.use_type IN ('cited', 'applied'))) AS used
+                    SELECT s.precedent_id AS id, count(*) AS shown, sum(\(Self.shownHas(Self.useTypes))) AS used
                     FROM match_shown s JOIN match_query q ON q.pk = s.query_pk
                     WHERE q.collection_id = ? AND q.tenant = ? AND s.precedent_id IN (\(placeholders))
                     GROUP BY s.precedent_id
