@@ -143,7 +143,7 @@ extension Casebook {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         for batch in stride(from: 0, to: count, by: MatchLog.flushThreshold) {
-            try store.insertSearches(Array(entries[batch..<min(count, batch + MatchLog.flushThreshold)]))
+            try store.insertSearches(entries[batch..<min(count, batch + MatchLog.flushThreshold)])
         }
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }

@@ -5,7 +5,7 @@ import GRDB
 /// read names the tenant, so one tenant's log is unreachable from another's queries.
 extension Store {
     /// Writes a batch of logged searches in one transaction.
-    func insertSearches(_ entries: [LoggedSearch]) throws(CasebookError) {
+    func insertSearches(_ entries: ArraySlice<LoggedSearch>) throws(CasebookError) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = .sortedKeys
