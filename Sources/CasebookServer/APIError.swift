@@ -1,0 +1,75 @@
+import Casebook
+import Hummingbird
+
+/// An error answered as `{"error": {"code", "message"}}` with its HTTP status. Library errors map
+/// by kind (``init(_:)``); a 500 never carries internals.
+struct APIError: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    /// Per-item errors of a batch, when there are several.
+    var items: [Item] = []
+
+    struct Item: Encodable {
+        let index: Int
+        let id: String?
+        let code: String
+        let message: String
+    }
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, items: [Item] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.items = items
+    }
+
+    static func malformed(_ message: String) -> APIError { APIError(.badRequest, "malformed_request", message) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse.make(
+            ErrorBody(error: .init(code: code, message: message, items: items.isEmpty ? nil : items)), status: status)
+    }
+}
+
+/// `{"error": {"code", "message", "items"?}}`.
+private struct ErrorBody: Encodable {
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+        let items: [APIError.Item]?
+    }
+    let error: Detail
+}
+
+extension APIError {
+    /// The status and code of a library error. Another tenant's id is answered exactly as an
+    /// unknown one, because the library already words them the same.
+    init(_ error: CasebookError) {
+        switch error {
+        case .collectionNotFound: self.init(.notFound, "collection_not_found", error.description)
+        case .precedentNotFound: self.init(.notFound, "precedent_not_found", error.description)
+        case .queryNotFound: self.init(.notFound, "query_not_found", error.description)
+        case .collectionExists: self.init(.conflict, "collection_exists", error.description)
+        case .duplicateID: self.init(.conflict, "duplicate_id", error.description)
+        case .eventConflict: self.init(.conflict, "event_conflict", error.description)
+        case .missingTenant: self.init(.badRequest, "missing_tenant", error.description)
+        case .invalidK: self.init(.unprocessableContent, "invalid_k", error.description)
+        case .dimensionMismatch: self.init(.unprocessableContent, "dimension_mismatch", error.description)
+        case .nonFiniteVector, .zeroVector, .missingVector:
+            self.init(.unprocessableContent, "invalid_vector", error.description)
+        case .precedentNotShown: self.init(.unprocessableContent, "precedent_not_shown", error.description)
+        case .batchTooLarge, .emptyBatch: self.init(.unprocessableContent, "invalid_batch", error.description)
+        case .invalidCollectionName, .invalidDimension, .unsupportedConfiguration, .invalidIdentifier,
+            .invalidArgument:
+            self.init(.unprocessableContent, "invalid_value", error.description)
+        case .item(let index, let id, let problem):
+            let inner = APIError(problem)
+            self.init(
+                inner.status, inner.code, error.description,
+                items: [Item(index: index, id: id?.rawValue, code: inner.code, message: problem.description)])
+        case .storage, .unsupportedFormat:
+            self.init(.internalServerError, "internal", "the database could not complete the request")
+        }
+    }
+}

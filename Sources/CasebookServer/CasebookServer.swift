@@ -1,0 +1,99 @@
+import Casebook
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Casebook over HTTP/1.1 + JSON on a Unix domain socket (and optionally TCP on loopback), for
+/// other services on the machine. One controller per resource; every route is under `/v1`.
+///
+/// `run()` returns after SIGTERM or SIGINT once in-flight requests have finished; the match log
+/// is then written and the socket file removed.
+public struct CasebookServer: Sendable {
+    public let casebook: Casebook
+    public let configuration: ServerConfiguration
+
+    public init(casebook: Casebook, configuration: ServerConfiguration) {
+        self.casebook = casebook
+        self.configuration = configuration
+    }
+
+    /// Every route, on one router (shared by the socket and TCP listeners).
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        let limit = configuration.maxBodyBytes
+        HealthController(casebook: casebook).addRoutes(to: router)
+        CollectionsController(casebook: casebook, limit: limit).addRoutes(to: router)
+        PrecedentsController(casebook: casebook, limit: limit).addRoutes(to: router)
+        SearchController(casebook: casebook, limit: limit).addRoutes(to: router)
+        MatchesController(casebook: casebook, limit: limit).addRoutes(to: router)
+        IndexController(casebook: casebook, limit: limit).addRoutes(to: router)
+        return router
+    }
+
+    /// Serves until SIGTERM/SIGINT. `onReady` runs once the socket accepts connections.
+    public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
+        let path = configuration.socketPath
+        try SocketFile.prepare(path)
+        var logger = Logger(label: "casebook.server")
+        logger.logLevel = .warning
+        let router = makeRouter()
+        // The socket is created owner-only: umask 0177 while it is bound, then chmod for certain.
+        let previousMask = umask(0o177)
+        let socket = Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: path), serverName: "casebook"),
+            onServerRunning: { _ in
+                umask(previousMask)
+                SocketFile.restrict(path)
+                onReady()
+            },
+            logger: logger)
+        var services: [any Service] = [socket]
+        if let tcp = configuration.tcp {
+            services.append(Application(
+                router: router, configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "casebook"),
+                logger: logger))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { SocketFile.remove(path) }
+        try await group.run()
+        try casebook.flushMatchLog()
+    }
+}
+
+/// Turns anything a handler throws into the API's error body: library and API errors keep their
+/// status; an oversized body is 413; anything else is a 500 that says nothing of internals.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as CasebookError {
+            return try APIError(error).response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return try APIError(.contentTooLarge, "body_too_large", "body is larger than the server's limit")
+                .response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return try APIError(.notFound, "no_route", "no route \(request.method) \(request.uri.path)")
+                .response(from: request, context: context)
+        } catch let error as HTTPError {
+            return try APIError(error.status, "http_error", error.body ?? "\(error.status)")
+                .response(from: request, context: context)
+        } catch {
+            context.logger.error("unexpected error: \(String(describing: type(of: error)))")
+            return try APIError(.internalServerError, "internal", "the server could not complete the request")
+                .response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Casebook
+import Hummingbird
+
+/// `/v1/collections/{name}/precedents`: add a batch (all or none), and get / patch / delete one
+/// precedent of a tenant (`?tenant=`). Another tenant's id is answered as unknown (404).
+struct PrecedentsController {
+    let casebook: Casebook
+    let limit: Int
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/collections/:name/precedents") { request, context in
+            try await add(request, collection: context.parameters.get("name") ?? "")
+        }
+        router.get("/v1/collections/:name/precedents/:id") { request, context in
+            let (name, id, tenant) = try Self.address(request, context)
+            let precedent = try await Blocking.run { [casebook] () throws(CasebookError) in
+                try casebook.collection(name).get(tenant: tenant, id: id)
+            }
+            return try JSONResponse.make(precedent)
+        }
+        router.patch("/v1/collections/:name/precedents/:id") { request, context in
+            try await patch(request, context)
+        }
+        router.delete("/v1/collections/:name/precedents/:id") { request, context in
+            let (name, id, tenant) = try Self.address(request, context)
+            try await Blocking.run { [casebook] () throws(CasebookError) in
+                try casebook.collection(name).delete(tenant: tenant, id: id)
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Collection, precedent id and the `tenant` query parameter.
+    static func address(_ request: Request, _ context: BasicRequestContext) throws(APIError)
+        -> (String, PrecedentID, TenantID)
+    {
+        guard let tenant = request.uri.queryParameters.get("tenant"), !tenant.isEmpty else {
+            throw APIError(.missingTenant)
+        }
+        return (context.parameters.get("name") ?? "", PrecedentID(context.parameters.get("id") ?? ""), TenantID(tenant))
+    }
+
+    /// Every item is parsed first and all items' field errors are reported together; then the
+    /// collection adds the batch in one transaction, or refuses it naming the first bad item.
+    private func add(_ request: Request, collection name: String) async throws -> Response {
+        var request = request
+        let body = try await JSONBody(&request, limit: limit, allowed: ["tenant", "precedents"])
+        let tenant = try body.tenant()
+        guard case .array(let items)? = body.value("precedents") else {
+            throw JSONBody.type("precedents", "an array of precedent objects")
+        }
+        var precedents: [Precedent] = []
+        var problems: [APIError.Item] = []
+        for (index, item) in items.enumerated() {
+            var fields = item.objectValue ?? [:]
+            let id = fields["id"].flatMap { if case .string(let s) = $0 { s } else { nil } }
+            if let own = fields["tenant"], own != .string(tenant.rawValue), own != .null {
+                problems.append(.init(index: index, id: id, code: "tenant_mismatch",
+                                      message: "precedent names another tenant than the request"))
+                continue
+            }
+            fields["tenant"] = .string(tenant.rawValue)
+            do throws(Precedent.FieldError) {
+                precedents.append(try Precedent(json: item.objectValue == nil ? item : .object(fields)))
+            } catch {
+                problems.append(.init(index: index, id: id, code: "invalid_field", message: error.description))
+            }
+        }
+        guard problems.isEmpty else {
+            throw APIError(.badRequest, "invalid_precedents", "\(problems.count) precedent(s) refused; nothing was added",
+                           items: problems)
+        }
+        let ids = try await Blocking.run { [casebook, precedents] () throws(CasebookError) in
+            try casebook.collection(name).add(precedents)
+        }
+        struct Added: Encodable {
+            let added: Int
+            let ids: [PrecedentID]
+        }
+        return try JSONResponse.make(Added(added: ids.count, ids: ids), status: .created)
+    }
+
+    static let patchFields: Set<String> = [
+        "category", "decisionEventId", "context", "text", "outcome", "wasSuccessful", "tags", "createdAt", "vector",
+    ]
+
+    /// Changes the fields the body names (null clears an optional one) and keeps the rest.
+    private func patch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let (name, id, tenant) = try Self.address(request, context)
+        let body = try await JSONBody(&request, limit: limit, allowed: Self.patchFields)
+        // The patch's fields are checked by the same reader as an added precedent's.
+        var fields = body.fields
+        fields["tenant"] = .string(tenant.rawValue)
+        let changes: Precedent
+        do throws(Precedent.FieldError) {
+            changes = try Precedent(json: .object(fields))
+        } catch {
+            throw APIError(.badRequest, "invalid_field", error.description)
+        }
+        let present = Set(body.fields.keys)
+        let updated = try await Blocking.run { [casebook] () throws(CasebookError) -> Precedent in
+            let collection = try casebook.collection(name)
+            var precedent = try collection.get(tenant: tenant, id: id)
+            if present.contains("category") { precedent.category = changes.category }
+            if present.contains("decisionEventId") { precedent.decisionEventId = changes.decisionEventId }
+            if present.contains("context") { precedent.context = changes.context }
+            if present.contains("text") { precedent.text = changes.text }
+            if present.contains("outcome") { precedent.outcome = changes.outcome }
+            if present.contains("wasSuccessful") { precedent.wasSuccessful = changes.wasSuccessful }
+            if present.contains("tags") { precedent.tags = changes.tags }
+            if present.contains("createdAt") { precedent.createdAt = changes.createdAt }
+            if present.contains("vector") { precedent.vector = changes.vector }
+            try collection.update(precedent)
+            return try collection.get(tenant: tenant, id: id)
+        }
+        return try JSONResponse.make(updated)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Casebook
+import CasebookServer
+import Foundation
+
+/// `casebook serve`: the socket API (HTTP/JSON) for other services on this machine.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTTP/JSON API on a Unix domain socket (mode 0600), optionally also TCP on loopback.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Unix domain socket path (a stale socket there is replaced; removed on shutdown).")
+    var socket: String
+
+    @Option(help: "Also listen on TCP, loopback only: 127.0.0.1:PORT or [::1]:PORT.")
+    var tcp: String?
+
+    @Option(help: "Largest request body in bytes.")
+    var maxBody: Int = ServerConfiguration.defaultMaxBodyBytes
+
+    func validate() throws {
+        guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        if let tcp { _ = try ServerConfiguration.TCPAddress(tcp) }
+    }
+
+    func run() async throws {
+        let casebook = try database.open()
+        let configuration = ServerConfiguration(
+            socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
+            maxBodyBytes: maxBody)
+        let socketPath = socket
+        try await CasebookServer(casebook: casebook, configuration: configuration).run {
+            // One line on stdout when ready: scripts and tests wait for it.
+            FileHandle.standardOutput.write(Data("casebook: serving on \(socketPath)\n".utf8))
+        }
+    }
+}
