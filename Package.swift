@@ -70,6 +70,7 @@ let package = Package(
             name: "CasebookTests",
             dependencies: [
                 "Casebook",
+                "CasebookServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSwift

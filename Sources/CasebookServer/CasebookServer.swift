@@ -37,6 +37,11 @@ public struct CasebookServer: Sendable {
         return router
     }
 
+    /// Every served route as `METHOD /path/{parameter}` (openapi.yaml is checked against it).
+    public var routes: [String] {
+        makeRouter().routes.map { "\($0.method) \($0.path)" }.sorted()
+    }
+
     /// Serves until SIGTERM/SIGINT. `onReady` runs once the socket accepts connections.
     public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
         let path = configuration.socketPath

@@ -1,0 +1,42 @@
+import Casebook
+import CasebookServer
+import Foundation
+import Testing
+
+/// openapi.yaml must describe exactly the routes the server serves.
+@Suite struct OpenAPITests {
+    static var documentURL: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("openapi.yaml")
+    }
+
+    /// `METHOD /path` for every operation under `paths:` (two-space path keys, four-space methods).
+    static func documentedRoutes() throws -> [String] {
+        let text = try String(contentsOf: documentURL, encoding: .utf8)
+        let methods: Set<String> = ["get", "post", "put", "patch", "delete"]
+        var routes: [String] = []
+        var inPaths = false
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" { inPaths = true; continue }
+            guard inPaths else { continue }
+            if !line.isEmpty, !line.hasPrefix(" ") { break }  // the next top-level key
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if line.hasPrefix("    "), !line.hasPrefix("     "), let path {
+                let key = line.dropFirst(4).prefix { $0 != ":" }
+                if methods.contains(String(key)) { routes.append("\(key.uppercased()) \(path)") }
+            }
+        }
+        return routes.sorted()
+    }
+
+    @Test func documentMatchesServedRoutes() throws {
+        let database = TemporaryDatabase()
+        let server = CasebookServer(
+            casebook: try Casebook(path: database.path), configuration: ServerConfiguration(socketPath: "unused"))
+        let documented = try Self.documentedRoutes()
+        #expect(documented.count >= 15)
+        #expect(documented == server.routes)
+    }
+}
