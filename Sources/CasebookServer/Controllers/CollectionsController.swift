@@ -12,7 +12,7 @@ struct CollectionsController {
         }
         router.post("/v1/collections") { request, _ in try await create(request) }
         router.get("/v1/collections/:name") { request, context in
-            let collection = try await Blocking.run { [casebook] () throws(CasebookError) in
+            let collection = try Blocking.run { [casebook] () throws(CasebookError) in
                 try casebook.collection(context.parameters.get("name") ?? "")
             }
             let tenant = request.uri.queryParameters.get("tenant").map(TenantID.init(rawValue:))
@@ -59,7 +59,7 @@ struct CollectionsController {
         let spec = CollectionSpec(
             name: name, dimension: dimension, metric: metric,
             embedder: embedder == "external" ? .external(spaceId: try body.string("spaceId")) : .hashedV1(), index: index)
-        let collection = try await Blocking.run { [casebook] () throws(CasebookError) in try casebook.createCollection(spec) }
+        let collection = try await Blocking.write { [casebook] () throws(CasebookError) in try casebook.createCollection(spec) }
         return try JSONResponse.make(CollectionSummary(collection, tenant: nil), status: .created)
     }
 }

@@ -10,7 +10,7 @@ struct IndexController {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/v1/collections/:name/index") { _, context in
             let name = context.parameters.get("name") ?? ""
-            let info = try await Blocking.run { [casebook] () throws(CasebookError) in try casebook.collection(name).indexInfo }
+            let info = try Blocking.run { [casebook] () throws(CasebookError) in try casebook.collection(name).indexInfo }
             return try JSONResponse.make(info)
         }
         router.post("/v1/collections/:name/index/train") { request, context in
@@ -18,7 +18,7 @@ struct IndexController {
             var request = request
             let body = try await JSONBody(&request, limit: limit, allowed: ["nlist", "sample"])
             let nlist = try body.int("nlist"), sample = try body.int("sample")
-            let report = try await Blocking.run { [casebook] () throws(CasebookError) in
+            let report = try await Blocking.write { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).trainIndex(nlist: nlist, sampleRows: sample)
             }
             return try JSONResponse.make(report)

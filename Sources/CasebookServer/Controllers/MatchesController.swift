@@ -20,7 +20,7 @@ struct MatchesController {
                 tenant: try body.tenant(), queryId: context.parameters.get("queryId") ?? "",
                 precedentId: PrecedentID(try body.require("precedentId")), type: type, actor: try body.string("actor"),
                 decisionId: try body.string("decisionId"), eventId: try body.string("eventId"))
-            let receipt = try await Blocking.run { [casebook] () throws(CasebookError) in try casebook.recordUse(event) }
+            let receipt = try await Blocking.write { [casebook] () throws(CasebookError) in try casebook.recordUse(event) }
             return try JSONResponse.make(receipt, status: receipt.recorded ? .created : .ok)
         }
         router.post("/v1/decisions/:decisionId/outcome") { request, context in
@@ -34,7 +34,7 @@ struct MatchesController {
                 tenant: try body.tenant(), decisionId: context.parameters.get("decisionId") ?? "",
                 outcome: try body.string("outcome"), wasSuccessful: try body.bool("wasSuccessful"),
                 precedentCollection: try body.string("collection"))
-            let receipt = try await Blocking.run { [casebook] () throws(CasebookError) in try casebook.recordOutcome(outcome) }
+            let receipt = try await Blocking.write { [casebook] () throws(CasebookError) in try casebook.recordOutcome(outcome) }
             return try JSONResponse.make(receipt)
         }
         router.get("/v1/stats") { request, _ in
@@ -54,7 +54,7 @@ struct MatchesController {
                 guard let value = Int(top), value >= 0 else { throw JSONBody.type("top", "a non-negative integer") }
                 statistics.topPrecedents = value
             }
-            let result = try await Blocking.run { [casebook, statistics] () throws(CasebookError) in
+            let result = try await Blocking.write { [casebook, statistics] () throws(CasebookError) in
                 try casebook.statistics(statistics)
             }
             return try JSONResponse.make(result)

@@ -13,7 +13,7 @@ struct PrecedentsController {
         }
         router.get("/v1/collections/:name/precedents/:id") { request, context in
             let (name, id, tenant) = try Self.address(request, context)
-            let precedent = try await Blocking.run { [casebook] () throws(CasebookError) in
+            let precedent = try Blocking.run { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).get(tenant: tenant, id: id)
             }
             return try JSONResponse.make(precedent)
@@ -23,7 +23,7 @@ struct PrecedentsController {
         }
         router.delete("/v1/collections/:name/precedents/:id") { request, context in
             let (name, id, tenant) = try Self.address(request, context)
-            try await Blocking.run { [casebook] () throws(CasebookError) in
+            try await Blocking.write { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).delete(tenant: tenant, id: id)
             }
             return Response(status: .noContent)
@@ -70,7 +70,7 @@ struct PrecedentsController {
             throw APIError(.badRequest, "invalid_precedents", "\(problems.count) precedent(s) refused; nothing was added",
                            items: problems)
         }
-        let ids = try await Blocking.run { [casebook, precedents] () throws(CasebookError) in
+        let ids = try await Blocking.write { [casebook, precedents] () throws(CasebookError) in
             try casebook.collection(name).add(precedents)
         }
         struct Added: Encodable {
@@ -99,7 +99,7 @@ struct PrecedentsController {
             throw APIError(.badRequest, "invalid_field", error.description)
         }
         let present = Set(body.fields.keys)
-        let updated = try await Blocking.run { [casebook] () throws(CasebookError) -> Precedent in
+        let updated = try await Blocking.write { [casebook] () throws(CasebookError) -> Precedent in
             let collection = try casebook.collection(name)
             var precedent = try collection.get(tenant: tenant, id: id)
             if present.contains("category") { precedent.category = changes.category }

@@ -18,7 +18,7 @@ struct SearchController {
             } else {
                 search = try Self.single(try await JSONBody(&request, limit: limit, allowed: Self.singleFields))
             }
-            let response = try await Blocking.run { [casebook] () throws(CasebookError) in
+            let response = try Blocking.run { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).search(search)
             }
             return try JSONResponse.make(response)
@@ -27,7 +27,7 @@ struct SearchController {
             let name = context.parameters.get("name") ?? ""
             var request = request
             let batch = try Self.batch(try await JSONBody(&request, limit: limit, allowed: Self.batchFields))
-            let responses = try await Blocking.run { [casebook] () throws(CasebookError) in
+            let responses = try Blocking.run { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).search(batch: batch)
             }
             return try JSONResponse.make(["responses": responses])

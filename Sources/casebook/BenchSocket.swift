@@ -1,0 +1,199 @@
+import ArgumentParser
+@_spi(Benchmarks) import Casebook
+import Foundation
+import Synchronization
+
+/// What the socket adds to a search: the same top-10 queries in-process and through
+/// `casebook serve` (a child process) with JSON and with raw float32 bodies, for 1, 4 and 16
+/// concurrent clients, alternated in rounds.
+struct BenchSocket: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "socket",
+        abstract: "Search over the Unix socket (JSON and binary vectors) vs in-process, at several client counts.")
+
+    @Option(help: "Vectors in the tenant (flat, cosine).") var n = 100_000
+    @Option(help: "Dimension.") var dim = 384
+    @Option(help: "Queries per mode, client count and round.") var queries = 200
+    @Option(help: "Concurrent clients, comma-separated.") var clients = "1,4,16"
+    @Option(help: "Rounds (modes alternate within each).") var rounds = 3
+    @Option var k = 10
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Run: Encodable {
+        var mode: String
+        var clients: Int
+        var qps: Double
+        var p50Ms: Double
+        var p99Ms: Double
+    }
+
+    struct Report: Encodable {
+        var n: Int, dim: Int, k: Int, queries: Int, rounds: Int
+        /// Medians over rounds, per mode and client count.
+        var runs: [Run]
+        /// Socket p50 − in-process p50 (median over rounds of each round's difference), per client count.
+        var addedP50MsJSON: [String: Double]
+        var addedP50MsBinary: [String: Double]
+        /// Median over requests of (client latency − the server's own `tookMs`): what the socket,
+        /// HTTP and JSON add around the library call in the server, per client count.
+        var transportP50MsJSON: [String: Double]
+        var transportP50MsBinary: [String: Double]
+    }
+
+    func validate() throws {
+        guard n >= k, dim >= 1, queries >= 1, rounds >= 1, k >= 1 else { throw ValidationError("sizes must be positive") }
+        guard clientCounts != nil else { throw ValidationError("--clients takes positive integers separated by commas") }
+    }
+
+    private var clientCounts: [Int]? {
+        let values = clients.split(separator: ",").map { Int($0) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
+        return values.map { $0! }
+    }
+
+    func run() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casebook-bench-socket-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("bench.sqlite").path
+        let socket = directory.appendingPathComponent("bench.sock").path
+        BenchData.log("ingesting \(n) x \(dim)")
+        do {
+            let casebook = try Casebook(path: path)
+            let collection = try casebook.createCollection(CollectionSpec(name: "bench", dimension: dim, metric: .cosine))
+            let precedents = BenchData.precedents(count: n, dimension: dim, tenant: "bench", seed: 1)
+            for start in stride(from: 0, to: n, by: 10_000) {
+                try collection.add(Array(precedents[start..<min(n, start + 10_000)]))
+            }
+        }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        server.arguments = ["serve", "--db", path, "--socket", socket]
+        let output = Pipe()
+        server.standardOutput = output
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        _ = output.fileHandleForReading.availableData  // the ready line
+        let collection = try Casebook(path: path).collection("bench")
+
+        var random = BenchRandom(seed: 4)
+        let vectors = (0..<queries).map { _ in random.vector(dim) }
+        let jsonBodies = vectors.map { vector in
+            Array("{\"tenant\":\"bench\",\"k\":\(k),\"vector\":[\(vector.map { "\($0)" }.joined(separator: ","))]}".utf8)
+        }
+        let binaryBodies = vectors.map { vector in
+            vector.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
+        }
+        let modes = ["in-process", "socket-json", "socket-binary"]
+        var samples: [String: [(p50: Double, p99: Double, qps: Double, transport: Double)]] = [:]
+        for round in 0..<rounds {
+            for count in clientCounts! {
+                BenchData.log("round \(round + 1) of \(rounds), \(count) client(s)")
+                let order = round % 2 == 0 ? modes : modes.reversed()
+                for mode in order {
+                    let result = try Self.measure(clients: count, queries: queries) { worker, q -> Double? in
+                        let reply: (status: Int, body: [UInt8])
+                        switch mode {
+                        case "in-process":
+                            _ = try collection.search(SearchRequest(tenant: "bench", k: k, vector: vectors[q]))
+                            return nil
+                        case "socket-json":
+                            reply = try worker!.post("/v1/collections/bench/search", body: jsonBodies[q], contentType: "application/json")
+                        default:
+                            reply = try worker!.post(
+                                "/v1/collections/bench/search?tenant=bench&k=\(k)", body: binaryBodies[q],
+                                contentType: "application/octet-stream")
+                        }
+                        guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }
+                        return Self.tookMs(reply.body)
+                    } connect: { mode == "in-process" ? nil : try UnixHTTPClient(path: socket) }
+                    samples["\(mode) \(count)", default: []].append(result)
+                }
+            }
+        }
+        var runs: [Run] = []
+        var addedJSON: [String: Double] = [:], addedBinary: [String: Double] = [:]
+        var transportJSON: [String: Double] = [:], transportBinary: [String: Double] = [:]
+        for count in clientCounts! {
+            for mode in modes {
+                let s = samples["\(mode) \(count)"]!
+                runs.append(Run(mode: mode, clients: count, qps: BenchData.median(s.map(\.qps)),
+                                p50Ms: BenchData.median(s.map(\.p50)), p99Ms: BenchData.median(s.map(\.p99))))
+            }
+            let local = samples["in-process \(count)"]!.map(\.p50)
+            addedJSON["\(count)"] = BenchData.median(zip(samples["socket-json \(count)"]!.map(\.p50), local).map { $0 - $1 })
+            addedBinary["\(count)"] = BenchData.median(zip(samples["socket-binary \(count)"]!.map(\.p50), local).map { $0 - $1 })
+            transportJSON["\(count)"] = BenchData.median(samples["socket-json \(count)"]!.map(\.transport))
+            transportBinary["\(count)"] = BenchData.median(samples["socket-binary \(count)"]!.map(\.transport))
+        }
+        let report = Report(n: n, dim: dim, k: k, queries: queries, rounds: rounds, runs: runs,
+                            addedP50MsJSON: addedJSON, addedP50MsBinary: addedBinary,
+                            transportP50MsJSON: transportJSON, transportP50MsBinary: transportBinary)
+        if json {
+            try JSONOutput.print(report)
+        } else {
+            for run in runs {
+                print(String(format: "%-14@ %2d client(s): %8.1f QPS  p50 %.3f ms  p99 %.3f ms", run.mode as NSString,
+                             run.clients, run.qps, run.p50Ms, run.p99Ms))
+            }
+            for count in clientCounts! {
+                print(String(format: "%2d client(s): socket adds %.3f ms (JSON), %.3f ms (binary) at the median; around the server's search: %.3f / %.3f ms",
+                             count, addedJSON["\(count)"]!, addedBinary["\(count)"]!, transportJSON["\(count)"]!,
+                             transportBinary["\(count)"]!))
+            }
+        }
+    }
+
+    /// `clients` threads (real threads: they block on sockets), each with its own connection,
+    /// answer every clients-th query; latencies pooled. `body` returns the server's own time for
+    /// the request (nil in-process); `transport` is the median of latency minus that.
+    static func measure(
+        clients: Int, queries: Int, _ body: @escaping @Sendable (UnixHTTPClient?, Int) throws -> Double?,
+        connect: @escaping @Sendable () throws -> UnixHTTPClient?
+    ) throws -> (p50: Double, p99: Double, qps: Double, transport: Double) {
+        let latencies = Mutex<[(total: Double, server: Double?)]>([])
+        let failure = Mutex<String?>(nil)
+        let group = DispatchGroup()
+        let start = DispatchTime.now().uptimeNanoseconds
+        for worker in 0..<clients {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    let client = try connect()
+                    var local: [(total: Double, server: Double?)] = []
+                    for q in stride(from: worker, to: queries, by: clients) {
+                        var server: Double?
+                        let total = try BenchData.seconds { server = try body(client, q) } * 1e3
+                        local.append((total, server))
+                    }
+                    latencies.withLock { $0 += local }
+                } catch {
+                    failure.withLock { $0 = "\(error)" }
+                }
+            }
+            thread.start()
+        }
+        group.wait()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if let message = failure.withLock({ $0 }) { throw CLIError(message) }
+        let all = latencies.withLock { $0 }
+        let totals = all.map(\.total)
+        let transport = all.compactMap { sample in sample.server.map { sample.total - $0 } }
+        return (BenchData.median(totals), BenchData.percentile(totals, 0.99), Double(queries) / seconds,
+                transport.isEmpty ? .nan : BenchData.median(transport))
+    }
+
+    /// The `"tookMs":` number of a search response.
+    static func tookMs(_ body: [UInt8]) -> Double? {
+        let key = Array("\"tookMs\":".utf8)
+        guard body.count > key.count,
+            let at = (0...(body.count - key.count)).first(where: { body[$0] == key[0] && Array(body[$0..<($0 + key.count)]) == key })
+        else { return nil }
+        let digits = body[(at + key.count)...].prefix { ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 101 || $0 == 45 || $0 == 43 }
+        return Double(String(decoding: digits, as: UTF8.self))
+    }
+}
