@@ -25,6 +25,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if ProcessInfo.processInfo.environment["CASEBOOK_EVENT_LOOP_TASKS"] != "0" { CasebookServer.runTasksOnEventLoops() }
         let casebook = try database.open()
         let configuration = ServerConfiguration(
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
