@@ -156,6 +156,54 @@ import Testing
         #expect(try server.stop() == 0)
     }
 
+    /// Every route that takes a body refuses malformed JSON, a non-object, an unknown field and a
+    /// body over the limit with its documented code; every tenant-scoped route refuses a missing
+    /// tenant. Nothing changes in the database, and the server answers afterwards.
+    @Test func everyBodyRouteRefusesTheSameBadInput() throws {
+        let server = try ServerProcess(arguments: ["--max-body", "2048"])
+        _ = try server.request("POST", "/v1/collections", #"{"name":"emb","dim":2,"metric":"ip","embedder":"external"}"#)
+        _ = try server.request("POST", "/v1/collections/emb/precedents", #"{"tenant":"a","precedents":[{"id":"p1","vector":[1,0]}]}"#)
+        let query = try #require(try server.request("POST", "/v1/collections/emb/search", #"{"tenant":"a","k":1,"vector":[1,0]}"#).json["queryId"] as? String)
+        let tables = ["collection", "precedent", "match_use", "decision_outcome", "ivf_index"]
+        let before = try tables.map { try Self.rows(server, $0) }
+        let routes: [(String, String, tenantInBody: Bool)] = [
+            ("POST", "/v1/collections", false),
+            ("POST", "/v1/collections/emb/precedents", true),
+            ("PATCH", "/v1/collections/emb/precedents/p1?tenant=a", false),
+            ("POST", "/v1/collections/emb/search", true),
+            ("POST", "/v1/collections/emb/search/batch", true),
+            ("POST", "/v1/matches/\(query)/uses", true),
+            ("POST", "/v1/decisions/d1/outcome", true),
+            ("POST", "/v1/collections/emb/index/train", false),
+        ]
+        var cases = 0
+        for (method, path, tenantInBody) in routes {
+            for (body, status, code) in [
+                (#"{"tenant": "a", "#, 400, "malformed_request"),
+                ("[1, 2]", 400, "malformed_request"),
+                (#"{"tenant": "a", "surprise": 1}"#, 400, "unknown_field"),
+                ("{" + String(repeating: " ", count: 3000) + "}", 413, "body_too_large"),
+            ] {
+                let reply = try server.request(method, path, body)
+                #expect(reply.status == status && reply.errorCode == code, "\(method) \(path) \(body.prefix(30)): \(reply.body)")
+                cases += 1
+            }
+            if tenantInBody {
+                let reply = try server.request(method, path, #"{"k": 1}"#)
+                #expect(reply.status == 400, "\(method) \(path) without tenant: \(reply.body)")
+                cases += 1
+            }
+        }
+        for path in ["/v1/collections/emb/precedents/p1", "/v1/stats?collection=emb"] {
+            #expect(try server.request("GET", path).errorCode == "missing_tenant")
+            cases += 1
+        }
+        #expect(cases == 39)  // 8 routes x 4 bodies, 5 without a tenant, 2 GETs
+        #expect(try server.request("GET", "/v1/health").status == 200)
+        #expect(try tables.map { try Self.rows(server, $0) } == before)
+        #expect(try server.stop() == 0)
+    }
+
     /// Connects, sends headers promising 1,000 bytes and 10 of them, then closes.
     static func disconnectMidRequest(socket path: String) throws {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
