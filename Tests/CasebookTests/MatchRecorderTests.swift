@@ -181,6 +181,22 @@ import Testing
         #expect(others == 0)
     }
 
+    /// More shown rows than one transaction takes: every search still arrives whole.
+    @Test func largeFlushesArriveWhole() throws {
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 2, metric: .innerProduct))
+        try collection.add((0..<30).map { Precedent(id: PrecedentID("p\($0)"), tenant: "a", vector: [Float($0), 1]) })
+        let searches = 1_000, k = 25  // 25,000 shown rows: over three times MatchLog.rowsPerTransaction
+        #expect(searches * k > 3 * MatchLog.rowsPerTransaction)
+        for _ in 0..<searches {
+            _ = try collection.search(SearchRequest(tenant: "a", k: k, vector: [1, 0], includePrecedents: false))
+        }
+        try casebook.flushMatchLog()
+        #expect(try rowCount("match_query") == searches)
+        #expect(try rowCount("match_shown") == searches * k)
+        #expect(casebook.matchLog.droppedEntries == 0)
+    }
+
     @Test func pruneDeletesOldSearchesWithTheirUses() throws {
         let (casebook, collection) = try makeCollection()
         let query = try search(collection)
