@@ -111,6 +111,13 @@ struct JSONBody {
         return floats
     }
 
+    /// An ISO 8601 date or time named `key` in errors (nil stays nil).
+    static func date(_ text: String?, _ key: String) throws(APIError) -> Date? {
+        guard let text else { return nil }
+        guard let date = Timestamp.parse(text) else { throw type(key, "an ISO 8601 date or time") }
+        return date
+    }
+
     static func type(_ key: String, _ expected: String) -> APIError {
         APIError(.badRequest, "wrong_type", "field \"\(key)\" must be \(expected)")
     }

@@ -23,7 +23,7 @@ extension PrecedentCollection {
         let (answer, indexVersion) = index.read {
             ($0.search(IndexQuery(
                 tenant: request.tenant, vector: vector, k: candidates, filter: request.filter, nprobe: request.nprobe,
-                exact: request.exact)), $0.version)
+                exact: request.exact)), request.log ? $0.version : "")
         }
         let keepPrecedents = request.includePrecedents || request.explain
         var response = try response(
@@ -43,7 +43,7 @@ extension PrecedentCollection {
                 if !request.includePrecedents { response.results[i].precedent = nil }
             }
         }
-        response.tookMs = Self.milliseconds(since: started)
+        response.tookMs = (ContinuousClock.now - started).seconds * 1e3
         let logging = SearchLogging(
             enabled: request.log, actor: request.actor, decisionId: request.decisionId, filter: request.filter,
             k: request.k, nprobe: request.nprobe)
@@ -77,12 +77,12 @@ extension PrecedentCollection {
         let (answers, indexVersion) = index.read {
             ($0.search(batch: IndexBatchQuery(
                 tenant: request.tenant, vectors: matrix, k: request.k, filter: request.filter, nprobe: request.nprobe,
-                exact: request.exact)), $0.version)
+                exact: request.exact)), request.log ? $0.version : "")
         }
         let logging = SearchLogging(
             enabled: request.log, actor: request.actor, decisionId: request.decisionId, filter: request.filter,
             k: request.k, nprobe: request.nprobe)
-        let tookMs = Self.milliseconds(since: started)
+        let tookMs = (ContinuousClock.now - started).seconds * 1e3
         return try answers.map { answer throws(CasebookError) in
             var response = try response(answer, tenant: request.tenant, includePrecedents: request.includePrecedents)
             response.tookMs = tookMs
@@ -120,11 +120,6 @@ extension PrecedentCollection {
         }
         return SearchResponse(
             queryId: QueryIDs.next(), exact: answer.exact, probed: answer.probed, tookMs: 0, results: results)
-    }
-
-    private static func milliseconds(since started: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
     }
 
     /// Hands the search to the match log (an append; the log writes it in the background).

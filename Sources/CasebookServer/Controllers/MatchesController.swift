@@ -43,11 +43,7 @@ struct MatchesController {
             guard let collection = parameters.get("collection") else {
                 throw APIError.malformed("missing query parameter \"collection\"")
             }
-            func time(_ key: String) throws(APIError) -> Date? {
-                guard let text = parameters.get(key) else { return nil }
-                guard let date = Timestamp.parse(text) else { throw JSONBody.type(key, "an ISO 8601 date or time") }
-                return date
-            }
+            func time(_ key: String) throws(APIError) -> Date? { try JSONBody.date(parameters.get(key), key) }
             var statistics = MatchStatisticsRequest(
                 tenant: TenantID(tenant), collection: collection, since: try time("since"), until: try time("until"))
             if let top = parameters.get("top") {

@@ -102,13 +102,7 @@ struct SearchController {
             }
             return out
         }
-        func time(_ key: String) throws(APIError) -> Date? {
-            guard let text = try filter.string(key) else { return nil }
-            guard let date = Timestamp.parse(text) else {
-                throw APIError(.badRequest, "wrong_type", "field \"filter.\(key)\" must be an ISO 8601 date or time")
-            }
-            return date
-        }
+        func time(_ key: String) throws(APIError) -> Date? { try JSONBody.date(try filter.string(key), "filter.\(key)") }
         return SearchFilter(
             category: try filter.string("category"), tags: try strings("tags"), wasSuccessful: try filter.bool("wasSuccessful"),
             since: try time("since"), until: try time("until"), excludeIds: try strings("excludeIds").map(PrecedentID.init(_:)))
