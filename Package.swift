@@ -58,11 +58,13 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        .target(name: "UnixSocketHTTP", swiftSettings: strictSwift),
         .executableTarget(
             name: "casebook",
             dependencies: [
                 "Casebook",
                 "CasebookServer",
+                "UnixSocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -72,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Casebook",
                 "CasebookServer",
+                "UnixSocketHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSwift

@@ -16,4 +16,11 @@ enum JSONResponse {
             status: status, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// A body already written as JSON text (search responses: ``SearchResponse/jsonText``).
+    static func make(text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
 }

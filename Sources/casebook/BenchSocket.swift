@@ -2,6 +2,7 @@ import ArgumentParser
 @_spi(Benchmarks) import Casebook
 import Foundation
 import Synchronization
+import UnixSocketHTTP
 
 /// What the socket adds to a search: the same top-10 queries in-process and through
 /// `casebook serve` (a child process) with JSON and with raw float32 bodies, for 1, 4 and 16

@@ -58,8 +58,25 @@ enum JSONWriter {
         }
     }
 
+    /// A `Float` or `Double` as `JSONEncoder` writes it: Swift's shortest round-tripping text
+    /// without a trailing ".0" (null for the non-finite values JSON lacks).
+    static func writeCodableNumber<T: BinaryFloatingPoint & LosslessStringConvertible>(_ number: T, into out: inout String) {
+        guard number.isFinite else {
+            out += "null"
+            return
+        }
+        let text = number.description
+        out += text.hasSuffix(".0") ? text.dropLast(2) : Substring(text)
+    }
+
     static func writeString(_ text: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape: one pass over the bytes, then a single append.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

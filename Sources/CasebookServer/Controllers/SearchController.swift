@@ -22,7 +22,7 @@ struct SearchController {
             let response = try Blocking.run { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).search(search)
             }
-            var reply = try JSONResponse.make(response)
+            var reply = JSONResponse.make(text: response.jsonText)
             // The server's own time for the request (body read, search, encoding), in the standard
             // Server-Timing header, so a client can tell its transport's share from the server's.
             let elapsed = ContinuousClock.now - started
@@ -37,7 +37,7 @@ struct SearchController {
             let responses = try Blocking.run { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).search(batch: batch)
             }
-            return try JSONResponse.make(["responses": responses])
+            return JSONResponse.make(text: SearchResponse.jsonText(batch: responses))
         }
     }
 
