@@ -8,13 +8,14 @@ import Testing
 /// `casebook serve` as a real process on a temporary socket, talked to by `curl`, a second
 /// process, as another service would.
 final class ServerProcess {
-    let database = TemporaryDatabase()
+    let database: TemporaryDatabase
     let process = Process()
     private let output = Pipe()
     var socket: String { database.directory.appendingPathComponent("casebook.sock").path }
 
     /// Starts the server and waits (up to 20 s) for its ready line.
-    init(arguments: [String] = []) throws {
+    init(arguments: [String] = [], database: TemporaryDatabase = TemporaryDatabase()) throws {
+        self.database = database
         process.executableURL = CLITests.executable
         process.arguments = ["serve", "--db", database.path, "--socket", socket] + arguments
         process.standardOutput = output
