@@ -215,4 +215,44 @@ import Testing
         slab.append(vector: [70_000] + Array(repeating: 0, count: d - 1), key: 999, id: "big", category: 0, success: -1, createdAt: 0, tags: [])
         #expect(!slab.hasUsableHalves)
     }
+
+    /// Limits.maxOpenCells: past it a tenant keeps one slab and is searched exactly; a listed
+    /// tenant that disappears frees its cells for the next one that grows.
+    @Test func cellLimitKeepsTenantsFlatAndExact() throws {
+        var ivf = IVFIndex(dimension: Self.dimension, metric: .l2, nlist: 16, nprobe: 1, flatThreshold: 100)
+        ivf.maxOpenCells = 2 * 16
+        var flat = FlatIndex(dimension: Self.dimension, metric: .l2)
+        let base = Self.rows(count: 1_500, seed: 9, metric: .l2)
+        let rows = base.enumerated().map { i, row in
+            var row = row
+            row.tenant = TenantID("t\(i % 5)")
+            return row
+        }
+        ivf.add(rows)
+        flat.add(rows)
+        try ivf.train()
+        #expect(ivf.tenantKinds.listed == 2 && ivf.tenantKinds.flat == 3 && ivf.tenantKinds.overCellLimit == 3)
+        #expect(ivf._checkInvariants())
+        for vector in Self.queries(5, seed: 10) {
+            for tenant in (0..<5).map({ TenantID("t\($0)") }) {
+                let query = IndexQuery(tenant: tenant, vector: vector, k: 10, filter: SearchFilter(), nprobe: 1)
+                let got = ivf.search(query)
+                if ivf.tenantKinds.listed < 5, !got.exact { continue }  // a listed tenant: approximate
+                #expect(got.hits.map(\.id) == flat.search(query).hits.map(\.id))
+            }
+        }
+        let listed = (0..<5).map { TenantID("t\($0)") }.filter { tenant in
+            !ivf.search(IndexQuery(tenant: tenant, vector: Self.queries(1, seed: 11)[0], k: 1, filter: SearchFilter(), nprobe: 1)).exact
+        }
+        #expect(listed.count == 2)
+        // Empty one listed tenant: its cells are freed, and the next tenant that grows is listed.
+        for row in rows where row.tenant == listed[0] { ivf.remove(tenant: row.tenant, id: row.id) }
+        #expect(ivf.tenantKinds.listed == 1)
+        let grower = (0..<5).map { TenantID("t\($0)") }.first { $0 != listed[0] && !listed.contains($0) }!
+        var extra = rows[0]
+        (extra.tenant, extra.id, extra.key) = (grower, "extra", 99_999)
+        ivf.add([extra])
+        #expect(ivf.tenantKinds.listed == 2 && ivf.tenantKinds.overCellLimit == 2)
+        #expect(ivf._checkInvariants())
+    }
 }

@@ -14,4 +14,7 @@ public enum Limits {
     public static let maxContextBytes = 1 << 20
     /// Tags on one precedent.
     public static let maxTags = 64
+    /// Open IVF cells per collection: listed tenants × nlist. A tenant that would pass it keeps
+    /// one slab and is searched exactly (reported as `tenantsOverCellLimit` in index info).
+    public static let maxOpenCells = 1 << 20
 }

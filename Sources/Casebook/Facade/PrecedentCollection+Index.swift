@@ -104,6 +104,7 @@ extension PrecedentCollection {
                 let kinds = ivf.tenantKinds
                 info.listedTenants = kinds.listed
                 info.flatTenants = kinds.flat
+                info.tenantsOverCellLimit = kinds.overCellLimit
             }
             return info
         }

@@ -15,6 +15,12 @@ struct IVFIndex: VectorIndex {
     private(set) var vocabulary = AttributeVocabulary()
     /// Rows added since the last training (drift).
     var addedSinceTraining = 0
+    /// Cells (one slab per list per listed tenant) the index may open: ``Limits/maxOpenCells``,
+    /// lowered by tests. Each costs memory even when empty, so many tenants × a large nlist (or
+    /// flatThreshold 0) would otherwise exhaust it.
+    var maxOpenCells = Limits.maxOpenCells
+    /// Tenants whose rows are held per list.
+    private(set) var listedTenantCount = 0
     /// The last training's record (collections set it; nil in bare indexes and before training).
     var training: IndexTrainingReport?
 
@@ -73,6 +79,7 @@ struct IVFIndex: VectorIndex {
 
     mutating func reset() {
         tenantRows = [:]
+        listedTenantCount = 0
         vocabulary = AttributeVocabulary()
         addedSinceTraining = 0
     }
@@ -183,11 +190,14 @@ struct IVFIndex: VectorIndex {
     /// threshold (and the index is trained), else in one slab.
     private mutating func refile(_ tenant: TenantID) {
         guard let current = tenantRows.removeValue(forKey: tenant) else { return }
-        let listed = quantizer != nil && current.count >= flatThreshold
+        var listed = quantizer != nil && current.count >= flatThreshold
+        // Past the cell limit a tenant keeps its one slab: searched exactly, never refused.
+        if listed, !current.isListed, (listedTenantCount + 1) * quantizer!.nlist > maxOpenCells { listed = false }
         guard listed || current.isListed else {
             tenantRows[tenant] = current
             return
         }
+        listedTenantCount += (listed ? 1 : 0) - (current.isListed ? 1 : 0)
         var next = IVFTenant(flat: emptySlab())
         next.listOfID = current.listOfID
         if listed { next.lists = Array(repeating: emptyListSlab(), count: quantizer!.nlist) }
@@ -238,7 +248,10 @@ struct IVFIndex: VectorIndex {
     @discardableResult
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool {
         guard tenantRows[tenant]?.remove(id: id) == true else { return false }
-        if tenantRows[tenant]!.count == 0 { tenantRows[tenant] = nil }
+        if tenantRows[tenant]!.count == 0 {
+            if tenantRows[tenant]!.isListed { listedTenantCount -= 1 }
+            tenantRows[tenant] = nil
+        }
         return true
     }
 
@@ -254,17 +267,21 @@ struct IVFIndex: VectorIndex {
         return (total == 0 ? 0 : Double(sizes.max()!) / mean, sizes.filter { $0 == 0 }.count, sizes)
     }
 
-    /// Tenants searched through lists, and those searched flat.
-    var tenantKinds: (listed: Int, flat: Int) {
-        let listed = tenantRows.values.filter(\.isListed).count
-        return (listed, tenantRows.count - listed)
+    /// Tenants searched through lists, those searched flat, and of those the ones large enough
+    /// to be listed that the cell limit keeps flat.
+    var tenantKinds: (listed: Int, flat: Int, overCellLimit: Int) {
+        let overLimit = quantizer == nil ? 0 : tenantRows.values.filter { !$0.isListed && $0.count >= flatThreshold }.count
+        return (listedTenantCount, tenantRows.count - listedTenantCount, overLimit)
     }
 
     /// The stored vector of a row.
     func vector(tenant: TenantID, id: PrecedentID) -> [Float]? { tenantRows[tenant]?.vector(of: id) }
 
     func _checkInvariants() -> Bool {
-        tenantRows.values.allSatisfy { tenant in
+        guard listedTenantCount == tenantRows.values.filter(\.isListed).count,
+            listedTenantCount * nlist <= maxOpenCells
+        else { return false }
+        return tenantRows.values.allSatisfy { tenant in
             guard tenant.flat._checkInvariants(), tenant.lists.allSatisfy({ $0._checkInvariants() }) else { return false }
             let stored = tenant.flat.count + tenant.lists.reduce(0) { $0 + $1.count }
             guard stored == tenant.count else { return false }

@@ -42,5 +42,7 @@ public struct IndexInfo: Sendable, Hashable, Codable {
     /// Tenants searched through lists, and those searched flat (below the threshold).
     public var listedTenants: Int?
     public var flatTenants: Int?
+    /// Tenants past the threshold kept flat by ``Limits/maxOpenCells``.
+    public var tenantsOverCellLimit: Int?
     public var training: IndexTrainingReport?
 }
