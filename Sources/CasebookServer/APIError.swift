@@ -68,6 +68,12 @@ extension APIError {
             self.init(
                 inner.status, inner.code, error.description,
                 items: [Item(index: index, id: id?.rawValue, code: inner.code, message: problem.description)])
+        // A full disk and a read-only file are the operator's to fix and say so; nothing was
+        // written. Other database failures stay a bare 500.
+        case .storage(let code, _) where code & 0xFF == 13:  // SQLITE_FULL
+            self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), "storage_full", "the database or its disk is full; nothing was written")
+        case .storage(let code, _) where code & 0xFF == 8:  // SQLITE_READONLY
+            self.init(.serviceUnavailable, "read_only", "the database is read-only; nothing was written")
         case .storage, .unsupportedFormat:
             self.init(.internalServerError, "internal", "the database could not complete the request")
         }
