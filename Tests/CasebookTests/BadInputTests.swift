@@ -23,6 +23,9 @@ import Testing
             try collection.search(SearchRequest(tenant: "t", k: 1_001, vector: v))
         }
         #expect(throws: CasebookError.missingTenant) { try collection.search(SearchRequest(tenant: "", vector: v)) }
+        #expect(throws: CasebookError.invalidIdentifier("tenant contains a control character")) {
+            try collection.search(SearchRequest(tenant: "t\u{0}", vector: v))
+        }
         #expect(throws: CasebookError.dimensionMismatch(expected: 4, actual: 2)) {
             try collection.search(SearchRequest(tenant: "t", vector: [1, 2]))
         }
@@ -62,6 +65,13 @@ import Testing
              .invalidArgument("context nests deeper than 8 levels")),
             (Precedent(id: "a", tenant: "t", context: ["k": .string(String(repeating: "x", count: Limits.maxContextBytes))], vector: v),
              .invalidArgument("context is larger than 1048576 bytes as JSON")),
+            // A NUL would be stored whole but read back cut short ("t\0x" as "t", another tenant's
+            // name): found by FuzzTests. Identifiers refuse every control character.
+            (Precedent(id: "a", tenant: "t\u{0}x", vector: v), .invalidIdentifier("tenant contains a control character")),
+            (Precedent(id: "a\nb", tenant: "t", vector: v), .invalidIdentifier("id contains a control character")),
+            (Precedent(id: "a", tenant: "t", text: "x\u{0}y", vector: v), .invalidArgument("text contains a NUL character")),
+            (Precedent(id: "a", tenant: "t", category: "c\u{0}", vector: v), .invalidArgument("category contains a NUL character")),
+            (Precedent(id: "a", tenant: "t", tags: ["ok", "n\u{0}"], vector: v), .invalidArgument("a tag contains a NUL character")),
         ]
         for (precedent, problem) in cases {
             #expect(throws: CasebookError.item(index: 0, id: precedent.id, problem: problem)) {

@@ -35,6 +35,7 @@ extension Casebook {
         if let text = outcome.outcome, text.utf8.count > Limits.maxTextBytes {
             throw .invalidArgument("outcome is longer than \(Limits.maxTextBytes) bytes")
         }
+        try PrecedentValidation.checkNoNUL(outcome.outcome, "outcome")
         let collection = try outcome.precedentCollection.map { name throws(CasebookError) in try self.collection(name) }
         try store.recordOutcome(outcome, now: Date())
         guard let collection else { return OutcomeReceipt(precedentsUpdated: 0) }
@@ -85,6 +86,9 @@ extension Casebook {
     static func checkName(_ name: String, _ value: String) throws(CasebookError) {
         guard !value.isEmpty, value.utf8.count <= SearchLogging.maxFieldBytes else {
             throw .invalidArgument("\(name) must be 1 to \(SearchLogging.maxFieldBytes) bytes")
+        }
+        guard !PrecedentValidation.hasControlCharacter(value) else {
+            throw .invalidArgument("\(name) contains a control character")
         }
     }
 }

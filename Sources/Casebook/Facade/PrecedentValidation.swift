@@ -68,6 +68,11 @@ struct PrecedentValidation {
         if let text = p.text, text.utf8.count > Limits.maxTextBytes {
             throw .invalidArgument("text is longer than \(Limits.maxTextBytes) bytes")
         }
+        try checkNoNUL(p.text, "text")
+        try checkNoNUL(p.category, "category")
+        try checkNoNUL(p.decisionEventId, "decisionEventId")
+        try checkNoNUL(p.outcome, "outcome")
+        for tag in p.tags { try checkNoNUL(tag, "a tag") }
         let context = JSONValue.object(p.context)
         guard context.depth <= Limits.maxContextDepth else {
             throw .invalidArgument("context nests deeper than \(Limits.maxContextDepth) levels")
@@ -95,6 +100,7 @@ struct PrecedentValidation {
         guard tenant.rawValue.utf8.count <= Limits.maxTenantBytes else {
             throw .invalidIdentifier("tenant is longer than \(Limits.maxTenantBytes) bytes")
         }
+        guard !hasControlCharacter(tenant.rawValue) else { throw .invalidIdentifier("tenant contains a control character") }
     }
 
     static func checkID(_ id: PrecedentID) throws(CasebookError) {
@@ -102,6 +108,21 @@ struct PrecedentValidation {
         guard id.rawValue.utf8.count <= Limits.maxIDBytes else {
             throw .invalidIdentifier("id is longer than \(Limits.maxIDBytes) bytes")
         }
+        guard !hasControlCharacter(id.rawValue) else { throw .invalidIdentifier("id contains a control character") }
+    }
+
+    /// Identifiers (tenants, ids, query and event ids) hold no control characters: they are
+    /// compared, logged and printed, and a NUL would be cut by the database layer (below).
+    static func hasControlCharacter(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
+    }
+
+    /// SQLite stores a NUL inside text, but GRDB binds and reads strings up to the first NUL, so
+    /// "a\0b" would be written whole and read back as "a": a shorter text, or another tenant's
+    /// name after a reopen. Every stored string refuses it (context is stored as escaped JSON).
+    static func checkNoNUL(_ value: String?, _ name: String) throws(CasebookError) {
+        guard let value, value.utf8.contains(0) else { return }
+        throw .invalidArgument("\(name) contains a NUL character")
     }
 
     private static func allNumbersFinite(_ value: JSONValue) -> Bool {

@@ -44,6 +44,9 @@ struct SearchLogging: Sendable {
             guard !value.isEmpty, value.utf8.count <= maxFieldBytes else {
                 throw .invalidArgument("\(name) must be 1 to \(maxFieldBytes) bytes")
             }
+            guard !PrecedentValidation.hasControlCharacter(value) else {
+                throw .invalidArgument("\(name) contains a control character")
+            }
         }
     }
 }
