@@ -22,6 +22,7 @@ public final class UnixHTTPClient {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     private let fd: Int32

@@ -1,0 +1,165 @@
+import Foundation
+import Synchronization
+import Testing
+import UnixSocketHTTP
+
+@_spi(Benchmarks) @testable import Casebook
+
+/// Many searchers and one writer for a bounded time (3 s per test by default,
+/// `CASEBOOK_RELIABILITY_SCALE` multiplies it), in-process and over the socket: no errors, no
+/// torn reads (the writer adds batches of 25 to rotating tenants, so every tenant's row count a
+/// search sees is a multiple of 25, and never shrinks for one searcher), every acknowledged batch
+/// readable, and resident memory reported at start and end.
+@Suite(.serialized) struct SoakTests {
+    static let dimension = 16
+    static let batchSize = 25
+    static var seconds: Double { 3 * Double(Reliability.scale) }
+    /// Enough tenants that none passes k = 1,000 rows in the run.
+    static var tenantCount: Int { 40 * Reliability.scale }
+
+    struct Tally {
+        var searches = 0
+        var batches = 0
+        var slowestWrite = 0.0
+        var errors: [String] = []
+    }
+
+    static func batch(_ number: Int, random: inout SeededRandom) -> (tenant: String, precedents: [Precedent]) {
+        let tenant = "w\(number % tenantCount)"
+        return (tenant, (0..<batchSize).map { i in
+            Precedent(id: PrecedentID("b\(number)-\(i)"), tenant: TenantID(tenant), vector: random.vector(dimension: dimension))
+        })
+    }
+
+    /// Runs `searchers` threads and one writer thread until the deadline. Each thread makes its
+    /// own operation (a socket client is one thread's).
+    static func soak(searchers: Int, writer: @escaping @Sendable () throws -> (Int) throws -> Void,
+                     searcher: @escaping @Sendable (_ searcher: Int) throws -> (_ tenant: String) throws -> Int) -> Tally {
+        let tally = Mutex(Tally())
+        let deadline = Date().addingTimeInterval(seconds)
+        let group = DispatchGroup()
+        @Sendable func record(_ message: String) { tally.withLock { if $0.errors.count < 20 { $0.errors.append(message) } } }
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            var number = 0
+            let write: (Int) throws -> Void
+            do { write = try writer() } catch { return record("writer: \(error)") }
+            while Date() < deadline {
+                do {
+                    let started = Date()
+                    try write(number)
+                    let took = Date().timeIntervalSince(started)
+                    tally.withLock {
+                        $0.batches += 1
+                        $0.slowestWrite = max($0.slowestWrite, took)
+                    }
+                } catch {
+                    record("write \(number): \(error)")
+                }
+                number += 1
+            }
+        }.start()
+        for number in 0..<searchers {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                var last: [String: Int] = [:]
+                var random = SeededRandom(seed: UInt64(100 + number))
+                let search: (String) throws -> Int
+                do { search = try searcher(number) } catch { return record("searcher: \(error)") }
+                while Date() < deadline {
+                    let tenant = "w\(Int(random.next() % UInt64(tenantCount)))"
+                    do {
+                        let count = try search(tenant)
+                        if count % batchSize != 0 { record("torn read: \(tenant) showed \(count) rows") }
+                        if count < last[tenant, default: 0] { record("\(tenant) went back from \(last[tenant]!) to \(count) rows") }
+                        last[tenant] = count
+                        tally.withLock { $0.searches += 1 }
+                    } catch {
+                        record("search: \(error)")
+                    }
+                }
+            }.start()
+        }
+        group.wait()
+        return tally.withLock { $0 }
+    }
+
+    @Test func libraryUnderSoak() throws {
+        let database = TemporaryDatabase()
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine))
+        let acknowledged = Mutex<[Int]>([])
+        let startKiB = Reliability.residentKiB() ?? 0
+        let query = (0..<Self.dimension).map { Float($0 % 5) - 2 }
+        let tally = Self.soak(searchers: 6, writer: { { number in
+            var random = SeededRandom(seed: UInt64(number))
+            let (_, precedents) = Self.batch(number, random: &random)
+            try collection.add(precedents)
+            acknowledged.withLock { $0.append(number) }
+        } }, searcher: { searcher in { tenant in
+            if searcher % 3 == 2 {
+                return try collection.search(batch: BatchSearchRequest(
+                    tenant: TenantID(tenant), k: 1_000, vectors: [query, query], includePrecedents: false, log: false))[1].results.count
+            }
+            return try collection.search(SearchRequest(tenant: TenantID(tenant), k: 1_000, vector: query, includePrecedents: searcher % 3 == 1)).results.count
+        } })
+        let endKiB = Reliability.residentKiB() ?? 0
+        #expect(tally.errors.isEmpty, "\(tally.errors)")
+        #expect(tally.batches > 10 && tally.searches > 100, "\(tally.batches) batches, \(tally.searches) searches")
+        let numbers = acknowledged.withLock { $0 }
+        #expect(collection.count == numbers.count * Self.batchSize)
+        for number in numbers.shuffled().prefix(50) {
+            let tenant = TenantID("w\(number % Self.tenantCount)")
+            #expect(try collection.get(tenant: tenant, id: PrecedentID("b\(number)-\(Self.batchSize - 1)")).tenant == tenant)
+        }
+        try casebook.flushMatchLog()
+        #expect(casebook.matchLog.droppedEntries == 0)
+        // Memory stays near what the rows themselves need (vectors, ids, per-row bookkeeping).
+        let rowsKiB = collection.count * (Self.dimension * 4 + 256) / 1_024
+        #expect(endKiB - startKiB < 64 * 1_024 + 4 * rowsKiB, "resident \(startKiB) -> \(endKiB) KiB for \(collection.count) rows")
+        Reliability.report("library soak \(Self.seconds) s: 6 searchers, 1 writer, \(tally.searches) searches, \(tally.batches) batches (\(collection.count) rows, slowest \(Int(tally.slowestWrite * 1_000)) ms), no torn reads; resident memory \(startKiB / 1_024) -> \(endKiB / 1_024) MiB")
+    }
+
+    @Test func socketUnderSoak() throws {
+        let server = try ServerProcess()
+        let setup = try UnixHTTPClient(path: server.socket, timeout: 30)
+        #expect(try setup.send("POST", "/v1/collections", body: Array(#"{"name":"c","dim":16,"metric":"cosine","embedder":"external"}"#.utf8)).status == 201)
+        let pid = server.process.processIdentifier
+        let startKiB = Reliability.residentKiB(pid: pid) ?? 0
+        let socket = server.socket
+        let query = (0..<Self.dimension).flatMap { i in withUnsafeBytes(of: (Float(i % 5) - 2).bitPattern.littleEndian) { Array($0) } }
+        let tally = Self.soak(searchers: 6, writer: {
+            let client = try UnixHTTPClient(path: socket, timeout: 30)
+            return { number in
+            var random = SeededRandom(seed: UInt64(number))
+            let (tenant, precedents) = Self.batch(number, random: &random)
+            let items = precedents.map { p in
+                "{\"id\":\"\(p.id!)\",\"vector\":[" + p.vector!.map { "\($0)" }.joined(separator: ",") + "]}"
+            }
+            let reply = try client.send("POST", "/v1/collections/c/precedents",
+                                            body: Array("{\"tenant\":\"\(tenant)\",\"precedents\":[\(items.joined(separator: ","))]}".utf8))
+            guard reply.status == 201 else { throw UnixHTTPClient.Failure(description: "\(reply.status) \(reply.text)") }
+            }
+        }, searcher: { searcher in
+            let client = try UnixHTTPClient(path: socket, timeout: 30)
+            return { tenant in
+            let reply = try client.send("POST", "/v1/collections/c/search?tenant=\(tenant)&k=1000&includePrecedents=\(searcher % 2 == 0)",
+                                                  body: query, contentType: "application/octet-stream")
+            guard reply.status == 200, let json = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
+                let results = json["results"] as? [Any]
+            else { throw UnixHTTPClient.Failure(description: "\(reply.status) \(reply.text.prefix(200))") }
+            return results.count
+            }
+        })
+        let endKiB = Reliability.residentKiB(pid: pid) ?? 0
+        #expect(tally.errors.isEmpty, "\(tally.errors)")
+        #expect(tally.batches > 10 && tally.searches > 100, "\(tally.batches) batches, \(tally.searches) searches")
+        let rows = tally.batches * Self.batchSize
+        #expect(try SocketAPITests.rows(server) == rows)
+        #expect(endKiB - startKiB < 64 * 1_024 + 4 * rows * (Self.dimension * 4 + 256) / 1_024, "server resident \(startKiB) -> \(endKiB) KiB")
+        #expect(try server.stop() == 0)
+        Reliability.report("socket soak \(Self.seconds) s: 6 searching connections, 1 writing, \(tally.searches) searches, \(tally.batches) batches (\(rows) rows, slowest \(Int(tally.slowestWrite * 1_000)) ms), no torn reads; server resident memory \(startKiB / 1_024) -> \(endKiB / 1_024) MiB")
+    }
+}
