@@ -9,6 +9,10 @@ import Foundation
 /// on shutdown.
 enum SocketFile {
     static func prepare(_ path: String) throws(ServerError) {
+        let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
+        guard path.utf8.count < limit else {
+            throw ServerError("socket path is too long (\(path.utf8.count) bytes; a Unix socket path must be under \(limit))")
+        }
         var status = stat()
         guard lstat(path, &status) == 0 else { return }  // nothing there
         guard status.st_mode & S_IFMT == S_IFSOCK else {

@@ -31,6 +31,10 @@ struct Serve: AsyncParsableCommand {
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
             maxBodyBytes: maxBody)
         let socketPath = socket
+        if let tcp {
+            // The socket's 0600 mode keeps other users out; a TCP port has no such boundary.
+            FileHandle.standardError.write(Data("casebook: warning: --tcp \(tcp) is open to every user of this machine (no authentication); the Unix socket is owner-only\n".utf8))
+        }
         try await CasebookServer(casebook: casebook, configuration: configuration).run {
             // One line on stdout when ready: scripts and tests wait for it.
             FileHandle.standardOutput.write(Data("casebook: serving on \(socketPath)\n".utf8))
