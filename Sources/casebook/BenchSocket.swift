@@ -95,7 +95,7 @@ struct BenchSocket: ParsableCommand {
                 BenchData.log("round \(round + 1) of \(rounds), \(count) client(s)")
                 let order = round % 2 == 0 ? modes : modes.reversed()
                 for mode in order {
-                    let result = try Self.measure(clients: count, queries: queries) { worker, q -> Double? in
+                    let result = try Self.measure(clients: count, queries: queries) { worker, q -> [UInt8]? in
                         let reply: (status: Int, body: [UInt8])
                         switch mode {
                         case "in-process":
@@ -109,7 +109,7 @@ struct BenchSocket: ParsableCommand {
                                 contentType: "application/octet-stream")
                         }
                         guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }
-                        return Self.tookMs(reply.body)
+                        return reply.body
                     } connect: { mode == "in-process" ? nil : try UnixHTTPClient(path: socket) }
                     samples["\(mode) \(count)", default: []].append(result)
                 }
@@ -149,10 +149,11 @@ struct BenchSocket: ParsableCommand {
     }
 
     /// `clients` threads (real threads: they block on sockets), each with its own connection,
-    /// answer every clients-th query; latencies pooled. `body` returns the server's own time for
-    /// the request (nil in-process); `transport` is the median of latency minus that.
+    /// answer every clients-th query; latencies pooled. `body` returns the response's bytes (nil
+    /// in-process); the server's own time is read from them after the clock stops, and
+    /// `transport` is the median of latency minus that.
     static func measure(
-        clients: Int, queries: Int, _ body: @escaping @Sendable (UnixHTTPClient?, Int) throws -> Double?,
+        clients: Int, queries: Int, _ body: @escaping @Sendable (UnixHTTPClient?, Int) throws -> [UInt8]?,
         connect: @escaping @Sendable () throws -> UnixHTTPClient?
     ) throws -> (p50: Double, p99: Double, qps: Double, transport: Double) {
         let latencies = Mutex<[(total: Double, server: Double?)]>([])
@@ -167,9 +168,9 @@ struct BenchSocket: ParsableCommand {
                     let client = try connect()
                     var local: [(total: Double, server: Double?)] = []
                     for q in stride(from: worker, to: queries, by: clients) {
-                        var server: Double?
-                        let total = try BenchData.seconds { server = try body(client, q) } * 1e3
-                        local.append((total, server))
+                        var reply: [UInt8]?
+                        let total = try BenchData.seconds { reply = try body(client, q) } * 1e3
+                        local.append((total, reply.flatMap(Self.tookMs)))
                     }
                     latencies.withLock { $0 += local }
                 } catch {

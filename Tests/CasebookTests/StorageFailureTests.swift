@@ -110,6 +110,27 @@ import Testing
         try reopened.expectIndexMatchesStoredVectors(path: database.path, collection: "c", metric: .cosine, dimension: Self.dimension, seed: 3)
     }
 
+    /// While the database refuses writes the log holds at most MatchLog.maxPendingRows shown rows
+    /// (memory bounded whatever k is); later searches are counted as dropped, the kept ones are
+    /// written once it accepts them again.
+    @Test func matchLogBufferIsBoundedWhileTheDatabaseRefuses() throws {
+        let database = TemporaryDatabase()
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 4, metric: .l2))
+        var random = SeededRandom(seed: 33)
+        try collection.add((0..<1_000).map { Precedent(id: PrecedentID("p\($0)"), tenant: "a", vector: random.vector(dimension: 4)) })
+        try Self.impose(.readOnly, on: casebook)
+        let searches = MatchLog.maxPendingRows / 1_000 + 100
+        for _ in 0..<searches {
+            _ = try collection.search(SearchRequest(tenant: "a", k: 1_000, vector: random.vector(dimension: 4), includePrecedents: false))
+        }
+        #expect(casebook.matchLog.droppedEntries == 100)
+        try Self.lift(.readOnly, on: casebook)
+        try casebook.flushMatchLog()
+        let stats = try casebook.statistics(MatchStatisticsRequest(tenant: "a", collection: "c"))
+        #expect(stats.queries == searches - 100 && stats.shown == MatchLog.maxPendingRows)
+    }
+
     /// Training the database refuses to store fails and leaves the previous index in force.
     @Test func refusedTrainingKeepsThePreviousIndex() throws {
         let database = TemporaryDatabase()

@@ -13,6 +13,8 @@ import Synchronization
 final class MatchLog: Sendable {
     private struct Pending {
         var entries: [LoggedSearch] = []
+        /// Shown rows of `entries`: what their memory grows with (k can be 1,000).
+        var rows = 0
         var scheduled = false
         /// Entries dropped because the database refused them and too many were waiting.
         var dropped = 0
@@ -30,9 +32,12 @@ final class MatchLog: Sendable {
     static let flushThreshold = 4_096
     /// Shown rows per transaction: at ~400,000 rows a second, about 20 ms of holding the writer.
     static let rowsPerTransaction = 8_192
-    /// Entries that may wait (also for a retry when the database refuses them: disk full,
-    /// read-only file); beyond it entries are dropped and counted.
-    static let maxPending = 200_000
+    /// Entries, and their shown rows, that may wait (also for a retry when the database refuses
+    /// them: disk full, read-only file); beyond either, entries are dropped and counted. Together
+    /// they bound the buffer near 60 MB (~300 bytes an entry, ~60 a row): a 30 s soak of 24,000
+    /// searches/s (debug build) had grown it to 215 MB under an entry cap alone.
+    static let maxPending = 100_000
+    static let maxPendingRows = 500_000
 
     init(store: Store) { self.store = store }
 
@@ -42,11 +47,12 @@ final class MatchLog: Sendable {
         let (delayed, immediate) = pending.withLock { p -> (Bool, Bool) in
             // Searches outpacing the writer by this much lose their entries rather than memory
             // or latency: a search never waits for the log.
-            guard p.entries.count < Self.maxPending else {
+            guard p.entries.count < Self.maxPending, p.rows + entry.ids.count <= Self.maxPendingRows else {
                 p.dropped += 1
                 return (false, false)
             }
             p.entries.append(entry)
+            p.rows += entry.ids.count
             let delayed = !p.scheduled
             p.scheduled = true
             return (delayed, p.entries.count == Self.flushThreshold)
@@ -63,7 +69,10 @@ final class MatchLog: Sendable {
         try flushing.withLock { _ throws(CasebookError) in
             let entries = pending.withLock { p -> [LoggedSearch] in
                 p.scheduled = false
-                defer { p.entries = [] }
+                defer {
+                    p.entries = []
+                    p.rows = 0
+                }
                 return p.entries
             }
             var start = 0
@@ -84,11 +93,17 @@ final class MatchLog: Sendable {
         }
     }
 
-    /// Puts unwritten entries back in front of any that arrived since, within ``maxPending``.
+    /// Puts unwritten entries back in front of any that arrived since, within ``maxPending`` and
+    /// ``maxPendingRows`` (the oldest go first).
     private func keep(_ unwritten: ArraySlice<LoggedSearch>) {
         pending.withLock { p in
             p.entries.insert(contentsOf: unwritten, at: 0)
-            let excess = p.entries.count - Self.maxPending
+            p.rows += unwritten.reduce(0) { $0 + $1.ids.count }
+            var excess = 0
+            while excess < p.entries.count, p.entries.count - excess > Self.maxPending || p.rows > Self.maxPendingRows {
+                p.rows -= p.entries[excess].ids.count
+                excess += 1
+            }
             if excess > 0 {
                 p.entries.removeFirst(excess)
                 p.dropped += excess
@@ -97,7 +112,7 @@ final class MatchLog: Sendable {
     }
 
     /// Entries lost since the database was opened: refused by the database while too many were
-    /// waiting, or arriving while ``maxPending`` were.
+    /// waiting, or arriving while the buffer was full (``maxPending``, ``maxPendingRows``).
     var droppedEntries: Int { pending.withLock { $0.dropped } }
 
     private func flushInBackground() {
