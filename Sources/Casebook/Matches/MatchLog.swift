@@ -33,11 +33,13 @@ final class MatchLog: Sendable {
     /// Shown rows per transaction: at ~400,000 rows a second, about 20 ms of holding the writer.
     static let rowsPerTransaction = 8_192
     /// Entries, and their shown rows, that may wait (also for a retry when the database refuses
-    /// them: disk full, read-only file); beyond either, entries are dropped and counted. Together
-    /// they bound the buffer near 60 MB (~300 bytes an entry, ~60 a row): a 30 s soak of 24,000
-    /// searches/s (debug build) had grown it to 215 MB under an entry cap alone.
-    static let maxPending = 100_000
-    static let maxPendingRows = 500_000
+    /// them: disk full, read-only file); beyond either, entries are dropped and counted. Measured
+    /// (SoakTests at 10x, debug build, 31,000 searches/s showing ~25 rows each): ~1.2 KB an
+    /// entry, so these caps hold the buffer near 60 MB; an entry cap of 200,000 alone had let it
+    /// grow by 215 MB. At a production rate of hundreds of searches a second, 50,000 is minutes
+    /// of a database refusing writes.
+    static let maxPending = 50_000
+    static let maxPendingRows = 250_000
 
     init(store: Store) { self.store = store }
 
