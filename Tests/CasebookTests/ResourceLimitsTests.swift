@@ -69,6 +69,9 @@ import UnixSocketHTTP
                  body: add([precedent(id: "ctxbig", extra: ",\"context\":{\"k\":\"\(String(repeating: "x", count: 1 << 20))\"}")]), accepted: false, status: 422, code: "invalid_value"),
             Case(name: "query text of 64 KiB", path: hashed, body: #"{"tenant":"t","text":"\#(String(repeating: "y ", count: 32_768))"}"#, accepted: true, status: 200),
             Case(name: "query text of 64 KiB + 1", path: hashed, body: #"{"tenant":"t","text":"\#(String(repeating: "y ", count: 32_768))z"}"#, accepted: false, status: 422, code: "invalid_value"),
+            Case(name: "tenant with a NUL", path: "/v1/collections/c/precedents", body: add([precedent(id: "nul")], tenant: "t\\u0000x"), accepted: false, status: 422, code: "invalid_value"),
+            Case(name: "tenant with a NUL in the query string", method: "GET", path: "/v1/collections/c/precedents/seed?tenant=t%00x", body: "", accepted: false, status: 422, code: "invalid_value"),
+            Case(name: "text with a NUL", path: "/v1/collections/c/precedents", body: add([precedent(id: "nultext", extra: ",\"text\":\"a\\u0000b\"")]), accepted: false, status: 422, code: "invalid_value"),
             Case(name: "query context 9 deep", path: hashed, body: #"{"tenant":"t","context":\#(nested(depth: 9))}"#, accepted: false, status: 422, code: "invalid_value"),
         ]
     }
