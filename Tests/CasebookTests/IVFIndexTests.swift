@@ -254,5 +254,10 @@ import Testing
         ivf.add([extra])
         #expect(ivf.tenantKinds.listed == 2 && ivf.tenantKinds.overCellLimit == 2)
         #expect(ivf._checkInvariants())
+        // Retrained with twice the lists: only one tenant's cells fit now.
+        ivf.parameters.nlist = 32
+        try ivf.train()
+        #expect(ivf.nlist == 32 && ivf.tenantKinds.listed == 1 && ivf.tenantKinds.overCellLimit == 3)
+        #expect(ivf._checkInvariants())
     }
 }

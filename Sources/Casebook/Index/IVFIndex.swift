@@ -191,8 +191,10 @@ struct IVFIndex: VectorIndex {
     private mutating func refile(_ tenant: TenantID) {
         guard let current = tenantRows.removeValue(forKey: tenant) else { return }
         var listed = quantizer != nil && current.count >= flatThreshold
-        // Past the cell limit a tenant keeps its one slab: searched exactly, never refused.
-        if listed, !current.isListed, (listedTenantCount + 1) * quantizer!.nlist > maxOpenCells { listed = false }
+        // Past the cell limit a tenant keeps its one slab: searched exactly, never refused. Checked
+        // for listed tenants too, since a retraining may have raised nlist.
+        let othersListed = listedTenantCount - (current.isListed ? 1 : 0)
+        if listed, (othersListed + 1) * quantizer!.nlist > maxOpenCells { listed = false }
         guard listed || current.isListed else {
             tenantRows[tenant] = current
             return
