@@ -124,8 +124,7 @@ extension Store {
             var arguments = StatementArguments(keys)
             arguments += [tenant.rawValue]
             let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT \(PrecedentRow.columns) FROM precedent WHERE pk IN (\(placeholders)) AND tenant = ?",
+                try Store.statement(db, "SELECT \(PrecedentRow.columns) FROM precedent WHERE pk IN (\(placeholders)) AND tenant = ?", keys: keys.count),
                 arguments: arguments)
             let tags = try Store.tags(db, of: keys)
             var result: [Int64: Precedent] = [:]
@@ -158,12 +157,18 @@ extension Store {
             arguments: [collection, tenant.rawValue, id.rawValue])
     }
 
+    /// A statement with one placeholder per key. Prepared once per connection and key count up
+    /// to a search's largest k (every search reads its k precedents: preparing each time, with
+    /// GRDB's authorizer callbacks, was ~10% of a small search in perf); larger lists are one-off.
+    static func statement(_ db: Database, _ sql: String, keys: Int) throws -> Statement {
+        keys <= SearchRequest.maxK ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+    }
+
     static func tags(_ db: Database, of keys: [Int64]) throws -> [Int64: [String]] {
         guard !keys.isEmpty else { return [:] }
         var result: [Int64: [String]] = [:]
         let rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT precedent_pk, tag FROM precedent_tag WHERE precedent_pk IN (\(databaseQuestionMarks(count: keys.count))) ORDER BY precedent_pk, tag",
+            try statement(db, "SELECT precedent_pk, tag FROM precedent_tag WHERE precedent_pk IN (\(databaseQuestionMarks(count: keys.count))) ORDER BY precedent_pk, tag", keys: keys.count),
             arguments: StatementArguments(keys))
         while let row = try rows.next() {
             result[row[0], default: []].append(row[1])
