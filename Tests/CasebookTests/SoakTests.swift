@@ -132,11 +132,12 @@ import UnixSocketHTTP
         let dropped = casebook.matchLog.droppedEntries
         let written = try casebook.store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM match_query") ?? -1 }
         #expect(written + dropped == logged.load(ordering: .relaxed), "written \(written) + dropped \(dropped)")
-        // Memory stops growing: the second half of the run adds little beyond the rows it wrote
-        // (the first fills the log's bounded buffer, allocator arenas and SQLite's cache).
+        // This is the test process's memory, shared with the suites running alongside (a 10x run
+        // with them: 81 -> 138 -> 217 MiB; alone: 41 -> 103 -> 117), so only a bound that the
+        // log buffer's old entry-only cap broke (+215 MB in 30 s) is asserted here; the server's
+        // own process in socketUnderSoak gets the strict check.
         let rowsKiB = collection.count * (Self.dimension * 4 + 256) / 1_024
-        #expect(endKiB - tally.midwayKiB < 32 * 1_024 + 4 * rowsKiB, "resident \(startKiB) -> \(tally.midwayKiB) -> \(endKiB) KiB")
-        #expect(endKiB - startKiB < 160 * 1_024 + 4 * rowsKiB, "resident \(startKiB) -> \(endKiB) KiB for \(collection.count) rows")
+        #expect(endKiB - startKiB < 192 * 1_024 + 4 * rowsKiB, "resident \(startKiB) -> \(tally.midwayKiB) -> \(endKiB) KiB for \(collection.count) rows")
         Reliability.report("library soak \(Self.seconds) s: 6 searchers, 1 writer, \(tally.searches) searches, \(tally.batches) batches (\(collection.count) rows, slowest \(Int(tally.slowestWrite * 1_000)) ms), no torn reads; \(written) searches logged, \(dropped) dropped; resident memory \(startKiB / 1_024) -> \(tally.midwayKiB / 1_024) (halfway) -> \(endKiB / 1_024) MiB")
     }
 
@@ -176,6 +177,7 @@ import UnixSocketHTTP
         #expect(tally.batches >= 5 && tally.searches > 100, "\(tally.batches) batches, \(tally.searches) searches")
         let rows = tally.batches * Self.batchSize
         #expect(try SocketAPITests.rows(server) == rows)
+        // Memory stops growing: the second half adds little beyond the rows it wrote.
         let rowsKiB = rows * (Self.dimension * 4 + 256) / 1_024
         #expect(endKiB - tally.midwayKiB < 32 * 1_024 + 4 * rowsKiB, "server resident \(startKiB) -> \(tally.midwayKiB) -> \(endKiB) KiB")
         #expect(endKiB - startKiB < 64 * 1_024 + 4 * rowsKiB, "server resident \(startKiB) -> \(endKiB) KiB")
