@@ -25,6 +25,34 @@ import Testing
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
     }
 
+    /// Numbers take a fast path (Clinger's) when their digits and exponent allow it; either way
+    /// they must equal glibc's correctly rounded `strtod` bit for bit.
+    @Test func numbersEqualStrtodBitForBit() throws {
+        var random = SplitMix64(seed: 5)
+        func digits(_ count: Int) -> String { (0..<count).map { _ in String(random.next() % 10) }.joined() }
+        var fast = 0
+        for _ in 0..<20_000 {
+            var text = random.next() % 3 == 0 ? "-" : ""
+            text += random.next() % 4 == 0 ? "0" : String(1 + random.next() % 9) + digits(Int(random.next() % 18))
+            if random.next() % 3 > 0 { text += "." + digits(1 + Int(random.next() % 18)) }
+            if random.next() % 2 == 0 {
+                text += (random.next() % 2 == 0 ? "e" : "E") + ["", "+", "-"][Int(random.next() % 3)] + String(random.next() % 40)
+            }
+            guard case .number(let ours) = try JSONParser.parse(text) else {
+                Issue.record("\(text) did not parse as a number")
+                continue
+            }
+            let reference = strtod(text, nil)
+            #expect(ours.bitPattern == reference.bitPattern, "\(text): \(ours) vs \(reference)")
+            if text.count < 17 { fast += 1 }
+        }
+        #expect(fast > 1_000)
+        for text in ["0", "-0", "0.0", "-0.0e5", "1e22", "1e23", "9007199254740993", "9007199254740992", "0.1", "1.7976931348623157e308", "4.9e-324", "123456789012345678901234567890"] {
+            guard case .number(let ours) = try JSONParser.parse(text) else { continue }
+            #expect(ours.bitPattern == strtod(text, nil).bitPattern, "\(text)")
+        }
+    }
+
     @Test func writerRoundTripsThroughParser() throws {
         let value: JSONValue = [
             "text": "quote \" backslash \\ newline \n tab \t control \u{01} emoji 😀",
