@@ -62,12 +62,6 @@ public final class UnixHTTPClient {
 
     deinit { close(fd) }
 
-    /// Sends one POST and returns the status and body.
-    public func post(_ path: String, body: [UInt8], contentType: String = "application/json") throws -> (status: Int, body: [UInt8]) {
-        let reply = try send("POST", path, body: body, contentType: contentType)
-        return (reply.status, reply.body)
-    }
-
     /// Sends one request (a body only when given) and reads the whole reply.
     public func send(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json") throws -> Reply {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: casebook\r\n"

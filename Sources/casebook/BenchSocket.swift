@@ -96,16 +96,16 @@ struct BenchSocket: ParsableCommand {
                 let order = round % 2 == 0 ? modes : modes.reversed()
                 for mode in order {
                     let result = try Self.measure(clients: count, queries: queries) { worker, q -> [UInt8]? in
-                        let reply: (status: Int, body: [UInt8])
+                        let reply: UnixHTTPClient.Reply
                         switch mode {
                         case "in-process":
                             _ = try collection.search(SearchRequest(tenant: "bench", k: k, vector: vectors[q]))
                             return nil
                         case "socket-json":
-                            reply = try worker!.post("/v1/collections/bench/search", body: jsonBodies[q], contentType: "application/json")
+                            reply = try worker!.send("POST", "/v1/collections/bench/search", body: jsonBodies[q])
                         default:
-                            reply = try worker!.post(
-                                "/v1/collections/bench/search?tenant=bench&k=\(k)", body: binaryBodies[q],
+                            reply = try worker!.send(
+                                "POST", "/v1/collections/bench/search?tenant=bench&k=\(k)", body: binaryBodies[q],
                                 contentType: "application/octet-stream")
                         }
                         guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }

@@ -40,13 +40,7 @@ struct SearchLogging: Sendable {
     /// Actor and decision ids are names: bounded, non-empty when given.
     static func check(actor: String?, decisionId: String?) throws(CasebookError) {
         for (name, value) in [("actor", actor), ("decisionId", decisionId)] {
-            guard let value else { continue }
-            guard !value.isEmpty, value.utf8.count <= maxFieldBytes else {
-                throw .invalidArgument("\(name) must be 1 to \(maxFieldBytes) bytes")
-            }
-            guard !PrecedentValidation.hasControlCharacter(value) else {
-                throw .invalidArgument("\(name) contains a control character")
-            }
+            if let value { try Casebook.checkName(name, value) }
         }
     }
 }
