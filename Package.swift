@@ -76,6 +76,7 @@ let package = Package(
                 "CasebookServer",
                 "UnixSocketHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

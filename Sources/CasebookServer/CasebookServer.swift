@@ -55,8 +55,7 @@ public struct CasebookServer: Sendable {
     public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
         let path = configuration.socketPath
         try SocketFile.prepare(path)
-        var logger = Logger(label: "casebook.server")
-        logger.logLevel = .warning
+        let logger = Logger(label: "casebook.server") { ServerLogHandler(label: $0) }
         let router = makeRouter()
         // The socket is created owner-only: umask 0177 while it is bound, then chmod for certain.
         let previousMask = umask(0o177)

@@ -17,10 +17,10 @@ enum JSONResponse {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// A body already written as JSON text (search responses: ``SearchResponse/jsonText``).
-    static func make(text: String, status: HTTPResponse.Status = .ok) -> Response {
+    /// A body already written as JSON (search responses: ``SearchResponse/jsonBytes``).
+    static func make(json bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -18,6 +18,8 @@ struct BenchSocket: ParsableCommand {
     @Option(help: "Concurrent clients, comma-separated.") var clients = "1,4,16"
     @Option(help: "Rounds (modes alternate within each).") var rounds = 3
     @Option var k = 10
+    @Flag(help: "With one client, alternate in-process and socket searches query by query instead of in blocks.")
+    var interleave = false
     @Flag(help: "Print JSON.") var json = false
 
     struct Run: Encodable {
@@ -26,6 +28,8 @@ struct BenchSocket: ParsableCommand {
         var qps: Double
         var p50Ms: Double
         var p99Ms: Double
+        /// Median `tookMs`: the library's own time for the search, in the server or in-process.
+        var searchP50Ms: Double
     }
 
     struct Report: Encodable {
@@ -89,29 +93,56 @@ struct BenchSocket: ParsableCommand {
             vector.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
         }
         let modes = ["in-process", "socket-json", "socket-binary"]
-        var samples: [String: [(p50: Double, p99: Double, qps: Double, transport: Double)]] = [:]
+        let search: @Sendable (String, UnixHTTPClient?, Int) throws -> [UInt8]? = { mode, client, q in
+            let reply: UnixHTTPClient.Reply
+            switch mode {
+            case "in-process":
+                let response = try collection.search(SearchRequest(tenant: "bench", k: k, vector: vectors[q]))
+                return Array("{\"tookMs\":\(response.tookMs)}".utf8)
+            case "socket-json":
+                reply = try client!.send("POST", "/v1/collections/bench/search", body: jsonBodies[q])
+            default:
+                reply = try client!.send(
+                    "POST", "/v1/collections/bench/search?tenant=bench&k=\(k)", body: binaryBodies[q],
+                    contentType: "application/octet-stream")
+            }
+            guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }
+            return reply.body
+        }
+        var samples: [String: [Sample]] = [:]
+        // Per socket mode and client count: the in-process p50 each of its p50s is compared with.
+        var baselines: [String: [Double]] = [:]
         for round in 0..<rounds {
             for count in clientCounts! {
                 BenchData.log("round \(round + 1) of \(rounds), \(count) client(s)")
+                let socketModes = round % 2 == 0 ? ["socket-json", "socket-binary"] : ["socket-binary", "socket-json"]
+                if count == 1, interleave {
+                    // In-process and one socket mode take turns query by query, so a slow moment of
+                    // this shared machine falls on both alike. Two modes, not three: each search
+                    // then follows the other mode's, so neither finds its own vectors left in the
+                    // shared cache by the search before (with three, the two socket modes did, and
+                    // the server's search measured 0.35 ms faster than the same in-process one).
+                    // Both run colder than in a steady stream of one mode, the socket's share too.
+                    let client = try UnixHTTPClient(path: socket)
+                    for socketMode in socketModes {
+                        let pair = try Self.interleave(modes: ["in-process", socketMode], queries: queries) { mode, q in
+                            try search(mode, mode == "in-process" ? nil : client, q)
+                        }
+                        samples["in-process 1", default: []].append(pair[0])
+                        samples["\(socketMode) 1", default: []].append(pair[1])
+                        baselines["\(socketMode) 1", default: []].append(pair[0].p50)
+                    }
+                    continue
+                }
                 let order = round % 2 == 0 ? modes : modes.reversed()
                 for mode in order {
-                    let result = try Self.measure(clients: count, queries: queries) { worker, q -> [UInt8]? in
-                        let reply: UnixHTTPClient.Reply
-                        switch mode {
-                        case "in-process":
-                            _ = try collection.search(SearchRequest(tenant: "bench", k: k, vector: vectors[q]))
-                            return nil
-                        case "socket-json":
-                            reply = try worker!.send("POST", "/v1/collections/bench/search", body: jsonBodies[q])
-                        default:
-                            reply = try worker!.send(
-                                "POST", "/v1/collections/bench/search?tenant=bench&k=\(k)", body: binaryBodies[q],
-                                contentType: "application/octet-stream")
-                        }
-                        guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }
-                        return reply.body
+                    let result = try Self.measure(clients: count, queries: queries) { worker, q in
+                        try search(mode, worker, q)
                     } connect: { mode == "in-process" ? nil : try UnixHTTPClient(path: socket) }
                     samples["\(mode) \(count)", default: []].append(result)
+                }
+                for socketMode in socketModes {
+                    baselines["\(socketMode) \(count)", default: []].append(samples["in-process \(count)"]!.last!.p50)
                 }
             }
         }
@@ -122,11 +153,14 @@ struct BenchSocket: ParsableCommand {
             for mode in modes {
                 let s = samples["\(mode) \(count)"]!
                 runs.append(Run(mode: mode, clients: count, qps: BenchData.median(s.map(\.qps)),
-                                p50Ms: BenchData.median(s.map(\.p50)), p99Ms: BenchData.median(s.map(\.p99))))
+                                p50Ms: BenchData.median(s.map(\.p50)), p99Ms: BenchData.median(s.map(\.p99)),
+                                searchP50Ms: BenchData.median(s.map(\.search))))
             }
-            let local = samples["in-process \(count)"]!.map(\.p50)
-            addedJSON["\(count)"] = BenchData.median(zip(samples["socket-json \(count)"]!.map(\.p50), local).map { $0 - $1 })
-            addedBinary["\(count)"] = BenchData.median(zip(samples["socket-binary \(count)"]!.map(\.p50), local).map { $0 - $1 })
+            func added(_ mode: String) -> Double {
+                BenchData.median(zip(samples["\(mode) \(count)"]!.map(\.p50), baselines["\(mode) \(count)"]!).map { $0 - $1 })
+            }
+            addedJSON["\(count)"] = added("socket-json")
+            addedBinary["\(count)"] = added("socket-binary")
             transportJSON["\(count)"] = BenchData.median(samples["socket-json \(count)"]!.map(\.transport))
             transportBinary["\(count)"] = BenchData.median(samples["socket-binary \(count)"]!.map(\.transport))
         }
@@ -137,8 +171,8 @@ struct BenchSocket: ParsableCommand {
             try JSONOutput.print(report)
         } else {
             for run in runs {
-                print(String(format: "%-14@ %2d client(s): %8.1f QPS  p50 %.3f ms  p99 %.3f ms", run.mode as NSString,
-                             run.clients, run.qps, run.p50Ms, run.p99Ms))
+                print(String(format: "%-14@ %2d client(s): %8.1f QPS  p50 %.3f ms  p99 %.3f ms  (search itself %.3f ms)",
+                             run.mode as NSString, run.clients, run.qps, run.p50Ms, run.p99Ms, run.searchP50Ms))
             }
             for count in clientCounts! {
                 print(String(format: "%2d client(s): socket adds %.3f ms (JSON), %.3f ms (binary) at the median; around the server's search: %.3f / %.3f ms",
@@ -155,7 +189,7 @@ struct BenchSocket: ParsableCommand {
     static func measure(
         clients: Int, queries: Int, _ body: @escaping @Sendable (UnixHTTPClient?, Int) throws -> [UInt8]?,
         connect: @escaping @Sendable () throws -> UnixHTTPClient?
-    ) throws -> (p50: Double, p99: Double, qps: Double, transport: Double) {
+    ) throws -> Sample {
         let latencies = Mutex<[(total: Double, server: Double?)]>([])
         let failure = Mutex<String?>(nil)
         let group = DispatchGroup()
@@ -182,11 +216,44 @@ struct BenchSocket: ParsableCommand {
         group.wait()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if let message = failure.withLock({ $0 }) { throw CLIError(message) }
-        let all = latencies.withLock { $0 }
-        let totals = all.map(\.total)
-        let transport = all.compactMap { sample in sample.server.map { sample.total - $0 } }
-        return (BenchData.median(totals), BenchData.percentile(totals, 0.99), Double(queries) / seconds,
-                transport.isEmpty ? .nan : BenchData.median(transport))
+        return Sample(latencies.withLock { $0 }, qps: Double(queries) / seconds)
+    }
+
+    /// One client on this thread: query q runs in every mode, the modes' order rotating with q.
+    /// Samples are in the order of `modes`.
+    static func interleave(
+        modes: [String], queries: Int, _ body: (String, Int) throws -> [UInt8]?
+    ) throws -> [Sample] {
+        var latencies: [String: [(total: Double, server: Double?)]] = [:]
+        for q in 0..<queries {
+            for turn in 0..<modes.count {
+                let mode = modes[(q + turn) % modes.count]
+                var reply: [UInt8]?
+                let total = try BenchData.seconds { reply = try body(mode, q) } * 1e3
+                latencies[mode, default: []].append((total, reply.flatMap(Self.tookMs)))
+            }
+        }
+        return modes.map { mode in
+            let all = latencies[mode]!
+            return Sample(all, qps: 1e3 * Double(all.count) / all.reduce(0) { $0 + $1.total })
+        }
+    }
+
+    /// One mode's latencies in one round: `search` is the median of the library's own `tookMs`
+    /// (the server's, or the in-process call's), `transport` the median of latency minus it.
+    struct Sample {
+        var p50: Double, p99: Double, qps: Double, transport: Double, search: Double
+
+        init(_ latencies: [(total: Double, server: Double?)], qps: Double) {
+            let totals = latencies.map(\.total)
+            let transport = latencies.compactMap { sample in sample.server.map { sample.total - $0 } }
+            p50 = BenchData.median(totals)
+            p99 = BenchData.percentile(totals, 0.99)
+            self.qps = qps
+            self.transport = transport.isEmpty ? .nan : BenchData.median(transport)
+            let searches = latencies.compactMap(\.server)
+            search = searches.isEmpty ? .nan : BenchData.median(searches)
+        }
     }
 
     /// The `"tookMs":` number of a search response.

@@ -3,7 +3,7 @@ import Testing
 
 @_spi(Benchmarks) @testable import Casebook
 
-/// `casebook bench generate | ann | tenants` as a user runs them: the files they write and the
+/// `casebook bench generate | ann | tenants | socket` as a user runs them: the files they write and the
 /// JSON they print, and clear errors for inputs that do not fit together.
 @Suite struct BenchCommandTests {
     let directory = TemporaryDatabase()
@@ -55,6 +55,28 @@ import Testing
         #expect(ivfRuns.map { $0["nprobe"] as? Int } == [1, 4, 16])
         let recalls = ivfRuns.map { $0["recall"] as! Double }
         #expect(recalls == recalls.sorted() && recalls.last == 1 && recalls.first! < 1, "\(recalls)")
+    }
+
+    /// `bench socket` starts its own server; both ways of alternating the modes report every mode
+    /// and client count, with the library's own search time next to each latency.
+    @Test(arguments: [false, true]) func socketReportsEveryModeAndClientCount(interleave: Bool) throws {
+        let result = try CLITests.run(
+            ["bench", "socket", "--n", "60", "--dim", "8", "--queries", "6", "--rounds", "2", "--clients", "1,2", "--json"]
+                + (interleave ? ["--interleave"] : []))
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let runs = report["runs"] as! [[String: Any]]
+        #expect(Set(runs.map { "\($0["mode"]!) \($0["clients"]!)" }) == [
+            "in-process 1", "socket-json 1", "socket-binary 1", "in-process 2", "socket-json 2", "socket-binary 2",
+        ])
+        for run in runs {
+            let latency = run["p50Ms"] as! Double, search = run["searchP50Ms"] as! Double
+            #expect(search > 0 && search <= latency, "\(run)")
+        }
+        for key in ["addedP50MsBinary", "addedP50MsJSON", "transportP50MsBinary", "transportP50MsJSON"] {
+            #expect(Set((report[key] as! [String: Double]).keys) == ["1", "2"], "\(key)")
+        }
+        #expect((report["transportP50MsBinary"] as! [String: Double]).values.allSatisfy { $0 > 0 })
     }
 
     @Test func tenantsWorkloadRecallIsExactWithAndWithoutFilter() throws {

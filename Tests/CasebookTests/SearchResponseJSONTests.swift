@@ -69,9 +69,9 @@ import Testing
 
     @Test func numbersAreWrittenAsTheEncoderWritesThem() {
         func written(_ value: Float) -> String {
-            var out = ""
-            JSONWriter.writeCodableNumber(value, into: &out)
-            return out
+            var out = JSONWriter()
+            out.codableNumber(value)
+            return out.text
         }
         let encoder = JSONEncoder()
         for value: Float in [1, 0, -0.0, 0.1, 1e-6, 3.4e38, 123456792, -2.5, .leastNonzeroMagnitude] {

@@ -1,164 +1,169 @@
-/// Search responses written straight to JSON text, for the socket API. Foundation's `JSONEncoder`
+/// Search responses written straight to JSON bytes, for the socket API. Foundation's `JSONEncoder`
 /// spent ~0.2 ms on a top-10 response with its precedents (perf on `casebook serve`, 100k x 384):
 /// as much as the socket's whole latency budget. The members are those of the `Codable` forms
 /// (absent optionals left out, a precedent's `context` and `tags` always present), keys in code
 /// point order, numbers as Swift prints them without a trailing ".0" (as `JSONEncoder` does), so
 /// `JSONDecoder` reads back an equal value.
 extension SearchResponse {
-    public var jsonText: String {
-        var out = ""
-        out.reserveCapacity(256 + results.count * 512)
+    /// The response as UTF-8 JSON, the socket's body.
+    public var jsonBytes: [UInt8] {
+        var out = JSONWriter(capacity: 256 + results.count * 512)
         write(into: &out)
-        return out
+        return out.bytes
     }
+
+    public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 
     /// `{"responses":[...]}`: the batch route's body.
-    public static func jsonText(batch responses: [SearchResponse]) -> String {
-        var out = "{\"responses\":["
-        out.reserveCapacity(16 + responses.count * (256 + 10 * 512))
+    public static func jsonBytes(batch responses: [SearchResponse]) -> [UInt8] {
+        var out = JSONWriter(capacity: 16 + responses.count * (256 + 10 * 512))
+        out.raw("{\"responses\":[")
         for (position, response) in responses.enumerated() {
-            if position > 0 { out += "," }
+            if position > 0 { out.raw(",") }
             response.write(into: &out)
         }
-        out += "]}"
-        return out
+        out.raw("]}")
+        return out.bytes
     }
 
-    func write(into out: inout String) {
-        out += "{\"exact\":"
-        out += exact ? "true" : "false"
-        out += ",\"probed\":"
-        out += String(probed)
-        out += ",\"queryId\":"
-        JSONWriter.writeString(queryId, into: &out)
-        out += ",\"reranked\":"
-        out += reranked ? "true" : "false"
-        out += ",\"results\":["
+    public static func jsonText(batch responses: [SearchResponse]) -> String {
+        String(decoding: jsonBytes(batch: responses), as: UTF8.self)
+    }
+
+    func write(into out: inout JSONWriter) {
+        out.raw("{\"exact\":")
+        out.bool(exact)
+        out.raw(",\"probed\":")
+        out.integer(probed)
+        out.raw(",\"queryId\":")
+        out.string(queryId)
+        out.raw(",\"reranked\":")
+        out.bool(reranked)
+        out.raw(",\"results\":[")
         for (position, result) in results.enumerated() {
-            if position > 0 { out += "," }
+            if position > 0 { out.raw(",") }
             result.write(into: &out)
         }
-        out += "],\"tookMs\":"
-        JSONWriter.writeCodableNumber(tookMs, into: &out)
-        out += "}"
+        out.raw("],\"tookMs\":")
+        out.codableNumber(tookMs)
+        out.raw("}")
     }
 }
 
 extension SearchResult {
-    func write(into out: inout String) {
+    func write(into out: inout JSONWriter) {
         if let explanation {
-            out += "{\"explanation\":"
+            out.raw("{\"explanation\":")
             explanation.write(into: &out)
-            out += ",\"id\":"
+            out.raw(",\"id\":")
         } else {
-            out += "{\"id\":"
+            out.raw("{\"id\":")
         }
-        JSONWriter.writeString(id.rawValue, into: &out)
+        out.string(id.rawValue)
         if let precedent {
-            out += ",\"precedent\":"
+            out.raw(",\"precedent\":")
             precedent.write(into: &out)
         }
-        out += ",\"rank\":"
-        out += String(rank)
-        out += ",\"score\":"
-        JSONWriter.writeCodableNumber(score, into: &out)
+        out.raw(",\"rank\":")
+        out.integer(rank)
+        out.raw(",\"score\":")
+        out.codableNumber(score)
         if let similarity {
-            out += ",\"similarity\":"
-            JSONWriter.writeCodableNumber(similarity, into: &out)
+            out.raw(",\"similarity\":")
+            out.codableNumber(similarity)
         }
-        out += "}"
+        out.raw("}")
     }
 }
 
 extension SearchExplanation {
-    func write(into out: inout String) {
-        out += "{\"collisions\":"
-        JSONWriter.writeCodableNumber(collisions, into: &out)
-        out += ",\"features\":["
+    func write(into out: inout JSONWriter) {
+        out.raw("{\"collisions\":")
+        out.codableNumber(collisions)
+        out.raw(",\"features\":[")
         for (position, feature) in features.enumerated() {
-            if position > 0 { out += "," }
-            out += "{\"contribution\":"
-            JSONWriter.writeCodableNumber(feature.contribution, into: &out)
-            out += ",\"namespace\":"
-            JSONWriter.writeString(feature.namespace, into: &out)
-            out += ",\"token\":"
-            JSONWriter.writeString(feature.token, into: &out)
-            out += "}"
+            if position > 0 { out.raw(",") }
+            out.raw("{\"contribution\":")
+            out.codableNumber(feature.contribution)
+            out.raw(",\"namespace\":")
+            out.string(feature.namespace)
+            out.raw(",\"token\":")
+            out.string(feature.token)
+            out.raw("}")
         }
-        out += "],\"namespaces\":["
+        out.raw("],\"namespaces\":[")
         for (position, namespace) in namespaces.enumerated() {
-            if position > 0 { out += "," }
-            out += "{\"contribution\":"
-            JSONWriter.writeCodableNumber(namespace.contribution, into: &out)
-            out += ",\"namespace\":"
-            JSONWriter.writeString(namespace.namespace, into: &out)
-            out += ",\"similarity\":"
-            JSONWriter.writeCodableNumber(namespace.similarity, into: &out)
-            out += "}"
+            if position > 0 { out.raw(",") }
+            out.raw("{\"contribution\":")
+            out.codableNumber(namespace.contribution)
+            out.raw(",\"namespace\":")
+            out.string(namespace.namespace)
+            out.raw(",\"similarity\":")
+            out.codableNumber(namespace.similarity)
+            out.raw("}")
         }
-        out += "]}"
+        out.raw("]}")
     }
 }
 
 extension Precedent {
     /// The members of `encode(to:)`, in code point order of their keys.
-    func write(into out: inout String) {
-        var separator = "{"
-        func key(_ name: String) {
-            out += separator
-            out += "\""
-            out += name
-            out += "\":"
-            separator = ","
+    func write(into out: inout JSONWriter) {
+        var first = true
+        func key(_ name: StaticString) {
+            out.raw(first ? "{\"" : ",\"")
+            out.raw(name)
+            out.raw("\":")
+            first = false
         }
         if let category {
             key("category")
-            JSONWriter.writeString(category, into: &out)
+            out.string(category)
         }
         key("context")
-        JSONWriter.writeObject(context, into: &out)
+        out.object(context)
         if let createdAt {
             key("createdAt")
-            JSONWriter.writeString(Timestamp.format(createdAt), into: &out)
+            out.string(Timestamp.format(createdAt))
         }
         if let decisionEventId {
             key("decisionEventId")
-            JSONWriter.writeString(decisionEventId, into: &out)
+            out.string(decisionEventId)
         }
         if let id {
             key("id")
-            JSONWriter.writeString(id.rawValue, into: &out)
+            out.string(id.rawValue)
         }
         if let outcome {
             key("outcome")
-            JSONWriter.writeString(outcome, into: &out)
+            out.string(outcome)
         }
         key("tags")
-        out += "["
+        out.raw("[")
         for (position, tag) in tags.enumerated() {
-            if position > 0 { out += "," }
-            JSONWriter.writeString(tag, into: &out)
+            if position > 0 { out.raw(",") }
+            out.string(tag)
         }
-        out += "]"
+        out.raw("]")
         key("tenant")
-        JSONWriter.writeString(tenant.rawValue, into: &out)
+        out.string(tenant.rawValue)
         if let text {
             key("text")
-            JSONWriter.writeString(text, into: &out)
+            out.string(text)
         }
         if let vector {
             key("vector")
-            out += "["
+            out.raw("[")
             for (position, value) in vector.enumerated() {
-                if position > 0 { out += "," }
-                JSONWriter.writeCodableNumber(value, into: &out)
+                if position > 0 { out.raw(",") }
+                out.codableNumber(value)
             }
-            out += "]"
+            out.raw("]")
         }
         if let wasSuccessful {
             key("wasSuccessful")
-            out += wasSuccessful ? "true" : "false"
+            out.bool(wasSuccessful)
         }
-        out += "}"
+        out.raw("}")
     }
 }
