@@ -1,6 +1,7 @@
 import Casebook
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -51,6 +52,18 @@ public struct CasebookServer: Sendable {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
+    static let serverName = "casebook"
+
+    /// HTTP/1.1, with binary-vector searches answered ahead of the router unless configured off
+    /// (one ``BinarySearchFastPath`` per connection).
+    func httpServer() -> HTTPServerBuilder {
+        guard configuration.searchFastPath else { return .http1() }
+        let casebook = casebook, limit = configuration.maxBodyBytes
+        return .http1(configuration: .init(additionalChannelHandlers: [
+            BinarySearchFastPath(casebook: casebook, limit: limit, serverName: Self.serverName)
+        ]))
+    }
+
     /// Serves until SIGTERM/SIGINT. `onReady` runs once the socket accepts connections.
     public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
         let path = configuration.socketPath
@@ -60,8 +73,8 @@ public struct CasebookServer: Sendable {
         // The socket is created owner-only: umask 0177 while it is bound, then chmod for certain.
         let previousMask = umask(0o177)
         let socket = Application(
-            router: router,
-            configuration: .init(address: .unixDomainSocket(path: path), serverName: "casebook"),
+            router: router, server: httpServer(),
+            configuration: .init(address: .unixDomainSocket(path: path), serverName: Self.serverName),
             onServerRunning: { _ in
                 umask(previousMask)
                 SocketFile.restrict(path)
@@ -71,7 +84,8 @@ public struct CasebookServer: Sendable {
         var services: [any Service] = [socket]
         if let tcp = configuration.tcp {
             services.append(Application(
-                router: router, configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "casebook"),
+                router: router, server: httpServer(),
+                configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: Self.serverName),
                 logger: logger))
         }
         let group = ServiceGroup(

@@ -16,6 +16,8 @@ private func sendBytes(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> 
 public final class UnixHTTPClient {
     public struct Reply: Sendable {
         public var status: Int
+        /// Header fields by lowercased name.
+        public var headers: [String: String] = [:]
         public var body: [UInt8]
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
@@ -71,6 +73,11 @@ public final class UnixHTTPClient {
         return try readResponse()
     }
 
+    /// Reads the next reply (after `write`, e.g. of several pipelined requests).
+    public func readReply() throws -> Reply {
+        try readResponse()
+    }
+
     /// Sends raw bytes and does not wait for a reply (for clients that hang up mid-request).
     public func write(_ bytes: [UInt8]) throws {
         var sent = 0
@@ -107,14 +114,17 @@ public final class UnixHTTPClient {
         let head = String(decoding: pending[0..<headerEnd!], as: UTF8.self)
         let lines = head.split(separator: "\r\n")
         let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-        var length = 0
-        for line in lines.dropFirst() where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.split(separator: ":")[1].filter { $0 != " " }) ?? 0
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            headers[line[..<colon].lowercased()] = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
         }
+        let length = headers["content-length"].flatMap { Int($0) } ?? 0
         let start = headerEnd! + 4
         while pending.count < start + length { try fill() }
         let body = Array(pending[start..<(start + length)])
         pending.removeFirst(start + length)
-        return Reply(status: status, body: body)
+        return Reply(status: status, headers: headers, body: body)
     }
 }

@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.")
     var maxBody: Int = ServerConfiguration.defaultMaxBodyBytes
 
+    @Flag(help: "Send binary-vector searches through the router like every other request (slower; for comparison).")
+    var noSearchFastPath = false
+
     func validate() throws {
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         if let tcp { _ = try ServerConfiguration.TCPAddress(tcp) }
@@ -29,7 +32,7 @@ struct Serve: AsyncParsableCommand {
         let casebook = try database.open()
         let configuration = ServerConfiguration(
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
-            maxBodyBytes: maxBody)
+            maxBodyBytes: maxBody, searchFastPath: !noSearchFastPath)
         let socketPath = socket
         if let tcp {
             // The socket's 0600 mode keeps other users out; a TCP port has no such boundary.

@@ -1,5 +1,6 @@
 import Casebook
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// `/v1/collections/{name}/search` (one query: JSON, or a raw little-endian float32 vector with
@@ -25,7 +26,7 @@ struct SearchController {
             var reply = JSONResponse.make(json: response.jsonBytes)
             // The server's own time for the request (body read, search, encoding), in the standard
             // Server-Timing header, so a client can tell its transport's share from the server's.
-            reply.headers[.init("Server-Timing")!] = Self.handlerDuration(ContinuousClock.now - started)
+            reply.headers[Self.serverTimingField] = Self.handlerDuration(ContinuousClock.now - started)
             return reply
         }
         router.post("/v1/collections/:name/search/batch") { request, context in
@@ -38,6 +39,8 @@ struct SearchController {
             return JSONResponse.make(json: SearchResponse.jsonBytes(batch: responses))
         }
     }
+
+    static let serverTimingField = HTTPField.Name("Server-Timing")!
 
     /// `handler;dur=` and milliseconds with three decimals, written with integers (`String(format:)`
     /// goes through Foundation's formatter, a few microseconds per request).
@@ -118,8 +121,14 @@ struct SearchController {
     /// `includePrecedents`, `actor`, `decisionId` and `log` come from the query string.
     static func binary(_ request: inout Request, limit: Int) async throws(APIError) -> SearchRequest {
         let parameters = request.uri.queryParameters
+        guard parameters.get("tenant")?.isEmpty == false else { throw APIError(.missingTenant) }
+        return try binary(parameters: parameters, body: try await JSONBody.bytes(&request, limit: limit))
+    }
+
+    /// The same from a query string and a body already read (the router's path and
+    /// ``BinarySearchFastPath``'s share it).
+    static func binary(parameters: Parameters, body buffer: ByteBuffer) throws(APIError) -> SearchRequest {
         guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError(.missingTenant) }
-        let buffer = try await JSONBody.bytes(&request, limit: limit)
         guard buffer.readableBytes % 4 == 0, buffer.readableBytes > 0 else {
             throw APIError.malformed("an octet-stream vector must be a non-empty multiple of 4 bytes (float32)")
         }
