@@ -2,9 +2,8 @@ import Casebook
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// Answers a binary-vector search (`POST /v1/collections/{name}/search`, `application/octet-stream`)
 /// in the connection's channel pipeline, before Hummingbird's request handling; every other
@@ -14,19 +13,19 @@ import NIOHTTPTypes
 /// `NIOAsyncChannel` and writes the response back through an async writer; after a 100,000 x 384
 /// scan has streamed the caches out, that costs ~0.3 ms a request on the 2-core VM, where the same
 /// search answered in a plain NIO handler costs ~0.16 ms (benchmarks/RESULTS.md, "Socket API").
-/// The hot route's request and response bytes are the router's (same parsing code, same JSON), and
-/// it sits where Hummingbird's `additionalChannelHandlers` puts it: after HTTP decoding, on the
-/// event loop that runs the router's handlers too.
+/// The hot route's request and response bytes are the router's (same parsing code, same JSON); it
+/// sits right after HTTP decoding (``CasebookHTTP1Channel``), before the conversion to
+/// Hummingbird's HTTP types, on the event loop that runs the router's handlers too.
 ///
 /// Order and shutdown stay the router's: the fast path answers only while no request handed to the
 /// router is waiting for its response (so pipelined responses keep their order), and a quiesce
 /// event (graceful shutdown) that arrives while it holds a request's head and body waits until
 /// that request is answered.
 final class BinarySearchFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let casebook: Casebook
     private let limit: Int
@@ -35,7 +34,7 @@ final class BinarySearchFastPath: ChannelDuplexHandler, RemovableChannelHandler 
     private enum State {
         case idle
         /// A fast-path candidate: its head and the body so far, held back from the router.
-        case holding(HTTPRequest, collection: String, body: ByteBuffer)
+        case holding(HTTPRequestHead, collection: String, body: ByteBuffer)
         /// A request going to the router, part by part.
         case forwarding
     }
@@ -104,13 +103,12 @@ final class BinarySearchFastPath: ChannelDuplexHandler, RemovableChannelHandler 
     /// The collection's name when `head` is a binary search this handler may answer: HTTP/1.1
     /// keep-alive without `Expect`, and a name of the characters collection names allow (anything
     /// else, percent-escapes included, is the router's to read).
-    static func candidate(_ head: HTTPRequest) -> String? {
-        guard head.method == .post, let path = head.path,
-            head.headerFields[.contentType]?.hasPrefix("application/octet-stream") == true,
-            head.headerFields[.expect] == nil,
-            head.headerFields[.connection].map({ $0.lowercased().contains("close") }) != true
+    static func candidate(_ head: HTTPRequestHead) -> String? {
+        guard head.method == .POST, head.version == .http1_1, head.isKeepAlive,
+            head.headers.first(name: "content-type")?.hasPrefix("application/octet-stream") == true,
+            !head.headers.contains(name: "expect")
         else { return nil }
-        let route = path.prefix { $0 != "?" }
+        let route = head.uri.prefix { $0 != "?" }
         let parts = route.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0].isEmpty, parts[1] == "v1", parts[2] == "collections", parts[4] == "search",
             !parts[3].isEmpty,
@@ -124,9 +122,9 @@ final class BinarySearchFastPath: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Runs the search and writes its response; false (nothing written) when the request is
     /// refused, for the router to answer with its documented error.
-    private func answer(_ head: HTTPRequest, collection name: String, body: ByteBuffer, context: ChannelHandlerContext) -> Bool {
+    private func answer(_ head: HTTPRequestHead, collection name: String, body: ByteBuffer, context: ChannelHandlerContext) -> Bool {
         let started = ContinuousClock.now
-        let parameters = URI(String(head.path ?? "")).queryParameters
+        let parameters = URI(head.uri).queryParameters
         guard let request = try? SearchController.binary(parameters: parameters, body: body) else { return false }
         let response: SearchResponse
         do {
@@ -135,25 +133,26 @@ final class BinarySearchFastPath: ChannelDuplexHandler, RemovableChannelHandler 
             return false
         }
         let json = response.jsonBytes
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        fields[.contentLength] = String(json.count)
-        fields[SearchController.serverTimingField] = SearchController.handlerDuration(ContinuousClock.now - started)
-        fields[.date] = currentDate()
-        fields[.server] = serverName
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: json))), promise: nil)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(6)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(json.count))
+        headers.add(name: "Server-Timing", value: SearchController.handlerDuration(ContinuousClock.now - started))
+        headers.add(name: "Date", value: currentDate())
+        headers.add(name: "Server", value: serverName)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: json)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         return true
     }
 
     /// Hands a held request's head and body to the router.
-    private func release(_ head: HTTPRequest, _ body: ByteBuffer, context: ChannelHandlerContext) {
+    private func release(_ head: HTTPRequestHead, _ body: ByteBuffer, context: ChannelHandlerContext) {
         forward(.head(head), context: context)
         if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
     }
 
-    private func forward(_ head: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func forward(_ head: HTTPServerRequestPart, context: ChannelHandlerContext) {
         routerRequests += 1
         state = .forwarding
         context.fireChannelRead(wrapInboundOut(head))

@@ -59,9 +59,11 @@ public struct CasebookServer: Sendable {
     func httpServer() -> HTTPServerBuilder {
         guard configuration.searchFastPath else { return .http1() }
         let casebook = casebook, limit = configuration.maxBodyBytes
-        return .http1(configuration: .init(additionalChannelHandlers: [
-            BinarySearchFastPath(casebook: casebook, limit: limit, serverName: Self.serverName)
-        ]))
+        return HTTPServerBuilder { responder in
+            CasebookHTTP1Channel(responder: responder) {
+                BinarySearchFastPath(casebook: casebook, limit: limit, serverName: Self.serverName)
+            }
+        }
     }
 
     /// Serves until SIGTERM/SIGINT. `onReady` runs once the socket accepts connections.

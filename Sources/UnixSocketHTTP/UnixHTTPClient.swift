@@ -16,9 +16,20 @@ private func sendBytes(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> 
 public final class UnixHTTPClient {
     public struct Reply: Sendable {
         public var status: Int
-        /// Header fields by lowercased name.
-        public var headers: [String: String] = [:]
+        /// The status line and header lines, as received.
+        public var head = ""
         public var body: [UInt8]
+
+        /// Header fields by lowercased name (parsed when asked for: benchmarks read only the body).
+        public var headers: [String: String] {
+            var fields: [String: String] = [:]
+            for line in head.split(separator: "\r\n").dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+                fields[line[..<colon].lowercased()] = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            }
+            return fields
+        }
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -111,20 +122,41 @@ public final class UnixHTTPClient {
             searched = pending.count
             if headerEnd == nil { try fill() }
         }
-        let head = String(decoding: pending[0..<headerEnd!], as: UTF8.self)
-        let lines = head.split(separator: "\r\n")
-        let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers[line[..<colon].lowercased()] = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        // Status and Content-Length read from the bytes: this client times the server, so it
+        // keeps its own share small (no per-line strings).
+        let end = headerEnd!
+        let status = Self.number(in: pending, from: 9, to: min(end, 12)) ?? 0
+        var length = 0
+        let name = Array("content-length:".utf8)
+        var lineStart = 0
+        while lineStart < end {
+            var lineEnd = lineStart
+            while lineEnd < end, pending[lineEnd] != 13 { lineEnd += 1 }
+            if lineEnd - lineStart > name.count,
+                (0..<name.count).allSatisfy({ pending[lineStart + $0] | (pending[lineStart + $0] >= 65 && pending[lineStart + $0] <= 90 ? 0x20 : 0) == name[$0] })
+            {
+                var digits = lineStart + name.count
+                while digits < lineEnd, pending[digits] == 32 { digits += 1 }
+                length = Self.number(in: pending, from: digits, to: lineEnd) ?? 0
+            }
+            lineStart = lineEnd + 2
         }
-        let length = headers["content-length"].flatMap { Int($0) } ?? 0
-        let start = headerEnd! + 4
+        let head = String(decoding: pending[0..<end], as: UTF8.self)
+        let start = end + 4
         while pending.count < start + length { try fill() }
         let body = Array(pending[start..<(start + length)])
         pending.removeFirst(start + length)
-        return Reply(status: status, headers: headers, body: body)
+        return Reply(status: status, head: head, body: body)
+    }
+
+    /// The decimal number in `bytes[from..<to]` (digits only), or nil.
+    private static func number(in bytes: [UInt8], from: Int, to: Int) -> Int? {
+        guard from < to else { return nil }
+        var value = 0
+        for i in from..<to {
+            guard bytes[i] >= 48, bytes[i] <= 57 else { return nil }
+            value = value * 10 + Int(bytes[i] - 48)
+        }
+        return value
     }
 }
