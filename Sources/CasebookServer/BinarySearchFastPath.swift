@@ -10,9 +10,10 @@ import NIOHTTP1
 /// request, and any of these the library refuses, goes on to the router unchanged.
 ///
 /// Why: the socket's latency target. Hummingbird hands each request to a Swift task through
-/// `NIOAsyncChannel` and writes the response back through an async writer; after a 100,000 x 384
-/// scan has streamed the caches out, that costs ~0.3 ms a request on the 2-core VM, where the same
-/// search answered in a plain NIO handler costs ~0.16 ms (benchmarks/RESULTS.md, "Socket API").
+/// `NIOAsyncChannel` and writes the response back through an async writer; around a 100,000 x 384
+/// scan (which streams the caches out) the socket's share of a request measured 0.38-0.44 ms that
+/// way on the 2-core VM, 0.23-0.25 ms through this handler, 0.19-0.20 ms in a plain NIO server
+/// (benchmarks/RESULTS.md, "Socket API").
 /// The hot route's request and response bytes are the router's (same parsing code, same JSON); it
 /// sits right after HTTP decoding (``CasebookHTTP1Channel``), before the conversion to
 /// Hummingbird's HTTP types, on the event loop that runs the router's handlers too.
