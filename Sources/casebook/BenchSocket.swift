@@ -93,12 +93,12 @@ struct BenchSocket: ParsableCommand {
             vector.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }
         }
         let modes = ["in-process", "socket-json", "socket-binary"]
-        let search: @Sendable (String, UnixHTTPClient?, Int) throws -> [UInt8]? = { mode, client, q in
+        let search: @Sendable (String, UnixHTTPClient?, Int) throws -> Answer = { mode, client, q in
             let reply: UnixHTTPClient.Reply
             switch mode {
             case "in-process":
                 let response = try collection.search(SearchRequest(tenant: "bench", k: k, vector: vectors[q]))
-                return Array("{\"tookMs\":\(response.tookMs)}".utf8)
+                return .tookMs(response.tookMs)
             case "socket-json":
                 reply = try client!.send("POST", "/v1/collections/bench/search", body: jsonBodies[q])
             default:
@@ -107,7 +107,7 @@ struct BenchSocket: ParsableCommand {
                     contentType: "application/octet-stream")
             }
             guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }
-            return reply.body
+            return .body(reply.body)
         }
         var samples: [String: [Sample]] = [:]
         // Per socket mode and client count: the in-process p50 each of its p50s is compared with.
@@ -183,11 +183,11 @@ struct BenchSocket: ParsableCommand {
     }
 
     /// `clients` threads (real threads: they block on sockets), each with its own connection,
-    /// answer every clients-th query; latencies pooled. `body` returns the response's bytes (nil
-    /// in-process); the server's own time is read from them after the clock stops, and
-    /// `transport` is the median of latency minus that.
+    /// answer every clients-th query; latencies pooled. `body` returns an ``Answer``: the
+    /// library's own time is taken from it after the clock stops, and `transport` is the median of
+    /// latency minus that.
     static func measure(
-        clients: Int, queries: Int, _ body: @escaping @Sendable (UnixHTTPClient?, Int) throws -> [UInt8]?,
+        clients: Int, queries: Int, _ body: @escaping @Sendable (UnixHTTPClient?, Int) throws -> Answer,
         connect: @escaping @Sendable () throws -> UnixHTTPClient?
     ) throws -> Sample {
         let latencies = Mutex<[(total: Double, server: Double?)]>([])
@@ -202,9 +202,9 @@ struct BenchSocket: ParsableCommand {
                     let client = try connect()
                     var local: [(total: Double, server: Double?)] = []
                     for q in stride(from: worker, to: queries, by: clients) {
-                        var reply: [UInt8]?
+                        var reply = Answer.body([])
                         let total = try BenchData.seconds { reply = try body(client, q) } * 1e3
-                        local.append((total, reply.flatMap(Self.tookMs)))
+                        local.append((total, reply.searchMs))
                     }
                     latencies.withLock { $0 += local }
                 } catch {
@@ -222,15 +222,15 @@ struct BenchSocket: ParsableCommand {
     /// One client on this thread: query q runs in every mode, the modes' order rotating with q.
     /// Samples are in the order of `modes`.
     static func interleave(
-        modes: [String], queries: Int, _ body: (String, Int) throws -> [UInt8]?
+        modes: [String], queries: Int, _ body: (String, Int) throws -> Answer
     ) throws -> [Sample] {
         var latencies: [String: [(total: Double, server: Double?)]] = [:]
         for q in 0..<queries {
             for turn in 0..<modes.count {
                 let mode = modes[(q + turn) % modes.count]
-                var reply: [UInt8]?
+                var reply = Answer.body([])
                 let total = try BenchData.seconds { reply = try body(mode, q) } * 1e3
-                latencies[mode, default: []].append((total, reply.flatMap(Self.tookMs)))
+                latencies[mode, default: []].append((total, reply.searchMs))
             }
         }
         return modes.map { mode in
@@ -253,6 +253,20 @@ struct BenchSocket: ParsableCommand {
             self.transport = transport.isEmpty ? .nan : BenchData.median(transport)
             let searches = latencies.compactMap(\.server)
             search = searches.isEmpty ? .nan : BenchData.median(searches)
+        }
+    }
+
+    /// What one timed search returns: the in-process response's own time, or a reply's body, whose
+    /// `tookMs` is read only after the clock has stopped.
+    enum Answer {
+        case tookMs(Double)
+        case body([UInt8])
+
+        var searchMs: Double? {
+            switch self {
+            case .tookMs(let milliseconds): return milliseconds
+            case .body(let bytes): return BenchSocket.tookMs(bytes)
+            }
         }
     }
 

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `casebook` executable, run as a separate process the way a user runs it.
 @Suite struct CLITests {
     static var executable: URL {
@@ -34,6 +38,21 @@ import Testing
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                        stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts `casebook` with `arguments` (output discarded), SIGKILLs it after `delay` seconds
+    /// and returns the finished process (it may have exited on its own before).
+    static func killed(_ arguments: [String], after delay: TimeInterval) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process
     }
 
     let database = TemporaryDatabase()

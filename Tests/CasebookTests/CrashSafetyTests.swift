@@ -31,15 +31,7 @@ import Testing
         var outcomes: [Int: Int] = [:]
         for fraction in stride(from: 0.1, through: 1.5, by: 0.1) {
             let delay = duration * fraction
-            let process = Process()
-            process.executableURL = CLITests.executable
-            process.arguments = ["add", "--collection", "c", "--db", database.path, file.path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = try CLITests.killed(["add", "--collection", "c", "--db", database.path, file.path], after: delay)
 
             let queue = try DatabaseQueue(path: database.path)
             let (integrity, precedents, vectors, tags) = try queue.read { db in

@@ -64,15 +64,9 @@ import UnixSocketHTTP
             let file = database.directory.appendingPathComponent("\(batch).jsonl")
             try (0..<size).map { Self.line(id: "\(batch)-\($0)", tenant: tenant, random: &random) }.joined(separator: "\n")
                 .write(to: file, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = CLITests.executable
-            process.arguments = ["add", "--collection", "c", "--db", database.path, file.path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: duration * 1.3 * Double(random.next() % 1_000) / 1_000)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            let process = try CLITests.killed(
+                ["add", "--collection", "c", "--db", database.path, file.path],
+                after: duration * 1.3 * Double(random.next() % 1_000) / 1_000)
             if process.terminationReason == .exit, process.terminationStatus == 0 { acknowledged.insert(batch) }
 
             let stored = try StoredFile(path: database.path, collection: "c")

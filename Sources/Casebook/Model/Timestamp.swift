@@ -32,9 +32,7 @@ public enum Timestamp {
             return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         }
         let fraction = Int64((sinceReference - wholeSeconds) * 1000)
-        let seconds = Int64(wholeSeconds) + 978_307_200
-        let (days, daySeconds) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        let (day, secondOfDay) = daySeconds < 0 ? (days - 1, daySeconds + 86_400) : (days, daySeconds)
+        let (day, secondOfDay) = dayAndSecond(Int64(wholeSeconds) + 978_307_200)
         let remainder = secondOfDay * 1000 + fraction
         let (year, month, dayOfMonth) = civil(daysSince1970: day)
         var out = [UInt8](repeating: UInt8(ascii: "0"), count: 24)
@@ -65,9 +63,7 @@ public enum Timestamp {
     /// RFC 9110's IMF-fixdate for HTTP `Date` headers, `Fri, 27 Nov 2026 09:42:49 GMT` (the
     /// second, truncated; years 1600-9999 — a server's clock is in them).
     public static func httpDate(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let (days, daySeconds) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        let (day, secondOfDay) = daySeconds < 0 ? (days - 1, daySeconds + 86_400) : (days, daySeconds)
+        let (day, secondOfDay) = dayAndSecond(Int64(date.timeIntervalSince1970.rounded(.down)))
         let (year, month, dayOfMonth) = civil(daysSince1970: day)
         // 1970-01-01 was a Thursday.
         let weekday = Self.weekdays[Int(((day % 7) + 7 + 4) % 7)]
@@ -82,6 +78,13 @@ public enum Timestamp {
     /// 1600-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since 2001-01-01.
     private static let firstFastSecond = -11_676_096_000.0 - 978_307_200
     private static let endFastSecond = 253_402_300_800.0 - 978_307_200
+
+    /// Seconds since 1970 as the day (counted from 1970-01-01, floored for times before it) and
+    /// the second within that day.
+    private static func dayAndSecond(_ seconds: Int64) -> (day: Int64, second: Int64) {
+        let (days, second) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        return second < 0 ? (days - 1, second + 86_400) : (days, second)
+    }
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's
     /// `civil_from_days`: eras of 400 years, months counted from March).

@@ -121,6 +121,7 @@ struct SearchController {
     /// `includePrecedents`, `actor`, `decisionId` and `log` come from the query string.
     static func binary(_ request: inout Request, limit: Int) async throws(APIError) -> SearchRequest {
         let parameters = request.uri.queryParameters
+        // Refused before the body is read: a request without a tenant gets that error, not a 413.
         guard parameters.get("tenant")?.isEmpty == false else { throw APIError(.missingTenant) }
         return try binary(parameters: parameters, body: try await JSONBody.bytes(&request, limit: limit))
     }
