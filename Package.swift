@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Casebook", targets: ["Casebook"]),
         .library(name: "CasebookServer", targets: ["CasebookServer"]),
+        .library(name: "CasebookBench", targets: ["CasebookBench"]),
         .executable(name: "casebook", targets: ["casebook"]),
     ],
     dependencies: [
@@ -21,7 +22,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
@@ -58,20 +58,38 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strictSwift
         ),
         .target(name: "UnixSocketHTTP", swiftSettings: strictSwift),
+        // What the CLI and the benchmark commands share: errors, line reading, progress, JSON output.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: ["Casebook", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSwift
+        ),
+        // `casebook bench`: the benchmark commands, their dataset readers and measurement probes,
+        // kept out of the library.
+        .target(
+            name: "CasebookBench",
+            dependencies: [
+                "Casebook",
+                "CasebookKernels",
+                "COpenBLAS",
+                "CommandLineSupport",
+                "UnixSocketHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "casebook",
             dependencies: [
                 "Casebook",
                 "CasebookServer",
-                "UnixSocketHTTP",
+                "CasebookBench",
+                "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -81,6 +99,7 @@ let package = Package(
             dependencies: [
                 "Casebook",
                 "CasebookServer",
+                "CasebookBench",
                 "UnixSocketHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -54,18 +54,6 @@ public struct CasebookServer: Sendable {
 
     static let serverName = "casebook"
 
-    /// HTTP/1.1, with binary-vector searches answered ahead of the router unless configured off
-    /// (one ``BinarySearchFastPath`` per connection).
-    func httpServer() -> HTTPServerBuilder {
-        guard configuration.searchFastPath else { return .http1() }
-        let casebook = casebook, limit = configuration.maxBodyBytes
-        return HTTPServerBuilder { responder in
-            CasebookHTTP1Channel(responder: responder) {
-                BinarySearchFastPath(casebook: casebook, limit: limit, serverName: Self.serverName)
-            }
-        }
-    }
-
     /// Serves until SIGTERM/SIGINT. `onReady` runs once the socket accepts connections.
     public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
         let path = configuration.socketPath
@@ -75,7 +63,7 @@ public struct CasebookServer: Sendable {
         // The socket is created owner-only: umask 0177 while it is bound, then chmod for certain.
         let previousMask = umask(0o177)
         let socket = Application(
-            router: router, server: httpServer(),
+            router: router, server: .http1(),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: Self.serverName),
             onServerRunning: { _ in
                 umask(previousMask)
@@ -86,7 +74,7 @@ public struct CasebookServer: Sendable {
         var services: [any Service] = [socket]
         if let tcp = configuration.tcp {
             services.append(Application(
-                router: router, server: httpServer(),
+                router: router, server: .http1(),
                 configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: Self.serverName),
                 logger: logger))
         }

@@ -6,17 +6,13 @@ public struct ServerConfiguration: Sendable {
     public var tcp: TCPAddress?
     /// Largest request body accepted (413 above it).
     public var maxBodyBytes: Int
-    /// Binary-vector searches answered in the channel pipeline (``BinarySearchFastPath``); false
-    /// routes them like every other request (same responses, ~0.15 ms slower each).
-    public var searchFastPath: Bool
 
     public static let defaultMaxBodyBytes = 16 << 20
 
-    public init(socketPath: String, tcp: TCPAddress? = nil, maxBodyBytes: Int = defaultMaxBodyBytes, searchFastPath: Bool = true) {
+    public init(socketPath: String, tcp: TCPAddress? = nil, maxBodyBytes: Int = defaultMaxBodyBytes) {
         self.socketPath = socketPath
         self.tcp = tcp
         self.maxBodyBytes = maxBodyBytes
-        self.searchFastPath = searchFastPath
     }
 
     public struct TCPAddress: Sendable, Hashable {

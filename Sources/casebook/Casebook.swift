@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CasebookBench
 
 @main
 struct CasebookCommand: AsyncParsableCommand {

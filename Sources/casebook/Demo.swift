@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CommandLineSupport
 import Foundation
 
 struct Demo: ParsableCommand {

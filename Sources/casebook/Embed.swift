@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CommandLineSupport
 import Foundation
 
 struct Embed: ParsableCommand {
@@ -27,7 +28,7 @@ struct Embed: ParsableCommand {
         var output = BufferedOutput()
         try LineReader.forEachLine(of: file) { number, line in
             guard line.contains(where: { !$0.isWhitespace }) else { return }
-            let precedent = try Self.precedent(line, number: number)
+            let precedent = try PrecedentLines.embeddable(line, number: number)
             guard let embedded = embedder.features(of: precedent) else {
                 throw CLIError("line \(number): nothing to embed (no text, context, tags or category)")
             }
@@ -44,26 +45,6 @@ struct Embed: ParsableCommand {
             }
         }
         output.flush()
-    }
-
-    /// A precedent object, with a placeholder tenant when it has none (embedding ignores it).
-    static func precedent(_ line: String, number: Int) throws -> Precedent {
-        do {
-            guard var object = try JSONValue.parse(line).objectValue else {
-                throw CLIError("line \(number): a precedent must be a JSON object")
-            }
-            if object["tenant"] == nil { object["tenant"] = "-" }
-            guard object["vector"] == nil else {
-                throw CLIError("line \(number): embed computes the vector; leave out \"vector\"")
-            }
-            let precedent = try Precedent(json: .object(object))
-            try precedent.checkEmbeddable()
-            return precedent
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError("line \(number): \(error)")
-        }
     }
 }
 

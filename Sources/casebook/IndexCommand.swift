@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CommandLineSupport
 import Foundation
 
 /// `casebook index train | retrain | info`: the collection's IVF index.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CommandLineSupport
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Describe the database's collections.")

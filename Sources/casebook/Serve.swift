@@ -19,9 +19,6 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.")
     var maxBody: Int = ServerConfiguration.defaultMaxBodyBytes
 
-    @Flag(help: "Send binary-vector searches through the router like every other request (slower; for comparison).")
-    var noSearchFastPath = false
-
     func validate() throws {
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         if let tcp { _ = try ServerConfiguration.TCPAddress(tcp) }
@@ -32,7 +29,7 @@ struct Serve: AsyncParsableCommand {
         let casebook = try database.open()
         let configuration = ServerConfiguration(
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
-            maxBodyBytes: maxBody, searchFastPath: !noSearchFastPath)
+            maxBodyBytes: maxBody)
         let socketPath = socket
         if let tcp {
             // The socket's 0600 mode keeps other users out; a TCP port has no such boundary.

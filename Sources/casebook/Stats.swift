@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CommandLineSupport
 import Foundation
 
 /// `casebook stats`: how the precedents a tenant was shown were used.

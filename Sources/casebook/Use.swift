@@ -1,5 +1,6 @@
 import ArgumentParser
 import Casebook
+import CommandLineSupport
 
 /// `casebook use`: records that a precedent a search showed was viewed, cited, applied or rejected.
 struct Use: ParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Limits and malformed requests are refused with a clear error, and nothing is written.
 @Suite struct BadInputTests {

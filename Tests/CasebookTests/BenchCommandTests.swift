@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
+@testable import CasebookBench
 
 /// `casebook bench generate | ann | tenants | socket` as a user runs them: the files they write and the
 /// JSON they print, and clear errors for inputs that do not fit together.

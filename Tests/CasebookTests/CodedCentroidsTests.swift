@@ -1,7 +1,7 @@
 import CasebookKernels
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Ranking centroids from their int8 codes must choose the same lists, in the same order, as
 /// scoring every centroid in float32.

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 @Suite struct ConcurrencyTests {
     /// Searchers run while one writer adds batches of 25: every search must see whole batches

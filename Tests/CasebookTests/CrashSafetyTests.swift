@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// `casebook add` killed with SIGKILL at moments spread over its run: afterwards the file passes
 /// SQLite's integrity check and holds either the whole batch or none of it.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// hashed-v1 against independent references: scikit-learn's MurmurHash3 and FeatureHasher
 /// (values in Tests/Fixtures/featurizer, written by the committed make_murmur_values.py), Unicode

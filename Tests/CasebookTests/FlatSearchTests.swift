@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// The flat index through the library API against a brute-force loop, for every metric, single
 /// and batched, with and without filters.

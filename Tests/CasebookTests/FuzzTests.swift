@@ -3,7 +3,7 @@ import GRDB
 import Testing
 import UnixSocketHTTP
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Valid JSONL lines and HTTP bodies mutated with a fixed seed (`Mutator`): nothing crashes or
 /// hangs, every input is either accepted whole or refused with a documented error, and a refused

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// A hashed-v1 collection end to end: precedents without vectors, text and context queries
 /// checked against a brute-force search over vectors the embedder computes on its own,

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// IVF collections end to end, against a flat collection holding the same rows and a brute-force
 /// loop: all lists probed equals exact search, recall rises with nprobe, a selective filter

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// The IVF index (not yet wired into collections) against the flat index and brute force: all
 /// lists probed equals exact search, recall rises with nprobe, a selective filter widens to an

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 @Suite struct JSONTests {
     @Test func parserAgreesWithFoundation() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 import CasebookKernels
 
 /// k-means against independent references: a brute-force nearest-centroid loop in Double, known
@@ -70,9 +70,9 @@ import CasebookKernels
         let reseeded = try Self.train(data.vectors, dimension: 16, other)
         #expect(reseeded.centroids != first.centroids)
         // The thread split does not matter.
-        let saved = Casebook.batchSearchThreads
-        Casebook.batchSearchThreads = 1
-        defer { Casebook.batchSearchThreads = saved }
+        let saved = Casebook.workerThreads
+        Casebook.workerThreads = 1
+        defer { Casebook.workerThreads = saved }
         let oneThread = try Self.train(data.vectors, dimension: 16, parameters)
         #expect(oneThread.centroids.map(\.bitPattern) == first.centroids.map(\.bitPattern))
     }

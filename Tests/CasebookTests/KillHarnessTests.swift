@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 import UnixSocketHTTP
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Real processes killed with SIGKILL at random (seeded) moments, then the file reopened: SQLite's
 /// integrity check passes, every acknowledged batch is there whole, every other batch is whole or

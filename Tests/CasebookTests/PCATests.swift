@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// PCA (LAPACKE ssyevd) against a covariance computed by a plain Double loop and data with known
 /// principal axes.

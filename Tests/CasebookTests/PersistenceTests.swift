@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 @Suite struct PersistenceTests {
     static func rows(_ count: Int, dimension: Int, seed: UInt64) -> [ReferenceRow] {

@@ -1,6 +1,7 @@
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
+@testable import CasebookBench
 
 /// recall@k on hand-made cases, and the exact-neighbour truth against a plain loop.
 @Suite struct RecallTests {

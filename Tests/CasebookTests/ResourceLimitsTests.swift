@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UnixSocketHTTP
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Every documented limit (README "Limits") at its boundary, through the socket API of a real
 /// `casebook serve`: the limit itself is accepted, one past it is refused with the documented

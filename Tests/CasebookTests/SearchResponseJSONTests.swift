@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// The socket API writes search responses by hand (`SearchResponse.jsonText`); Foundation's
 /// `JSONEncoder` and `JSONDecoder` are the reference: the text must decode to the same response

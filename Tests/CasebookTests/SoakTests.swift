@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import UnixSocketHTTP
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Many searchers and one writer for a bounded time (3 s per test by default,
 /// `CASEBOOK_RELIABILITY_SCALE` multiplies it), in-process and over the socket: no errors, no
@@ -130,7 +130,7 @@ import UnixSocketHTTP
         // writer for long are dropped by design, never waited for).
         try casebook.flushMatchLog()
         let dropped = casebook.matchLog.droppedEntries
-        let written = try casebook.store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM match_query") ?? -1 }
+        let written = try casebook.sqliteStore.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM match_query") ?? -1 }
         #expect(written + dropped == logged.load(ordering: .relaxed), "written \(written) + dropped \(dropped)")
         // This is the test process's memory, shared with the suites running alongside (a 10x run
         // with them: 81 -> 138 -> 217 MiB; alone: 41 -> 103 -> 117), so only a bound that the

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 @testable import CasebookServer
 
 /// A full disk (SQLite's `max_page_count` pinned at the file's size) and a read-only database
@@ -18,13 +18,13 @@ import Testing
     static let dimension = 32
 
     static func writer(_ casebook: Casebook, _ sql: String) throws {
-        try casebook.store.pool.writeWithoutTransaction { try $0.execute(sql: sql) }
+        try casebook.sqliteStore.pool.writeWithoutTransaction { try $0.execute(sql: sql) }
     }
 
     static func impose(_ condition: Condition, on casebook: Casebook) throws {
         switch condition {
         case .diskFull:
-            let pages = try casebook.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
+            let pages = try casebook.sqliteStore.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
             try writer(casebook, "PRAGMA max_page_count = \(pages)")
         case .readOnly:
             try writer(casebook, "PRAGMA query_only = 1")

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Docs/StorageFormat.md must describe exactly the tables and columns the code creates.
 @Suite struct StorageFormatTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Two tenants hold identical precedents (same ids, same vectors). Nothing done as one may see or
 /// touch the other's.

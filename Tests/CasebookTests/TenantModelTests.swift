@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import UnixSocketHTTP
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Randomized operations from three tenants, through the library and through the socket, each
 /// checked against a plain in-memory model of what every tenant may see: ids drawn from one small

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
+@testable import CasebookBench
 
 /// The readers against files NumPy wrote (Tests/Fixtures/vectors/make_fixtures.py), and the
 /// writers against the same files byte for byte.

@@ -5,7 +5,7 @@ import Foundation
 /// the same input gives the same bits on every machine.
 public struct HashedNGramEmbedder: Embedder {
     /// The name and version stored with a collection; a vector of another version is refused.
-    public static let version = "hashed-v1"
+    public static let version = EmbedderConfig.hashedV1Kind
     /// Dimension of a `hashed-v1` collection when none is given; chosen by measurement
     /// (benchmarks/RESULTS.md, Embedding).
     public static let defaultDimension = 1024
@@ -76,10 +76,10 @@ public struct HashedNGramEmbedder: Embedder {
     }
 
     /// The vectors of many precedents: each worker reuses one featurizer's buffers; batches of
-    /// thousands are split over `Casebook.batchSearchThreads` cores. Vectors do not depend on the
+    /// thousands are split over ``WorkerThreads`` cores. Vectors do not depend on the
     /// split.
     public func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]] {
-        let workers = precedents.count >= 4_096 ? min(Casebook.effectiveBatchThreads, precedents.count / 2_048) : 1
+        let workers = precedents.count >= 4_096 ? min(WorkerThreads.count, precedents.count / 2_048) : 1
         guard workers > 1 else { return try documentVectors(precedents[...], offset: 0) }
         let chunk = (precedents.count + workers - 1) / workers
         let results = ChunkResults(count: workers)

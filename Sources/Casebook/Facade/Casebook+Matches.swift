@@ -13,11 +13,11 @@ extension Casebook {
     ///   ``CasebookError/eventConflict(_:)``, or a validation error.
     @discardableResult
     public func recordUse(_ event: UseEvent) throws(CasebookError) -> UseReceipt {
-        try PrecedentValidation.checkTenant(event.tenant)
-        try PrecedentValidation.checkID(event.precedentId)
-        try Self.checkName("queryId", event.queryId)
-        try SearchLogging.check(actor: event.actor, decisionId: event.decisionId)
-        if let eventId = event.eventId { try Self.checkName("eventId", eventId) }
+        try IdentifierRules.checkTenant(event.tenant)
+        try IdentifierRules.checkID(event.precedentId)
+        try IdentifierRules.checkName("queryId", event.queryId)
+        try IdentifierRules.checkActor(event.actor, decisionId: event.decisionId)
+        if let eventId = event.eventId { try IdentifierRules.checkName("eventId", eventId) }
         // The search may still be waiting in the log's buffer.
         try matchLog.flush()
         return try store.recordUse(event, now: Date())
@@ -30,8 +30,8 @@ extension Casebook {
     /// - Throws: ``CasebookError/collectionNotFound(_:)`` before anything is written.
     @discardableResult
     public func recordOutcome(_ outcome: DecisionOutcome) throws(CasebookError) -> OutcomeReceipt {
-        try PrecedentValidation.checkTenant(outcome.tenant)
-        try Self.checkName("decisionId", outcome.decisionId)
+        try IdentifierRules.checkTenant(outcome.tenant)
+        try IdentifierRules.checkName("decisionId", outcome.decisionId)
         if let text = outcome.outcome, text.utf8.count > Limits.maxTextBytes {
             throw .invalidArgument("outcome is longer than \(Limits.maxTextBytes) bytes")
         }
@@ -52,7 +52,7 @@ extension Casebook {
 
     /// Usefulness statistics of one tenant's searches of one collection (see ``MatchStatistics``).
     public func statistics(_ request: MatchStatisticsRequest) throws(CasebookError) -> MatchStatistics {
-        try PrecedentValidation.checkTenant(request.tenant)
+        try IdentifierRules.checkTenant(request.tenant)
         let collection = try collection(request.collection)
         try matchLog.flush()
         return try store.statistics(collection: collection.recordID, name: collection.name, request: request)
@@ -69,7 +69,7 @@ extension Casebook {
     public func exportMatches(
         _ request: MatchExportRequest, _ body: (MatchRecord) throws -> Void
     ) throws(CasebookError) {
-        if let tenant = request.tenant { try PrecedentValidation.checkTenant(tenant) }
+        if let tenant = request.tenant { try IdentifierRules.checkTenant(tenant) }
         let collectionID = try request.collection.map { name throws(CasebookError) in try collection(name).recordID }
         try matchLog.flush()
         try store.forEachMatch(request, collectionID: collectionID, body)
@@ -80,15 +80,5 @@ extension Casebook {
     public func pruneMatches(before date: Date) throws(CasebookError) -> (searches: Int, outcomes: Int) {
         try matchLog.flush()
         return try store.pruneMatches(before: date)
-    }
-
-    /// Identifiers in the match log are names: non-empty and bounded.
-    static func checkName(_ name: String, _ value: String) throws(CasebookError) {
-        guard !value.isEmpty, value.utf8.count <= SearchLogging.maxFieldBytes else {
-            throw .invalidArgument("\(name) must be 1 to \(SearchLogging.maxFieldBytes) bytes")
-        }
-        guard !PrecedentValidation.hasControlCharacter(value) else {
-            throw .invalidArgument("\(name) contains a control character")
-        }
     }
 }

@@ -13,38 +13,41 @@ import Synchronization
 /// ```
 public final class Casebook: Sendable {
     public let path: String
-    let store: Store
-    let matchLog: MatchLog
+    let store: any CasebookStore
+    package let matchLog: MatchLog
     private let registry: Mutex<[String: PrecedentCollection]>
 
     /// Opens (creating if needed) the database at `path` and loads every collection's index.
     public init(path: String) throws(CasebookError) {
         Casebook.configureBLAS
         self.path = path
-        store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
+        self.store = store
         matchLog = MatchLog(store: store)
-        let records = try store.collectionRecords()
+        let records = try store.collections()
         var specs: [Int64: CollectionSpec] = [:]
-        var indexes: [Int64: FlatIndex] = [:]
+        var loader = IndexLoader(indexes: [:])
         for record in records {
-            let spec = try record.spec()
-            specs[record.id!] = spec
-            indexes[record.id!] = FlatIndex(dimension: spec.dimension, metric: spec.metric)
+            specs[record.id] = record.spec
+            loader.indexes[record.id] = FlatIndex(dimension: record.spec.dimension, metric: record.spec.metric)
         }
-        try store.loadAll(into: &indexes)
+        try store.loadAll(into: &loader)
+        var indexes = loader.indexes
         // IVF collections take over their loaded rows and file them by the stored lists: no
         // retraining on open.
         let ivfCollections = specs.filter { $0.value.index.isIVF }
-        let trainings = ivfCollections.isEmpty
-            ? [:] : try store.loadTrainings(dimensions: ivfCollections.mapValues { ($0.dimension, $0.metric) })
+        let trainings = ivfCollections.isEmpty ? [:] : try store.loadTrainings(dimensions: ivfCollections.mapValues(\.dimension))
         let assignments = trainings.isEmpty ? ListAssignments() : try store.loadAssignments()
         var loaded: [String: PrecedentCollection] = [:]
         for (id, spec) in specs {
             let flat = indexes.removeValue(forKey: id)!
             let index: CollectionIndex
             if let parameters = spec.index.ivf, spec.index.isIVF {
+                let quantizer = try trainings[id].map { stored throws(CasebookError) in
+                    try Self.quantizer(stored.quantizer, collection: id, spec: spec)
+                }
                 var ivf = IVFIndex(
-                    adopting: flat, parameters: parameters, quantizer: trainings[id]?.quantizer,
+                    adopting: flat, parameters: parameters, quantizer: quantizer,
                     lists: trainings[id] == nil ? nil : assignments)
                 ivf.addedSinceTraining = trainings[id]?.addedSinceTraining ?? 0
                 ivf.training = trainings[id]?.training
@@ -72,9 +75,9 @@ public final class Casebook: Sendable {
         ).config
         return try registry.withLock { collections throws(CasebookError) in
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
-            let record = try store.createCollection(spec)
+            let id = try store.createCollection(spec)
             let collection = try PrecedentCollection(
-                spec: spec, recordID: record.id!, store: store, matchLog: matchLog, index: CollectionIndex.empty(spec))
+                spec: spec, recordID: id, store: store, matchLog: matchLog, index: CollectionIndex.empty(spec))
             collections[spec.name] = collection
             return collection
         }
@@ -92,7 +95,36 @@ public final class Casebook: Sendable {
         registry.withLock { $0.values.sorted { $0.name < $1.name } }
     }
 
+    /// A stored quantizer rebuilt; one that does not fit its collection is a corrupt file.
+    private static func quantizer(_ state: QuantizerState, collection: Int64, spec: CollectionSpec) throws(CasebookError)
+        -> IVFQuantizer
+    {
+        do {
+            return try IVFQuantizer(state: state, dimension: spec.dimension, spherical: spec.metric != .l2)
+        } catch {
+            // 11: SQLite's SQLITE_CORRUPT, the code every unreadable stored structure reports.
+            throw .storage(code: 11, message: "stored IVF index of collection \(collection): \(error)")
+        }
+    }
+
     /// Runs once per process: OpenBLAS single-threaded, because batched search parallelises over
     /// query chunks itself and on small machines BLAS threads would compete with Swift's pool.
     private static let configureBLAS: Void = GemmKernel.setThreads(1)
+}
+
+extension Casebook {
+    /// Threads that batched searches, the embedding of large batches and IVF training spread
+    /// over, for the whole process: 0 (the default) means one per active core. Single searches
+    /// always use the calling thread only. Set it below the core count to leave cores to other
+    /// work (a server, or a benchmark run at a fixed thread count).
+    public static var workerThreads: Int {
+        get { WorkerThreads.limit }
+        set { WorkerThreads.limit = newValue }
+    }
+
+    @available(*, deprecated, renamed: "workerThreads")
+    public static var batchSearchThreads: Int {
+        get { workerThreads }
+        set { workerThreads = newValue }
+    }
 }

@@ -59,7 +59,7 @@ extension PrecedentCollection {
                 trainSeconds: (fileStart - trainStart).seconds, fileSeconds: (storeStart - fileStart).seconds,
                 storeSeconds: nil, trainedAt: Date().timeIntervalSince1970)
             try store.saveTraining(
-                collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer, assignments: filed,
+                collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer.state, assignments: filed,
                 training: report)
             next.training = report
             report.storeSeconds = (clock.now - storeStart).seconds
@@ -121,4 +121,16 @@ public struct IndexTrainingProgress: Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+extension PrecedentCollection {
+    /// Calls `body` with one tenant's contiguous vector block under the index's read lock; nil for
+    /// an IVF collection or a tenant without rows. For benchmarks: the streaming-read floor that a
+    /// scan of the same block is compared with.
+    package func withTenantVectors<R>(_ tenant: TenantID, _ body: (UnsafeBufferPointer<Float>) -> R) -> R? {
+        index.read { index in
+            guard case .flat(let flat) = index, let slab = flat.slabs[tenant] else { return nil }
+            return slab.vectors.withUnsafeBufferPointer(body)
+        }
+    }
 }

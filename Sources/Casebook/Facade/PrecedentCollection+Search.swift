@@ -7,7 +7,7 @@ extension PrecedentCollection {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
         try checkNprobe(request.nprobe)
-        try SearchLogging.check(actor: request.actor, decisionId: request.decisionId)
+        try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         try request.rerank?.check()
         let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
         try PrecedentValidation.checkQuery(input)
@@ -60,7 +60,7 @@ extension PrecedentCollection {
         let started = ContinuousClock.now
         try Self.checkSearch(tenant: request.tenant, k: request.k)
         try checkNprobe(request.nprobe)
-        try SearchLogging.check(actor: request.actor, decisionId: request.decisionId)
+        try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         guard !request.vectors.isEmpty else { throw .emptyBatch }
         guard request.vectors.count <= BatchSearchRequest.maxQueries else {
             throw .batchTooLarge(request.vectors.count, max: BatchSearchRequest.maxQueries)
@@ -100,7 +100,7 @@ extension PrecedentCollection {
     }
 
     private static func checkSearch(tenant: TenantID, k: Int) throws(CasebookError) {
-        try PrecedentValidation.checkTenant(tenant)
+        try IdentifierRules.checkTenant(tenant)
         guard (1...SearchRequest.maxK).contains(k) else { throw .invalidK(k, max: SearchRequest.maxK) }
     }
 

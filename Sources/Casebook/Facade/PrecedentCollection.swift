@@ -14,8 +14,8 @@ import Synchronization
 public final class PrecedentCollection: Sendable {
     /// The spec as created; the index part is read from the live index (training may change it).
     let createdSpec: CollectionSpec
-    let recordID: Int64
-    let store: Store
+    package let recordID: Int64
+    let store: any CasebookStore
     let embedder: any Embedder
     let index: ReadWriteLocked<CollectionIndex>
     /// Serialises writes and trainings.
@@ -23,10 +23,10 @@ public final class PrecedentCollection: Sendable {
     /// The database's match log (shared by its collections).
     let matchLog: MatchLog
     /// How the match log names this collection's embedder: `hashed-v1`, `external`, `external:<spaceId>`.
-    let embedderVersion: String
+    package let embedderVersion: String
 
     init(
-        spec: CollectionSpec, recordID: Int64, store: Store, matchLog: MatchLog, index: CollectionIndex
+        spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: CollectionIndex
     ) throws(CasebookError) {
         self.createdSpec = spec
         self.recordID = recordID
@@ -92,7 +92,7 @@ public final class PrecedentCollection: Sendable {
     /// Deletes one precedent.
     /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
     public func delete(tenant: TenantID, id: PrecedentID) throws(CasebookError) {
-        try PrecedentValidation.checkTenant(tenant)
+        try IdentifierRules.checkTenant(tenant)
         try writer.withLock { _ throws(CasebookError) in
             _ = try store.delete(collection: recordID, tenant: tenant, id: id)
             index.write { $0.remove(tenant: tenant, id: id) }
@@ -104,7 +104,7 @@ public final class PrecedentCollection: Sendable {
     /// The stored precedent with its vector.
     /// - Throws: ``CasebookError/precedentNotFound(_:)``, for another tenant's id too.
     public func get(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Precedent {
-        try PrecedentValidation.checkTenant(tenant)
+        try IdentifierRules.checkTenant(tenant)
         guard let precedent = try store.fetch(
             collection: recordID, tenant: tenant, id: id, dimension: createdSpec.dimension)
         else { throw .precedentNotFound(id) }

@@ -54,8 +54,8 @@ struct PrecedentValidation {
         -> (precedent: Precedent, contextJSON: String)
     {
         var p = precedent
-        try Self.checkTenant(p.tenant)
-        if let id = p.id { try Self.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
+        try IdentifierRules.checkTenant(p.tenant)
+        if let id = p.id { try IdentifierRules.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
         let contextJSON = try Self.checkFields(p)
         p.tags = Array(Set(p.tags)).sorted()
         if p.createdAt == nil { p.createdAt = now }
@@ -93,28 +93,6 @@ struct PrecedentValidation {
     /// A query's text and context obey the same limits as a precedent's.
     static func checkQuery(_ query: QueryInput) throws(CasebookError) {
         _ = try checkFields(Precedent(tenant: "-", context: query.context ?? [:], text: query.text))
-    }
-
-    static func checkTenant(_ tenant: TenantID) throws(CasebookError) {
-        guard !tenant.rawValue.isEmpty else { throw .missingTenant }
-        guard tenant.rawValue.utf8.count <= Limits.maxTenantBytes else {
-            throw .invalidIdentifier("tenant is longer than \(Limits.maxTenantBytes) bytes")
-        }
-        guard !hasControlCharacter(tenant.rawValue) else { throw .invalidIdentifier("tenant contains a control character") }
-    }
-
-    static func checkID(_ id: PrecedentID) throws(CasebookError) {
-        guard !id.rawValue.isEmpty else { throw .invalidIdentifier("id is empty") }
-        guard id.rawValue.utf8.count <= Limits.maxIDBytes else {
-            throw .invalidIdentifier("id is longer than \(Limits.maxIDBytes) bytes")
-        }
-        guard !hasControlCharacter(id.rawValue) else { throw .invalidIdentifier("id contains a control character") }
-    }
-
-    /// Identifiers (tenants, ids, query and event ids) hold no control characters: they are
-    /// compared, logged and printed, and a NUL would be cut by the database layer (below).
-    static func hasControlCharacter(_ text: String) -> Bool {
-        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 
     /// SQLite stores a NUL inside text, but GRDB binds and reads strings up to the first NUL, so

@@ -43,8 +43,8 @@ extension FlatIndex {
     }
 
     /// Threads to spread a batch over (also the number of concurrent single-threaded sgemm
-    /// calls): see ``Casebook/batchSearchThreads``.
-    static var workerCount: Int { Casebook.effectiveBatchThreads }
+    /// calls): see ``WorkerThreads``.
+    static var workerCount: Int { WorkerThreads.count }
 
     private func scanChunk(
         queries: [Float], range: Range<Int>, k: Int, slab: TenantSlab, filter: RowFilter

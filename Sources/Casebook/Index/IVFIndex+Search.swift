@@ -90,7 +90,7 @@ extension IVFIndex {
         guard m > 0 else { return [] }
         let kernel: ScanKernel.Choice = ScanKernel.hasAVX2 ? .avx2 : .portable
         let answers = IVFAnswers(count: m)
-        let workers = min(m, Casebook.effectiveBatchThreads)
+        let workers = min(m, WorkerThreads.count)
         let listed = tenantRows[batch.tenant].flatMap { $0.isListed ? $0 : nil }
         let probe = probeCount(batch.nprobe, exact: batch.exact)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in

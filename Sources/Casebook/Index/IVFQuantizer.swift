@@ -40,6 +40,30 @@ struct IVFQuantizer: Sendable, Hashable {
         }
     }
 
+    /// Rebuilds a stored quantizer.
+    /// - Throws: ``CasebookError/invalidArgument(_:)`` when the matrices do not fit together.
+    init(state: QuantizerState, dimension: Int, spherical: Bool) throws(CasebookError) {
+        var pca: PCA?
+        if let mean = state.pcaMean, let components = state.pcaComponents {
+            guard mean.count == dimension, components.count == state.centroidDimension * dimension else {
+                throw .invalidArgument("PCA matrices have the wrong size")
+            }
+            pca = PCA(
+                inputDimension: dimension, outputDimension: state.centroidDimension, mean: mean, components: components,
+                variances: [], explainedShare: 0)
+        } else if state.centroidDimension != dimension {
+            throw .invalidArgument("centroids of dimension \(state.centroidDimension) without a PCA, the index has \(dimension)")
+        }
+        try self.init(centroids: state.centroids, nlist: state.nlist, dimension: dimension, spherical: spherical, pca: pca)
+    }
+
+    /// What a store keeps of this quantizer.
+    var state: QuantizerState {
+        QuantizerState(
+            nlist: nlist, centroidDimension: centroidDimension, centroids: centroids, pcaMean: pca?.mean,
+            pcaComponents: pca?.components)
+    }
+
     /// Width of the centroids: the PCA's output, or the vectors' dimension.
     var centroidDimension: Int { pca?.outputDimension ?? dimension }
 

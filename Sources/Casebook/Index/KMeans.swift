@@ -8,45 +8,57 @@ import Foundation
 /// Deterministic: the same vectors, parameters and seed give the same centroids bit for bit (the
 /// random draws come from SplitMix64, assignments do not depend on the thread split, and centroid
 /// sums run in Double in row order).
-struct KMeans {
-    struct Parameters: Sendable, Hashable {
+package struct KMeans {
+    package struct Parameters: Sendable, Hashable {
         /// Centroids to train (nlist).
-        var clusters: Int
+        package var clusters: Int
         /// Lloyd iterations after seeding.
-        var iterations = 20
+        package var iterations = 20
         /// Rows trained on, per cluster: a seeded random sample when the data has more (FAISS
         /// caps at 256 per centroid).
-        var sampleRowsPerCluster = 256
+        package var sampleRowsPerCluster = 256
         /// Rows k-means++ chooses its seeds among, per cluster (a prefix of the shuffled sample):
         /// seeding reads them once per centroid, so this is its cost.
-        var seedingRowsPerCluster = 8
+        package var seedingRowsPerCluster = 8
         /// Cosine / inner product: points and centroids on the unit sphere, assignment by the
         /// largest dot product. Otherwise Euclidean.
-        var spherical: Bool
-        var seed: UInt64 = 1
+        package var spherical: Bool
+        package var seed: UInt64 = 1
+
+        package init(
+            clusters: Int, iterations: Int = 20, sampleRowsPerCluster: Int = 256, seedingRowsPerCluster: Int = 8,
+            spherical: Bool, seed: UInt64 = 1
+        ) {
+            self.clusters = clusters
+            self.iterations = iterations
+            self.sampleRowsPerCluster = sampleRowsPerCluster
+            self.seedingRowsPerCluster = seedingRowsPerCluster
+            self.spherical = spherical
+            self.seed = seed
+        }
     }
 
-    struct Progress: Sendable {
+    package struct Progress: Sendable {
         /// 1...iterations.
-        var iteration: Int
-        var iterations: Int
+        package var iteration: Int
+        package var iterations: Int
         /// Mean squared distance of the training rows to their centroid (spherical: 2 − 2·cos).
-        var meanSquaredDistance: Double
+        package var meanSquaredDistance: Double
     }
 
-    struct Result: Sendable {
+    package struct Result: Sendable {
         /// clusters × dimension, row-major.
-        var centroids: [Float]
-        var dimension: Int
+        package var centroids: [Float]
+        package var dimension: Int
         /// Mean squared distance at each iteration's assignment (the first measures the seeds).
-        var objective: [Double]
+        package var objective: [Double]
         /// Training rows per centroid at the last assignment (after empty-cluster repair).
-        var clusterSizes: [Int]
-        var trainedRows: Int
+        package var clusterSizes: [Int]
+        package var trainedRows: Int
     }
 
     /// Trains on `rowCount` rows of `dimension` floats at `vectors` (row-major).
-    static func train(
+    package static func train(
         _ vectors: UnsafePointer<Float>, rowCount: Int, dimension: Int, parameters: Parameters,
         progress: (Progress) -> Void = { _ in }
     ) throws(CasebookError) -> Result {
@@ -175,7 +187,7 @@ struct KMeans {
         let bias = spherical ? [Float](repeating: 0, count: k) : norms
         let blocks = (n + blockRows - 1) / blockRows
         let partial = PartialSums(count: blocks)
-        let workers = min(blocks, Casebook.effectiveBatchThreads)
+        let workers = min(blocks, WorkerThreads.count)
         rows.withUnsafeBufferPointer { rows in
             centroids.withUnsafeBufferPointer { centroids in
                 norms.withUnsafeBufferPointer { norms in

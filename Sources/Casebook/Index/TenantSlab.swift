@@ -83,7 +83,7 @@ struct TenantSlab: Sendable {
 
     /// Appends the next row's vector from a stored BLOB; false when its length is wrong.
     mutating func appendVector(littleEndianBytes bytes: UnsafeRawBufferPointer) -> Bool {
-        VectorBlob.append(bytes, dimension: dimension, to: &vectors)
+        vectors.appendLittleEndian(bytes, dimension: dimension)
     }
 
     mutating func replace(

@@ -2,22 +2,22 @@
 ///
 /// Storage is allocated once at `init`; `push` never allocates. Candidates are offered only when
 /// they beat ``threshold``, which keeps the scan's inner loop a single comparison.
-struct TopK {
+package struct TopK {
     let k: Int
     private(set) var similarities: [Float]
     private(set) var rows: [Int32]
     private(set) var count = 0
 
-    init(k: Int) {
+    package init(k: Int) {
         self.k = k
         similarities = [Float](repeating: 0, count: k)
         rows = [Int32](repeating: 0, count: k)
     }
 
     /// A candidate must be strictly greater than this to enter.
-    var threshold: Float { count < k ? -.infinity : similarities[0] }
+    package var threshold: Float { count < k ? -.infinity : similarities[0] }
 
-    mutating func push(_ similarity: Float, row: Int32) {
+    package mutating func push(_ similarity: Float, row: Int32) {
         if count < k {
             var child = count
             count += 1
@@ -51,7 +51,7 @@ struct TopK {
     }
 
     /// (similarity, row) pairs, best first; ties by row so equal input gives equal order.
-    func sortedDescending() -> [(similarity: Float, row: Int32)] {
+    package func sortedDescending() -> [(similarity: Float, row: Int32)] {
         (0..<count).map { (similarities[$0], rows[$0]) }.sorted {
             $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.row < $1.row
         }

@@ -10,7 +10,7 @@ import Synchronization
 /// Thread safety: `pending` guards the list; `flushing` serialises flushes, so when ``flush()``
 /// returns every entry appended before the call is in the database (a use recorded right after a
 /// search finds its query).
-final class MatchLog: Sendable {
+package final class MatchLog: Sendable {
     private struct Pending {
         var entries: [LoggedSearch] = []
         /// Shown rows of `entries`: what their memory grows with (k can be 1,000).
@@ -20,7 +20,7 @@ final class MatchLog: Sendable {
         var dropped = 0
     }
 
-    private let store: Store
+    private let store: any CasebookStore
     private let pending = Mutex(Pending())
     private let flushing = Mutex(())
     private let queue = DispatchQueue(label: "casebook.match-log", qos: .utility)
@@ -41,11 +41,11 @@ final class MatchLog: Sendable {
     static let maxPending = 50_000
     static let maxPendingRows = 250_000
 
-    init(store: Store) { self.store = store }
+    init(store: any CasebookStore) { self.store = store }
 
     deinit { try? flush() }
 
-    func append(_ entry: LoggedSearch) {
+    package func append(_ entry: LoggedSearch) {
         let (delayed, immediate) = pending.withLock { p -> (Bool, Bool) in
             // Searches outpacing the writer by this much lose their entries rather than memory
             // or latency: a search never waits for the log.
@@ -67,7 +67,7 @@ final class MatchLog: Sendable {
     /// Writes every pending entry, in transactions of at most ``rowsPerTransaction`` shown rows so
     /// that precedent writes waiting for SQLite's one writer get it between them. On failure the
     /// entries not yet written stay pending (up to ``maxPending``) and the error is thrown.
-    func flush() throws(CasebookError) {
+    package func flush() throws(CasebookError) {
         try flushing.withLock { _ throws(CasebookError) in
             let entries = pending.withLock { p -> [LoggedSearch] in
                 p.scheduled = false

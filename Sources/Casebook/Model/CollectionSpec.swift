@@ -59,13 +59,16 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
         self.hashed = hashed
     }
 
+    /// The kind of the built-in featurizer, `hashed-v1` (``HashedNGramEmbedder`` embeds by it).
+    public static let hashedV1Kind = "hashed-v1"
+
     public static func external(spaceId: String? = nil) -> EmbedderConfig {
         EmbedderConfig(kind: "external", spaceId: spaceId)
     }
 
     /// The built-in featurizer, with default parameters unless given.
     public static func hashedV1(_ parameters: HashedNGramParameters = HashedNGramParameters()) -> EmbedderConfig {
-        EmbedderConfig(kind: HashedNGramEmbedder.version, hashed: parameters)
+        EmbedderConfig(kind: hashedV1Kind, hashed: parameters)
     }
 }
 

@@ -1,12 +1,11 @@
 /// A small deterministic random generator (SplitMix64) for benchmark data and tests: the same
 /// seed gives the same sequence on every machine, unlike `SystemRandomNumberGenerator`.
-@_spi(Benchmarks)
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,5 +14,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [-1, 1), from the top 24 bits.
-    public mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+    package mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

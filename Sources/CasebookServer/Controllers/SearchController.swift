@@ -126,8 +126,7 @@ struct SearchController {
         return try binary(parameters: parameters, body: try await JSONBody.bytes(&request, limit: limit))
     }
 
-    /// The same from a query string and a body already read (the router's path and
-    /// ``BinarySearchFastPath``'s share it).
+    /// The same from a query string and a body already read.
     static func binary(parameters: Parameters, body buffer: ByteBuffer) throws(APIError) -> SearchRequest {
         guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError(.missingTenant) }
         guard buffer.readableBytes % 4 == 0, buffer.readableBytes > 0 else {

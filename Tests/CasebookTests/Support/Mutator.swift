@@ -1,4 +1,4 @@
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Seeded mutations of valid JSON text for the fuzz tests: byte flips, cuts, truncations,
 /// duplicated spans and JSON-shaped splices (quotes, brackets, huge or non-finite numbers, lone

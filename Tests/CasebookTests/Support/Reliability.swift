@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Shared pieces of the reliability harnesses (kills, soak, fuzzing, the tenant model).
 enum Reliability {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@_spi(Benchmarks) @testable import Casebook
+@testable import Casebook
 
 /// Test data comes from the library's deterministic generator, so every run sees the same data.
 typealias SeededRandom = SplitMix64
@@ -108,4 +108,10 @@ func expectMatches(
         }
     }
     #expect(Set(results.map(\.id)).count == results.count, "duplicate ids", sourceLocation: sourceLocation)
+}
+
+extension Casebook {
+    /// The SQLite store behind the protocol, for tests of SQLite's own conditions (a full disk,
+    /// a read-only file, rows counted with SQL).
+    var sqliteStore: SQLiteStore { store as! SQLiteStore }
 }

@@ -90,6 +90,22 @@ struct FloatStorage: @unchecked Sendable {
         values.withUnsafeBufferPointer { append(contentsOf: $0) }
     }
 
+    /// Appends a stored vector (``VectorBlob``'s layout: little-endian float32) of `dimension`
+    /// floats; false when the byte count is not that.
+    mutating func appendLittleEndian(_ bytes: UnsafeRawBufferPointer, dimension: Int) -> Bool {
+        guard bytes.count == dimension * MemoryLayout<Float>.size else { return false }
+        guard dimension > 0 else { return true }
+        #if _endian(little)
+            // A byte copy: the store's pointer need not be float-aligned.
+            append(bytes: bytes.baseAddress!, byteCount: bytes.count)
+        #else
+            append(contentsOf: (0..<dimension).map { index in
+                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+            })
+        #endif
+        return true
+    }
+
     /// Appends `byteCount` raw bytes (a whole number of floats, native byte order).
     mutating func append(bytes: UnsafeRawPointer, byteCount: Int) {
         let floats = byteCount / MemoryLayout<Float>.stride

@@ -1,9 +1,9 @@
 import COpenBLAS
 
 /// Matrix products through OpenBLAS: the compute-bound path of batched search.
-enum GemmKernel {
+package enum GemmKernel {
     /// `out (m × n) = alpha · queries (m × d) · rows (n × d)ᵀ`, all row-major.
-    static func similarities(
+    package static func similarities(
         queries: UnsafePointer<Float>, queryCount m: Int, rows: UnsafePointer<Float>, rowCount n: Int,
         dimension d: Int, alpha: Float, into out: UnsafeMutablePointer<Float>
     ) {
@@ -14,7 +14,7 @@ enum GemmKernel {
 
     /// OpenBLAS's own worker threads. Casebook sets 1: it parallelises batches over query chunks
     /// itself, and on 2 cores BLAS threads would otherwise compete with Swift's pool.
-    static func setThreads(_ count: Int) {
+    package static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
 }

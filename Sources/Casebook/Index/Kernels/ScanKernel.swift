@@ -10,7 +10,7 @@ import CasebookKernels
 /// rows together (sharing each query load) ran 3x slower — four interleaved streams spill
 /// registers and stall. Horizontal sums are written by hand (`SIMD.sum()` is slow). No allocation,
 /// no Foundation.
-enum ScanKernel {
+package enum ScanKernel {
     enum Choice { case avx2, portable }
 
     /// Whether the C kernels with AVX2 + FMA run on this CPU (checked once).
@@ -146,7 +146,7 @@ enum ScanKernel {
 
     /// Reads every float of a buffer once (a sum, so the optimiser cannot drop the loads): the
     /// streaming-read floor that benchmarks compare the scan against.
-    static func streamRead(_ buffer: UnsafeBufferPointer<Float>) -> Float {
+    package static func streamRead(_ buffer: UnsafeBufferPointer<Float>) -> Float {
         guard let base = buffer.baseAddress else { return 0 }
         if hasAVX2 { return cb_stream_sum_avx2(base, buffer.count) }
         let n = buffer.count

@@ -1,0 +1,18 @@
+/// Fills each collection's flat index from the rows a store streams when a database opens.
+struct IndexLoader: StoredRowSink {
+    var indexes: [Int64: FlatIndex]
+
+    func accepts(collection: Int64) -> Bool { indexes[collection] != nil }
+
+    func vectorBytes(of collection: Int64) -> Int { (indexes[collection]?.dimension ?? 0) * MemoryLayout<Float>.size }
+
+    mutating func reserve(collection: Int64, tenant: TenantID, rows: Int) {
+        indexes[collection]?.reserve(tenant: tenant, rows: rows)
+    }
+
+    mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool {
+        indexes[row.collection]!.addLoaded(
+            tenant: row.tenant, id: row.id, key: row.key, vectorBytes: vector, category: row.category, tags: row.tags,
+            wasSuccessful: row.wasSuccessful, createdAt: row.createdAt)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A collection as stored: its store id and spec.
+struct StoredCollection: Sendable {
+    var id: Int64
+    var spec: CollectionSpec
+}
+
+/// Everything the facade and the match recorder need from storage: the seam a store implements
+/// (``SQLiteStore`` today). Above it nothing knows which database is used.
+///
+/// Contract for every implementation:
+/// - Each method that writes is one transaction: whole or absent, never half.
+/// - A write that fails throws ``CasebookError/storage(code:message:)`` (or the named error the
+///   method documents) and changes nothing.
+/// - Reads see committed data only; calls may come from many threads at once.
+/// - Errors never carry precedent text or query arguments.
+protocol CasebookStore: Sendable {
+    // MARK: Collections
+
+    /// Adds a collection; a taken name is ``CasebookError/collectionExists(_:)``. Returns its id.
+    func createCollection(_ spec: CollectionSpec) throws(CasebookError) -> Int64
+    /// Every collection, by id.
+    func collections() throws(CasebookError) -> [StoredCollection]
+
+    // MARK: Precedents and vectors
+
+    /// Adds a batch (with each row's IVF list when the collection is trained); returns the rows'
+    /// keys in order. A taken (tenant, id) is ``CasebookError/duplicateID(_:)``.
+    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64]
+    /// Replaces a stored precedent found by tenant and id; returns its key.
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64
+    /// Deletes a precedent with its vector, tags and list; returns its key.
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64
+    /// One precedent with its vector, or nil (another tenant's id is nil too).
+    func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?
+    /// Precedents by key, without vectors, only those of `tenant`.
+    func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent]
+    /// Streams every stored row of every collection into `sink` (opening a database).
+    func loadAll<Sink: StoredRowSink>(into sink: inout Sink) throws(CasebookError)
+
+    // MARK: IVF state
+
+    /// Replaces a collection's index: configuration, quantizer and every row's list, at once.
+    func saveTraining(
+        collection: Int64, config: IndexConfig, quantizer: QuantizerState, assignments: [(key: Int64, list: Int32)],
+        training: IndexTrainingReport
+    ) throws(CasebookError)
+    /// The stored training of every trained collection named in `dimensions` (id → dimension).
+    func loadTrainings(dimensions: [Int64: Int]) throws(CasebookError) -> [Int64: StoredTraining]
+    /// Every stored row's list, keys ascending.
+    func loadAssignments() throws(CasebookError) -> ListAssignments
+
+    // MARK: Match log
+
+    /// Writes logged searches with what they showed.
+    func insertSearches(_ entries: ArraySlice<LoggedSearch>) throws(CasebookError)
+    /// Records a use of a shown precedent (see ``Casebook/recordUse(_:)`` for the refusals).
+    func recordUse(_ event: UseEvent, now: Date) throws(CasebookError) -> UseReceipt
+    /// Records (or replaces) a decision's outcome.
+    func recordOutcome(_ outcome: DecisionOutcome, now: Date) throws(CasebookError)
+    /// The ids of a tenant's precedents recording a decision.
+    func precedentIDs(collection: Int64, tenant: TenantID, decisionEventId: String) throws(CasebookError) -> [PrecedentID]
+    /// Deletes searches (with their rows and uses) and outcomes older than `date`.
+    func pruneMatches(before date: Date) throws(CasebookError) -> (searches: Int, outcomes: Int)
+    /// Calls `body` with each logged search of the selection in time order, from one snapshot.
+    func forEachMatch(
+        _ request: MatchExportRequest, collectionID: Int64?, _ body: (MatchRecord) throws -> Void
+    ) throws(CasebookError)
+    /// The usefulness statistics of one tenant's searches of a collection in a window.
+    func statistics(collection: Int64, name: String, request: MatchStatisticsRequest) throws(CasebookError)
+        -> MatchStatistics
+    /// Shown and used counts of some precedents over the tenant's whole log of a collection.
+    func usefulness(collection: Int64, tenant: TenantID, ids: [PrecedentID]) throws(CasebookError)
+        -> [PrecedentID: PrecedentUsefulness]
+}

@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Opening a database streams every stored row into the collections' indexes (a ``StoredRowSink``).
+///
+/// This is the start-up hot path (a million rows should load in about a second), so it steps the
+/// SQLite statement directly and hands each vector BLOB's bytes to the sink, which copies them
+/// straight into the tenant's slab: no `Row`, no `Data`, no intermediate `[Float]` per row.
+extension SQLiteStore {
+    /// Streams every row of every collection into `sink`, in one pass over the tables, however
+    /// many collections there are.
+    func loadAll<Sink: StoredRowSink>(into sink: inout Sink) throws(CasebookError) {
+        try read { db in
+            // Sizing every tenant's storage up front avoids regrowing (and copying) the slabs,
+            // id maps and attribute columns while a million rows stream in.
+            let sizes = try Row.fetchAll(
+                db, sql: "SELECT collection_id, tenant, count(*) FROM precedent GROUP BY collection_id, tenant")
+            for row in sizes {
+                let collection: Int64 = row[0]
+                if sink.accepts(collection: collection) {
+                    sink.reserve(collection: collection, tenant: TenantID(row[1] as String), rows: row[2])
+                }
+            }
+
+            // Three sequential scans in key order, merged here: precedent rows, vectors and tags.
+            // Measured on 1,000,000 x 128: 0.3 s of SQLite time, against 1.2 s for a JOIN that
+            // descends the vector B-tree once per row (and, filtered by collection, used the
+            // (collection, tenant, id) index plus a temporary sort).
+            let rows = try db.makeStatement(
+                sql: """
+                    SELECT pk, collection_id, tenant, id, category, was_successful, created_at
+                    FROM precedent ORDER BY pk
+                    """)
+            var vectors = KeyOrderedCursor(
+                try db.makeStatement(sql: "SELECT precedent_pk, data FROM precedent_vector ORDER BY precedent_pk"))
+            var tags = KeyOrderedCursor(
+                try db.makeStatement(sql: "SELECT precedent_pk, tag FROM precedent_tag ORDER BY precedent_pk"))
+            let handle = rows.sqliteStatement
+            var rowTags: [String] = []
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else {
+                    throw CasebookError.storage(code: status, message: "reading precedents failed")
+                }
+                let key = sqlite3_column_int64(handle, 0)
+                let collection = sqlite3_column_int64(handle, 1)
+                guard sink.accepts(collection: collection) else {
+                    throw CasebookError.storage(
+                        code: SQLITE_CORRUPT, message: "row \(key) names collection \(collection), which does not exist")
+                }
+                rowTags.removeAll(keepingCapacity: true)
+                try tags.forEachRow(withKey: key) { tagRow in
+                    if let tag = SQLiteStore.text(tagRow, 1) { rowTags.append(tag) }
+                }
+                var vectorBytes: UnsafeRawBufferPointer?
+                var accepted = false
+                try vectors.forEachRow(withKey: key) { vectorRow in
+                    let byteCount = Int(sqlite3_column_bytes(vectorRow, 1))
+                    vectorBytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(vectorRow, 1), count: byteCount)
+                    let row = StoredRow(
+                        collection: collection, key: key, tenant: TenantID(SQLiteStore.text(handle, 2) ?? ""),
+                        id: PrecedentID(SQLiteStore.text(handle, 3) ?? ""), category: SQLiteStore.text(handle, 4), tags: rowTags,
+                        wasSuccessful: sqlite3_column_type(handle, 5) == SQLITE_NULL
+                            ? nil : sqlite3_column_int64(handle, 5) != 0,
+                        createdAt: sqlite3_column_double(handle, 6))
+                    accepted = sink.add(row, vector: vectorBytes!)
+                }
+                guard accepted else {
+                    let found = vectorBytes.map { "\($0.count) bytes" } ?? "no vector"
+                    let expected = sink.vectorBytes(of: collection)
+                    throw CasebookError.storage(
+                        code: SQLITE_CORRUPT, message: "row \(key) has \(found), expected a vector of \(expected) bytes")
+                }
+            }
+        }
+    }
+
+    fileprivate static func text(_ handle: OpaquePointer, _ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+}
+
+/// Steps a statement whose first column is a precedent key, in ascending key order, alongside
+/// the precedent rows: a merge join without a lookup table.
+private struct KeyOrderedCursor {
+    private let statement: Statement
+    /// The key of the row the statement is positioned on, nil before the first step.
+    private var current: Int64?
+    private var finished = false
+
+    init(_ statement: Statement) { self.statement = statement }
+
+    /// Skips rows with smaller keys, then calls `body` for each row whose key is `key` (while the
+    /// statement is positioned on it). Keys must be asked for in ascending order.
+    mutating func forEachRow(withKey key: Int64, _ body: (OpaquePointer) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        while !finished {
+            if current == nil {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE {
+                    finished = true
+                    return
+                }
+                guard status == SQLITE_ROW else {
+                    throw CasebookError.storage(code: status, message: "reading stored rows failed")
+                }
+                current = sqlite3_column_int64(handle, 0)
+            }
+            guard let rowKey = current, rowKey <= key else { return }
+            if rowKey == key { try body(handle) }
+            current = nil
+        }
+    }
+}

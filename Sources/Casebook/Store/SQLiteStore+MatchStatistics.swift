@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+
+/// Usefulness statistics, computed by SQLite over the match log of one tenant and collection in a
+/// time window. The window selects searches by their time; uses and outcomes count through the
+/// searches they belong to.
+extension SQLiteStore {
+    func statistics(
+        collection: Int64, name: String, request: MatchStatisticsRequest
+    ) throws(CasebookError) -> MatchStatistics {
+        let since = request.since?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude
+        let until = request.until?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude
+        let window: StatementArguments = [collection, request.tenant.rawValue, since, until]
+        // The window's searches, as a common table every statement starts from.
+        let searches = """
+            WITH q AS (
+                SELECT pk, decision_id FROM match_query
+                WHERE collection_id = ? AND tenant = ? AND created_at >= ? AND created_at < ?
+            )
+            """
+        let used = "u.use_type IN (\(Self.useTypes))"
+        return try read { db in
+            let queries = try Int.fetchOne(db, sql: "\(searches) SELECT count(*) FROM q", arguments: window) ?? 0
+
+            // Per rank: shown, used, viewed, rejected (a pair counts once per kind).
+            var shownByRank: [Int: Int] = [:], usedByRank: [Int: Int] = [:]
+            var viewed = 0, rejected = 0
+            let perRank = try Row.fetchAll(
+                db,
+                sql: """
+                    \(searches)
+                    SELECT s.rank AS rank, count(*) AS shown,
+                        sum(\(Self.shownHas(Self.useTypes))) AS used,
+                        sum(\(Self.shownHas("'viewed'"))) AS viewed,
+                        sum(\(Self.shownHas("'rejected'"))) AS rejected
+                    FROM match_shown s JOIN q ON q.pk = s.query_pk
+                    GROUP BY s.rank
+                    """,
+                arguments: window)
+            for row in perRank {
+                let rank: Int = row["rank"]
+                shownByRank[rank] = row["shown"]
+                usedByRank[rank] = row["used"]
+                viewed += row["viewed"] as Int
+                rejected += row["rejected"] as Int
+            }
+            let maxRank = shownByRank.keys.max() ?? 0
+            let useRateByRank = maxRank == 0 ? [] : (1...maxRank).map { rank -> Double in
+                let shown = shownByRank[rank] ?? 0
+                return shown == 0 ? 0 : Double(usedByRank[rank] ?? 0) / Double(shown)
+            }
+
+            // Queries with a use: the rank of the first used result (MRR, hit@k).
+            let firstUsed = try Int.fetchAll(
+                db,
+                sql: "\(searches) SELECT min(u.rank) FROM match_use u JOIN q ON q.pk = u.query_pk WHERE \(used) GROUP BY u.query_pk",
+                arguments: window)
+            let withAnyUse = try Int.fetchOne(
+                db, sql: "\(searches) SELECT count(DISTINCT u.query_pk) FROM match_use u JOIN q ON q.pk = u.query_pk",
+                arguments: window) ?? 0
+
+            let share = { (count: Int) -> Double in queries == 0 ? 0 : Double(count) / Double(queries) }
+            let reciprocal = firstUsed.reduce(0.0) { $0 + 1 / Double($1) }
+            return MatchStatistics(
+                tenant: request.tenant, collection: name, since: request.since, until: request.until,
+                queries: queries, shown: shownByRank.values.reduce(0, +), used: usedByRank.values.reduce(0, +),
+                viewed: viewed, rejected: rejected, useRateByRank: useRateByRank,
+                mrr: queries == 0 ? 0 : reciprocal / Double(queries), hitAtK: share(firstUsed.count),
+                noUseShare: share(queries - withAnyUse),
+                outcomeLift: try Self.outcomeLift(db, searches: searches, window: window, tenant: request.tenant),
+                precedents: try Self.usefulness(db, searches: searches, window: window, limit: request.topPrecedents))
+        }
+    }
+
+    /// The use types that count as a use (``UseType/isUse``), as an SQL list.
+    static let useTypes = UseType.allCases.filter(\.isUse).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+    /// 1 when the shown row `s` has an event of one of `types` (an SQL list) in its search.
+    static func shownHas(_ types: String) -> String {
+        "EXISTS (SELECT 1 FROM match_use u WHERE u.query_pk = s.query_pk AND u.precedent_id = s.precedent_id AND u.use_type IN (\(types)))"
+    }
+
+    /// Decisions with a known outcome that the window's searches served or their uses named;
+    /// "applied" when any `applied` use is linked to the decision (a use's own decision id, else
+    /// its search's).
+    private static func outcomeLift(
+        _ db: Database, searches: String, window: StatementArguments, tenant: TenantID
+    ) throws -> OutcomeLift {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                \(searches), linked AS (
+                    SELECT decision_id AS decision, 0 AS applied FROM q WHERE decision_id IS NOT NULL
+                    UNION ALL
+                    SELECT coalesce(u.decision_id, q.decision_id), u.use_type = 'applied'
+                    FROM match_use u JOIN q ON q.pk = u.query_pk
+                    WHERE coalesce(u.decision_id, q.decision_id) IS NOT NULL
+                )
+                SELECT max(l.applied) AS applied, o.was_successful AS success
+                FROM linked l JOIN decision_outcome o ON o.tenant = ? AND o.decision_id = l.decision
+                WHERE o.was_successful IS NOT NULL
+                GROUP BY l.decision
+                """,
+            arguments: window + [tenant.rawValue])
+        var counts = (applied: 0, appliedSuccess: 0, other: 0, otherSuccess: 0)
+        for row in rows {
+            let success: Bool = row["success"]
+            if row["applied"] as Bool {
+                counts.applied += 1
+                counts.appliedSuccess += success ? 1 : 0
+            } else {
+                counts.other += 1
+                counts.otherSuccess += success ? 1 : 0
+            }
+        }
+        let applied = counts.applied == 0 ? nil : Double(counts.appliedSuccess) / Double(counts.applied)
+        let other = counts.other == 0 ? nil : Double(counts.otherSuccess) / Double(counts.other)
+        return OutcomeLift(
+            decisionsApplied: counts.applied, successRateApplied: applied, decisionsNotApplied: counts.other,
+            successRateNotApplied: other, lift: applied.flatMap { a in other.map { a - $0 } })
+    }
+
+    private static func usefulness(
+        _ db: Database, searches: String, window: StatementArguments, limit: Int
+    ) throws -> [PrecedentUsefulness] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                \(searches)
+                SELECT s.precedent_id AS id, count(*) AS shown, sum(\(shownHas(useTypes))) AS used
+                FROM match_shown s JOIN q ON q.pk = s.query_pk
+                GROUP BY s.precedent_id
+                """,
+            arguments: window)
+        let all = rows.map { PrecedentUsefulness(id: PrecedentID(rawValue: $0["id"]), shown: $0["shown"], used: $0["used"]) }
+        return Array(all.sorted {
+            ($0.usefulness, $0.shown, $1.id) > ($1.usefulness, $1.shown, $0.id)
+        }.prefix(max(0, limit)))
+    }
+
+    /// Shown and used counts of some precedents over the tenant's whole log of a collection (for
+    /// re-ranking).
+    func usefulness(collection: Int64, tenant: TenantID, ids: [PrecedentID]) throws(CasebookError) -> [PrecedentID: PrecedentUsefulness] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.precedent_id AS id, count(*) AS shown, sum(\(Self.shownHas(Self.useTypes))) AS used
+                    FROM match_shown s JOIN match_query q ON q.pk = s.query_pk
+                    WHERE q.collection_id = ? AND q.tenant = ? AND s.precedent_id IN (\(placeholders))
+                    GROUP BY s.precedent_id
+                    """,
+                arguments: StatementArguments([collection, tenant.rawValue] as [any DatabaseValueConvertible])
+                    + StatementArguments(ids.map(\.rawValue)))
+            var result: [PrecedentID: PrecedentUsefulness] = [:]
+            for row in rows {
+                let id = PrecedentID(rawValue: row["id"])
+                result[id] = PrecedentUsefulness(id: id, shown: row["shown"], used: row["used"])
+            }
+            return result
+        }
+    }
+}

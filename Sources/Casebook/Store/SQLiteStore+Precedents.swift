@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+
+/// Precedent reads and writes. Every statement names the collection and the tenant, so a row of
+/// another tenant is unreachable by construction, not by a check someone might forget.
+extension SQLiteStore {
+    /// Inserts a whole batch in one transaction and returns the rows' primary keys in order. An id
+    /// already stored for the tenant aborts the batch with an error naming the item. `lists`
+    /// (trained IVF collections) are the rows' lists, stored in the same transaction.
+    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64] {
+        try write { db in
+            let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertPrecedentSQL))
+            let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertVectorSQL))
+            let insertTag = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertTagSQL))
+            let now = Date().timeIntervalSince1970
+            var keys: [Int64] = []
+            keys.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                let p = item.precedent
+                insertRow.reset()
+                insertRow.bind(1, collection)
+                insertRow.bind(2, p.tenant.rawValue)
+                insertRow.bind(3, item.id.rawValue)
+                insertRow.bind(4, p.category)
+                insertRow.bind(5, p.decisionEventId)
+                insertRow.bind(6, item.contextJSON)
+                insertRow.bind(7, p.text)
+                insertRow.bind(8, p.outcome)
+                insertRow.bind(9, p.wasSuccessful)
+                insertRow.bind(10, item.createdAt)
+                insertRow.bind(11, now)
+                do {
+                    try insertRow.step(db)
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw CasebookError.item(index: index, id: item.id, problem: .duplicateID(item.id))
+                }
+                let key = db.lastInsertedRowID
+                insertVector.reset()
+                insertVector.bind(1, key)
+                insertVector.bind(2, vector: item.vector)
+                try insertVector.step(db)
+                for tag in p.tags {
+                    insertTag.reset()
+                    insertTag.bind(1, key)
+                    insertTag.bind(2, tag)
+                    try insertTag.step(db)
+                }
+                keys.append(key)
+            }
+            if let lists { try SQLiteStore.recordAssignments(db, collection: collection, keys: keys, lists: lists) }
+            return keys
+        }
+    }
+
+    /// Replaces the stored fields, tags and vector of one precedent. Returns its primary key, or
+    /// throws ``CasebookError/precedentNotFound(_:)``. `list`: its IVF list for the new vector.
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64 {
+        try write { db in
+            guard let key = try SQLiteStore.primaryKey(db, collection, item.precedent.tenant, item.id) else {
+                throw CasebookError.precedentNotFound(item.id)
+            }
+            let p = item.precedent
+            try db.execute(
+                sql: """
+                    UPDATE precedent SET category = ?, decision_event_id = ?, context = ?, text = ?,
+                        outcome = ?, was_successful = ?, created_at = ?, updated_at = ?
+                    WHERE pk = ?
+                    """,
+                arguments: [
+                    p.category, p.decisionEventId, item.contextJSON, p.text,
+                    p.outcome, p.wasSuccessful, item.createdAt, Date().timeIntervalSince1970, key,
+                ])
+            try db.execute(sql: "DELETE FROM precedent_tag WHERE precedent_pk = ?", arguments: [key])
+            for tag in p.tags {
+                try db.execute(sql: SQLiteStore.insertTagSQL, arguments: [key, tag])
+            }
+            try db.execute(
+                sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
+                arguments: [VectorBlob.encode(item.vector), key])
+            if let list { try db.execute(sql: SQLiteStore.insertAssignmentSQL, arguments: [key, list]) }
+            return key
+        }
+    }
+
+    /// Deletes one precedent (its tags and vector go with it). Returns its primary key.
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64 {
+        try write { db in
+            guard let key = try SQLiteStore.primaryKey(db, collection, tenant, id) else {
+                throw CasebookError.precedentNotFound(id)
+            }
+            try db.execute(sql: "DELETE FROM precedent WHERE pk = ?", arguments: [key])
+            return key
+        }
+    }
+
+    /// One precedent with its stored vector, or nil.
+    func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int)
+        throws(CasebookError) -> Precedent?
+    {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(PrecedentRow.columns), v.data FROM precedent
+                        JOIN precedent_vector v ON v.precedent_pk = pk
+                        WHERE collection_id = ? AND tenant = ? AND id = ?
+                        """,
+                    arguments: [collection, tenant.rawValue, id.rawValue])
+            else { return nil }
+            let key: Int64 = row[0]
+            var precedent = PrecedentRow.decode(row, tags: try SQLiteStore.tags(db, of: [key])[key] ?? [])
+            precedent.vector = VectorBlob.decode(row[10], dimension: dimension)
+            return precedent
+        }
+    }
+
+    /// Precedents by primary key, without vectors (search results carry no vectors). The tenant is
+    /// checked again here so that a stale key can never leak another tenant's row.
+    func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent] {
+        guard !keys.isEmpty else { return [:] }
+        return try read { db in
+            let placeholders = databaseQuestionMarks(count: keys.count)
+            var arguments = StatementArguments(keys)
+            arguments += [tenant.rawValue]
+            let rows = try Row.fetchAll(
+                try SQLiteStore.statement(db, "SELECT \(PrecedentRow.columns) FROM precedent WHERE pk IN (\(placeholders)) AND tenant = ?", keys: keys.count),
+                arguments: arguments)
+            let tags = try SQLiteStore.tags(db, of: keys)
+            var result: [Int64: Precedent] = [:]
+            for row in rows {
+                let key: Int64 = row[0]
+                result[key] = PrecedentRow.decode(row, tags: tags[key] ?? [])
+            }
+            return result
+        }
+    }
+
+    // MARK: - Statements
+
+    static let insertVectorSQL = "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)"
+
+    /// `OR IGNORE`: a tag repeated on one precedent is stored once.
+    static let insertTagSQL = "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)"
+
+    static let insertPrecedentSQL = """
+        INSERT INTO precedent (collection_id, tenant, id, category, decision_event_id, context, text,
+            outcome, was_successful, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    static func primaryKey(_ db: Database, _ collection: Int64, _ tenant: TenantID, _ id: PrecedentID)
+        throws -> Int64?
+    {
+        try Int64.fetchOne(
+            db, sql: "SELECT pk FROM precedent WHERE collection_id = ? AND tenant = ? AND id = ?",
+            arguments: [collection, tenant.rawValue, id.rawValue])
+    }
+
+    /// A statement with one placeholder per key. Prepared once per connection and key count up
+    /// to a search's largest k (every search reads its k precedents: preparing each time, with
+    /// GRDB's authorizer callbacks, was ~10% of a small search in perf); larger lists are one-off.
+    static func statement(_ db: Database, _ sql: String, keys: Int) throws -> Statement {
+        keys <= SearchRequest.maxK ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+    }
+
+    static func tags(_ db: Database, of keys: [Int64]) throws -> [Int64: [String]] {
+        guard !keys.isEmpty else { return [:] }
+        var result: [Int64: [String]] = [:]
+        let rows = try Row.fetchCursor(
+            try statement(db, "SELECT precedent_pk, tag FROM precedent_tag WHERE precedent_pk IN (\(databaseQuestionMarks(count: keys.count))) ORDER BY precedent_pk, tag", keys: keys.count),
+            arguments: StatementArguments(keys))
+        while let row = try rows.next() {
+            result[row[0], default: []].append(row[1])
+        }
+        return result
+    }
+}

@@ -1,0 +1,28 @@
+/// One stored precedent as an index needs it when a database opens (its vector comes beside it,
+/// as bytes).
+struct StoredRow {
+    var collection: Int64
+    /// The store's key for the row (SQLite: `precedent.pk`), ascending in load order.
+    var key: Int64
+    var tenant: TenantID
+    var id: PrecedentID
+    var category: String?
+    var tags: [String]
+    var wasSuccessful: Bool?
+    /// Unix seconds.
+    var createdAt: Double
+}
+
+/// Where a store streams every stored row when a database opens: straight from the store's
+/// buffers, no `[Float]` per row. A store knows nothing of indexes; the facade's sink fills them.
+protocol StoredRowSink {
+    /// Whether a collection of this id exists (a row naming another is corrupt).
+    func accepts(collection: Int64) -> Bool
+    /// The expected byte count of a collection's vectors, for error messages.
+    func vectorBytes(of collection: Int64) -> Int
+    /// Room for `rows` rows of `tenant` in `collection`, before the rows arrive.
+    mutating func reserve(collection: Int64, tenant: TenantID, rows: Int)
+    /// One row with its vector in ``VectorBlob``'s layout, valid only during the call; false when
+    /// the vector has the wrong length.
+    mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool
+}
