@@ -42,6 +42,9 @@ struct Search: ParsableCommand {
     @Option(help: "Only precedents of this category.")
     var category: String?
 
+    @Option(help: "Only precedents decided under this policy version.")
+    var policyVersion: String?
+
     @Option(help: "Only precedents with this tag (repeat for all of several).")
     var tag: [String] = []
 
@@ -87,7 +90,7 @@ struct Search: ParsableCommand {
             query = try Self.parseVector(try LineReader.text(of: vectorFile))
         }
         let filter = SearchFilter(
-            category: category, tags: tag, wasSuccessful: successful,
+            category: category, policyVersion: policyVersion, tags: tag, wasSuccessful: successful,
             since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
         let request = SearchRequest(
             tenant: TenantID(tenant), k: k, vector: query, text: text,

@@ -9,7 +9,7 @@ import Testing
 @Suite struct CrashSafetyTests {
     @Test func killedAddLeavesAllOrNothing() throws {
         let database = TemporaryDatabase()
-        #expect(try CLITests.run(["init", "--collection", "c", "--embedder", "external", "--dim", "64", "--db", database.path]).status == 0)
+        #expect(try CasebookProcess.run(["init", "--collection", "c", "--embedder", "external", "--dim", "64", "--db", database.path]).status == 0)
         let lines = 5_000
         let file = database.directory.appendingPathComponent("big.jsonl")
         var random = SeededRandom(seed: 77)
@@ -22,16 +22,16 @@ import Testing
 
         // How long a whole add takes on this machine and build (into a scratch collection), so the
         // kills can be spread from "still parsing" to "already committed".
-        #expect(try CLITests.run(["init", "--collection", "scratch", "--embedder", "external", "--dim", "64", "--db", database.path]).status == 0)
+        #expect(try CasebookProcess.run(["init", "--collection", "scratch", "--embedder", "external", "--dim", "64", "--db", database.path]).status == 0)
         let started = Date()
-        #expect(try CLITests.run(["add", "--collection", "scratch", "--db", database.path, file.path]).status == 0)
+        #expect(try CasebookProcess.run(["add", "--collection", "scratch", "--db", database.path, file.path]).status == 0)
         let duration = Date().timeIntervalSince(started)
         try DatabaseQueue(path: database.path).write { try $0.execute(sql: "DELETE FROM collection WHERE name = 'scratch'") }
 
         var outcomes: [Int: Int] = [:]
         for fraction in stride(from: 0.1, through: 1.5, by: 0.1) {
             let delay = duration * fraction
-            _ = try CLITests.killed(["add", "--collection", "c", "--db", database.path, file.path], after: delay)
+            _ = try CasebookProcess.killed(["add", "--collection", "c", "--db", database.path, file.path], after: delay)
 
             let queue = try DatabaseQueue(path: database.path)
             let (integrity, precedents, vectors, tags) = try queue.read { db in
@@ -46,7 +46,7 @@ import Testing
             #expect(vectors == precedents && tags == precedents)
             outcomes[precedents / lines, default: 0] += 1
             // The library opens it and agrees.
-            let count = try CLITests.run(["info", "--json", "--db", database.path])
+            let count = try CasebookProcess.run(["info", "--json", "--db", database.path])
             #expect(count.stdout.contains("\"count\":\(precedents)"), "\(count.stdout)")
             if precedents > 0 {
                 // Start the next round from an empty collection again.

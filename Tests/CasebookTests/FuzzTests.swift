@@ -75,7 +75,7 @@ import UnixSocketHTTP
     /// `casebook add` on files of 20 valid lines and one mutated line: all 21 or none.
     @Test func mutatedLineInAFileAddsAllOrNothing() throws {
         let database = TemporaryDatabase()
-        #expect(try CLITests.run(["init", "--collection", "c", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
+        #expect(try CasebookProcess.run(["init", "--collection", "c", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
         var mutator = Mutator(seed: 4_243)
         var total = 0, accepted = 0
         for file in 0..<(40 * Reliability.scale) {
@@ -83,7 +83,7 @@ import UnixSocketHTTP
                 Self.lines[i % Self.lines.count].replacingOccurrences(of: "\"id\":\"p", with: "\"id\":\"f\(file)-\(i)-p")
             }
             lines.insert(mutator.mutate(Self.lines[file % Self.lines.count]), at: mutator.below(21))
-            let outcome = try CLITests.run(["add", "--collection", "c", "--db", database.path, "-"], stdin: lines.joined(separator: "\n"))
+            let outcome = try CasebookProcess.run(["add", "--collection", "c", "--db", database.path, "-"], stdin: lines.joined(separator: "\n"))
             let count = try StoredFile(path: database.path, collection: "c").rows.count
             if outcome.status == 0 {
                 accepted += 1

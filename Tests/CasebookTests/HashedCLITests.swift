@@ -12,21 +12,21 @@ import Testing
     }
 
     func count() throws -> Int {
-        let info = try Self.json(try CLITests.run(["info", "--json"] + db).stdout)
+        let info = try Self.json(try CasebookProcess.run(["info", "--json"] + db).stdout)
         return (info["collections"] as! [[String: Any]])[0]["count"] as! Int
     }
 
     @Test func initAddSearchExplain() throws {
-        let created = try CLITests.run(["init", "--collection", "p"] + db)
+        let created = try CasebookProcess.run(["init", "--collection", "p"] + db)
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.contains("hashed-v1, dim 1024"))
         let sample = HashedCollectionTests.repository.appendingPathComponent("data/sample-precedents.jsonl").path
         let lines = try String(contentsOfFile: sample, encoding: .utf8).split(separator: "\n").prefix(300).joined(separator: "\n")
-        let added = try CLITests.run(["add", "--collection", "p", "-"] + db, stdin: lines)
+        let added = try CasebookProcess.run(["add", "--collection", "p", "-"] + db, stdin: lines)
         #expect(added.status == 0, "\(added.stderr)")
         #expect(try count() == 300)
 
-        let search = try CLITests.run([
+        let search = try CasebookProcess.run([
             "search", "--collection", "p", "--tenant", "acme-retail", "--k", "3", "--text", "customer not available",
             "--context", #"{"reason": "customer_unreachable", "paymentMode": "cod"}"#, "--explain", "--json",
         ] + db)
@@ -39,14 +39,14 @@ import Testing
             #expect(features.contains { $0["namespace"] as? String == "ctx" && $0["token"] as? String == "reason=customer_unreachable" })
             #expect((result["precedent"] as! [String: Any])["tenant"] as! String == "acme-retail")
         }
-        let table = try CLITests.run([
+        let table = try CasebookProcess.run([
             "search", "--collection", "p", "--tenant", "acme-retail", "--k", "2", "--text", "address incomplete", "--explain",
         ] + db)
         #expect(table.status == 0 && table.stdout.contains("similarity by part:") && table.stdout.contains("shared:"))
     }
 
     @Test func badInputIsRefusedAndNothingIsWritten() throws {
-        #expect(try CLITests.run(["init", "--collection", "p", "--dims", "256"] + db).status == 0)
+        #expect(try CasebookProcess.run(["init", "--collection", "p", "--dims", "256"] + db).status == 0)
         let good = #"{"id":"ok","tenant":"t","text":"fine"}"#
         let deep = #"{"id":"d","tenant":"t","context":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":1}}}}}}}}}}"#
         let huge = #"{"id":"h","tenant":"t","context":{"blob":""# + String(repeating: "x", count: 1 << 20) + #""}}"#
@@ -59,21 +59,21 @@ import Testing
             (#"{"id":"e","tenant":"t","text":"  ...  "}"#, "nothing to embed"),
         ]
         for (line, message) in cases {
-            let outcome = try CLITests.run(["add", "--collection", "p", "-"] + db, stdin: good + "\n" + line + "\n")
+            let outcome = try CasebookProcess.run(["add", "--collection", "p", "-"] + db, stdin: good + "\n" + line + "\n")
             #expect(outcome.status != 0)
             #expect(outcome.stderr.contains(message), "\(outcome.stderr.prefix(300))")
             #expect(try count() == 0)
         }
-        let badContext = try CLITests.run(["search", "--collection", "p", "--tenant", "t", "--context", "[1]"] + db)
+        let badContext = try CasebookProcess.run(["search", "--collection", "p", "--tenant", "t", "--context", "[1]"] + db)
         #expect(badContext.status != 0 && badContext.stderr.contains("--context must be a JSON object"))
-        let both = try CLITests.run(["search", "--collection", "p", "--tenant", "t", "--text", "x", "--vector", "[1]"] + db)
+        let both = try CasebookProcess.run(["search", "--collection", "p", "--tenant", "t", "--text", "x", "--vector", "[1]"] + db)
         #expect(both.status != 0)
-        let vectorExplain = try CLITests.run(["search", "--collection", "p", "--tenant", "t", "--vector", "[1]", "--explain"] + db)
+        let vectorExplain = try CasebookProcess.run(["search", "--collection", "p", "--tenant", "t", "--vector", "[1]", "--explain"] + db)
         #expect(vectorExplain.status != 0 && vectorExplain.stderr.contains("--explain needs"))
     }
 
     @Test func embedPrintsCheckableFeatures() throws {
-        let run = try CLITests.run(["embed", "--dims", "64", "-"], stdin: #"{"text":"Not available","context":{"cod":true}}"# + "\n\n" + #"{"category":"x"}"#)
+        let run = try CasebookProcess.run(["embed", "--dims", "64", "-"], stdin: #"{"text":"Not available","context":{"cod":true}}"# + "\n\n" + #"{"category":"x"}"#)
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map { try! Self.json(String($0)) }
         #expect(Set(lines.map { $0["doc"] as! Int }) == [1, 3])
@@ -81,25 +81,25 @@ import Testing
         #expect(lines.contains { $0["namespace"] as? String == "ctx" && $0["token"] as? String == "cod=true" })
         #expect(lines.allSatisfy { (0..<64).contains($0["bucket"] as! Int) && [1, -1].contains($0["sign"] as! Int) })
         // The vector is the signed sum of the features.
-        let vectors = try CLITests.run(["embed", "--dims", "64", "--vectors", "-"], stdin: #"{"text":"Not available","context":{"cod":true}}"#)
+        let vectors = try CasebookProcess.run(["embed", "--dims", "64", "--vectors", "-"], stdin: #"{"text":"Not available","context":{"cod":true}}"#)
         let vector = (try Self.json(vectors.stdout.trimmingCharacters(in: .newlines))["vector"] as! [Double])
         var rebuilt = [Double](repeating: 0, count: 64)
         for line in lines where line["doc"] as! Int == 1 {
             rebuilt[line["bucket"] as! Int] += Double(line["sign"] as! Int) * (line["weight"] as! Double)
         }
         #expect(zip(vector, rebuilt).allSatisfy { abs($0 - $1) < 1e-6 })
-        let bad = try CLITests.run(["embed", "-"], stdin: "{\"text\":\"x\"}\n[1,2]\n")
+        let bad = try CasebookProcess.run(["embed", "-"], stdin: "{\"text\":\"x\"}\n[1,2]\n")
         #expect(bad.status != 0 && bad.stderr.contains("line 2"))
     }
 
     @Test func demoRunsOnTheSampleData() throws {
         let root = HashedCollectionTests.repository.path
         let path = database.directory.appendingPathComponent("demo.sqlite").path
-        let run = try CLITests.run(["demo", "--db", path, "--data", root + "/data/sample-precedents.jsonl"])
+        let run = try CasebookProcess.run(["demo", "--db", path, "--data", root + "/data/sample-precedents.jsonl"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("Loaded 4000 precedents of 4 tenants"))
         #expect(run.stdout.components(separatedBy: "shared:").count - 1 == 9)
-        let again = try CLITests.run(["demo", "--db", path, "--data", root + "/data/sample-precedents.jsonl"])
+        let again = try CasebookProcess.run(["demo", "--db", path, "--data", root + "/data/sample-precedents.jsonl"])
         #expect(again.status != 0 && again.stderr.contains("--replace"))
     }
 }

@@ -217,7 +217,7 @@ import Testing
     @Test func cliInAFreshProcessPrintsTheGoldenFiles() throws {
         let input = Self.golden.appendingPathComponent("documents.jsonl").path
         for (flags, name) in [(["--vectors"], "hashed-v1-1024.vectors.jsonl"), ([], "hashed-v1-1024.features.jsonl")] {
-            let run = try CLITests.run(["embed", "--dims", "1024"] + flags + [input])
+            let run = try CasebookProcess.run(["embed", "--dims", "1024"] + flags + [input])
             #expect(run.status == 0, "\(run.stderr)")
             let expected = try String(contentsOf: Self.golden.appendingPathComponent(name), encoding: .utf8)
             #expect(run.stdout == expected, "\(name)")

@@ -288,7 +288,7 @@ import Testing
 
         for attempt in 0..<3 {
             let process = Process()
-            process.executableURL = CLITests.executable
+            process.executableURL = CasebookProcess.executable
             process.arguments = ["index", "train", "--collection", "c", "--nlist", "512", "--db", database.path, "--progress-lines"]
             let errors = Pipe()
             process.standardError = errors

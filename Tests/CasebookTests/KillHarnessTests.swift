@@ -33,7 +33,7 @@ import UnixSocketHTTP
 
     @Test func killedAddKeepsEveryBatchWholeOrAbsent() throws {
         let database = TemporaryDatabase()
-        #expect(try CLITests.run(["init", "--collection", "c", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
+        #expect(try CasebookProcess.run(["init", "--collection", "c", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
         var random = SeededRandom(seed: 8_001)
         let rounds = 20 * Reliability.scale
 
@@ -42,12 +42,12 @@ import UnixSocketHTTP
         let probe = database.directory.appendingPathComponent("probe.jsonl")
         try (0..<2_000).map { Self.line(id: "probe-\($0)", tenant: "probe", random: &random) }.joined(separator: "\n")
             .write(to: probe, atomically: true, encoding: .utf8)
-        #expect(try CLITests.run(["init", "--collection", "scratch", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
+        #expect(try CasebookProcess.run(["init", "--collection", "scratch", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
         // Measured again every 10 rounds: the machine's load (other suites run alongside) changes it.
         func timeProbe() throws -> TimeInterval {
             try DatabaseQueue(path: database.path).write { try $0.execute(sql: "DELETE FROM precedent WHERE collection_id = (SELECT id FROM collection WHERE name = 'scratch')") }
             let started = Date()
-            #expect(try CLITests.run(["add", "--collection", "scratch", "--db", database.path, probe.path]).status == 0)
+            #expect(try CasebookProcess.run(["add", "--collection", "scratch", "--db", database.path, probe.path]).status == 0)
             return Date().timeIntervalSince(started)
         }
         var duration = try timeProbe()
@@ -64,7 +64,7 @@ import UnixSocketHTTP
             let file = database.directory.appendingPathComponent("\(batch).jsonl")
             try (0..<size).map { Self.line(id: "\(batch)-\($0)", tenant: tenant, random: &random) }.joined(separator: "\n")
                 .write(to: file, atomically: true, encoding: .utf8)
-            let process = try CLITests.killed(
+            let process = try CasebookProcess.killed(
                 ["add", "--collection", "c", "--db", database.path, file.path],
                 after: duration * 1.3 * Double(random.next() % 1_000) / 1_000)
             if process.terminationReason == .exit, process.terminationStatus == 0 { acknowledged.insert(batch) }

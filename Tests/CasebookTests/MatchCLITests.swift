@@ -7,8 +7,8 @@ import Testing
     let database = TemporaryDatabase()
     var db: [String] { ["--db", database.path] }
 
-    func run(_ arguments: [String]) throws -> CLITests.Outcome {
-        try CLITests.run(arguments + db)
+    func run(_ arguments: [String]) throws -> CasebookProcess.Outcome {
+        try CasebookProcess.run(arguments + db)
     }
 
     func json(_ text: String) throws -> [String: Any] {

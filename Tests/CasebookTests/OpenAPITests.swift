@@ -39,4 +39,28 @@ import Testing
         #expect(documented.count >= 15)
         #expect(documented == server.routes)
     }
+
+    /// The property names of a schema under `components: schemas:` (four-space schema keys,
+    /// eight-space properties).
+    static func properties(of schema: String) throws -> [String] {
+        let text = try String(contentsOf: documentURL, encoding: .utf8)
+        var inside = false
+        var names: [String] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("    "), !line.hasPrefix("     ") {
+                inside = line == "    \(schema):"
+            } else if inside, line.hasPrefix("        "), !line.hasPrefix("         "), line.contains(":") {
+                names.append(String(line.dropFirst(8).prefix { $0 != ":" }))
+            }
+        }
+        return names
+    }
+
+    /// The precedent's schemas list exactly the fields ``PrecedentField`` describes.
+    @Test func precedentSchemasFollowTheFieldDescription() throws {
+        #expect(try Self.properties(of: "Precedent") == PrecedentField.allCases.map(\.rawValue))
+        #expect(try Self.properties(of: "PrecedentPatch") == PrecedentField.changeable.map(\.rawValue))
+        let filter = try Self.properties(of: "Filter")
+        #expect(filter.count >= 6 && Set(PrecedentField.filterableTexts.map(\.rawValue)).isSubset(of: filter))
+    }
 }

@@ -233,14 +233,14 @@ import Testing
         #expect(lstat(server.socket, &status) == 0)
         #expect(status.st_mode & 0o777 == 0o600)
         // A second server on the same live socket is refused.
-        let second = try CLITests.run(["serve", "--db", server.database.path, "--socket", server.socket])
+        let second = try CasebookProcess.run(["serve", "--db", server.database.path, "--socket", server.socket])
         #expect(second.status != 0 && second.stderr.contains("another server is listening"))
         // SIGKILL leaves a stale socket file; the next server replaces it.
         kill(server.process.processIdentifier, SIGKILL)
         server.process.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: server.socket))
         let restarted = Process()
-        restarted.executableURL = CLITests.executable
+        restarted.executableURL = CasebookProcess.executable
         restarted.arguments = ["serve", "--db", server.database.path, "--socket", server.socket]
         let out = Pipe()
         restarted.standardOutput = out
@@ -252,11 +252,11 @@ import Testing
         // A path that is not a socket is never replaced.
         let file = server.database.directory.appendingPathComponent("not-a-socket").path
         try "keep me".write(toFile: file, atomically: true, encoding: .utf8)
-        let refused = try CLITests.run(["serve", "--db", server.database.path, "--socket", file])
+        let refused = try CasebookProcess.run(["serve", "--db", server.database.path, "--socket", file])
         #expect(refused.status != 0 && refused.stderr.contains("not a socket"))
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me")
         // TCP only on loopback.
-        let remote = try CLITests.run(["serve", "--db", server.database.path, "--socket", server.socket, "--tcp", "10.1.2.3:8080"])
+        let remote = try CasebookProcess.run(["serve", "--db", server.database.path, "--socket", server.socket, "--tcp", "10.1.2.3:8080"])
         #expect(remote.status != 0 && remote.stderr.contains("loopback"))
     }
 

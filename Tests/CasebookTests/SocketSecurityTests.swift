@@ -7,8 +7,8 @@ import Testing
 /// a live socket, a stale one replaced and a regular file kept): a symlink, a directory, a path
 /// too long for a socket address, and every non-loopback TCP host.
 @Suite struct SocketSecurityTests {
-    static func serve(_ database: TemporaryDatabase, socket: String, _ extra: [String] = []) throws -> CLITests.Outcome {
-        try CLITests.run(["serve", "--db", database.path, "--socket", socket] + extra)
+    static func serve(_ database: TemporaryDatabase, socket: String, _ extra: [String] = []) throws -> CasebookProcess.Outcome {
+        try CasebookProcess.run(["serve", "--db", database.path, "--socket", socket] + extra)
     }
 
     @Test func aSymlinkOrDirectoryIsNeverReplaced() throws {

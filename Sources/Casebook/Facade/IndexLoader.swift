@@ -12,7 +12,7 @@ struct IndexLoader: StoredRowSink {
 
     mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool {
         indexes[row.collection]!.addLoaded(
-            tenant: row.tenant, id: row.id, key: row.key, vectorBytes: vector, category: row.category, tags: row.tags,
+            tenant: row.tenant, id: row.id, key: row.key, vectorBytes: vector, texts: row.texts, tags: row.tags,
             wasSuccessful: row.wasSuccessful, createdAt: row.createdAt)
     }
 }

@@ -123,7 +123,7 @@ public final class PrecedentCollection: Sendable {
     static func indexedRow(_ item: StoredPrecedent, key: Int64) -> IndexedRow {
         IndexedRow(
             tenant: item.precedent.tenant, id: item.id, key: key, vector: item.vector,
-            category: item.precedent.category, tags: item.precedent.tags,
+            texts: PrecedentField.filterableTexts.map { item.precedent[text: $0] }, tags: item.precedent.tags,
             wasSuccessful: item.precedent.wasSuccessful, createdAt: item.createdAt)
     }
 }

@@ -68,10 +68,7 @@ struct PrecedentValidation {
         if let text = p.text, text.utf8.count > Limits.maxTextBytes {
             throw .invalidArgument("text is longer than \(Limits.maxTextBytes) bytes")
         }
-        try checkNoNUL(p.text, "text")
-        try checkNoNUL(p.category, "category")
-        try checkNoNUL(p.decisionEventId, "decisionEventId")
-        try checkNoNUL(p.outcome, "outcome")
+        for field in PrecedentField.texts { try checkNoNUL(p[text: field], field.rawValue) }
         for tag in p.tags { try checkNoNUL(tag, "a tag") }
         let context = JSONValue.object(p.context)
         guard context.depth <= Limits.maxContextDepth else {

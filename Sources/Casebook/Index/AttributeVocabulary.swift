@@ -1,18 +1,27 @@
-/// Interns category and tag strings to small integers, so a filter check in the scan is an
-/// integer comparison. Codes are never reused within an index's lifetime.
+/// Interns the filterable text values (one dictionary per field of
+/// ``PrecedentField/filterableTexts``) and tags to small integers, so a filter check in the scan is
+/// an integer comparison. Codes are never reused within an index's lifetime.
 struct AttributeVocabulary: Sendable {
-    private(set) var categories: [String: Int32] = [:]
+    private(set) var texts: [[String: Int32]] = Array(repeating: [:], count: AttributeVocabulary.textWidth)
     private(set) var tags: [String: Int32] = [:]
 
-    /// Code meaning "no category".
+    /// Code meaning "no value".
     static let none: Int32 = -1
 
-    mutating func categoryCode(_ name: String?) -> Int32 {
-        guard let name else { return AttributeVocabulary.none }
-        if let code = categories[name] { return code }
-        let code = Int32(categories.count)
-        categories[name] = code
+    /// Filterable text fields per row.
+    static let textWidth = PrecedentField.filterableTexts.count
+
+    mutating func textCode(_ field: Int, _ value: String?) -> Int32 {
+        guard let value else { return AttributeVocabulary.none }
+        if let code = texts[field][value] { return code }
+        let code = Int32(texts[field].count)
+        texts[field][value] = code
         return code
+    }
+
+    /// The codes of one row's filterable text values, in field order.
+    mutating func textCodes(_ values: [String?]) -> [Int32] {
+        values.indices.map { textCode($0, values[$0]) }
     }
 
     /// Sorted, unique codes, so "has all of" is a merge.

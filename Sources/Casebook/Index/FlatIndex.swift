@@ -38,17 +38,17 @@ struct FlatIndex: VectorIndex {
         for (position, row) in rows.enumerated() { groups[row.tenant, default: []].append(position) }
         let empty = emptySlab()
         for (tenant, positions) in groups {
-            var codes: [(category: Int32, tags: [Int32])] = []
+            var codes: [(texts: [Int32], tags: [Int32])] = []
             codes.reserveCapacity(positions.count)
             for position in positions {
-                codes.append((vocabulary.categoryCode(rows[position].category), vocabulary.tagCodes(rows[position].tags)))
+                codes.append((vocabulary.textCodes(rows[position].texts), vocabulary.tagCodes(rows[position].tags)))
             }
             FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
                 slab.reserve(positions.count)
                 for (position, code) in zip(positions, codes) {
                     let row = rows[position]
                     slab.append(
-                        vector: row.vector, key: row.key, id: row.id, category: code.category,
+                        vector: row.vector, key: row.key, id: row.id, texts: code.texts,
                         success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
                         tags: code.tags)
                 }
@@ -65,19 +65,22 @@ struct FlatIndex: VectorIndex {
     /// Adds a row straight from stored bytes (database loading); false when the BLOB is malformed.
     mutating func addLoaded(
         tenant: TenantID, id: PrecedentID, key: Int64, vectorBytes: UnsafeRawBufferPointer,
-        category: String?, tags: [String], wasSuccessful: Bool?, createdAt: Double
+        texts: [String?], tags: [String], wasSuccessful: Bool?, createdAt: Double
     ) -> Bool {
-        let categoryCode = vocabulary.categoryCode(category)
         let tagCodes = vocabulary.tagCodes(tags)
         // Loading has reserved every tenant's slab; creating one here is the rare fallback (an
         // empty slab allocates, so it is not built per row as a `default:`).
         if slabs[tenant] == nil { slabs[tenant] = emptySlab() }
-        return FlatIndex.mutate(&slabs[tenant]!) { slab in
-            guard slab.appendVector(littleEndianBytes: vectorBytes) else { return false }
-            slab.append(
-                vector: nil, key: key, id: id, category: categoryCode,
-                success: FlatIndex.successCode(wasSuccessful), createdAt: createdAt, tags: tagCodes)
-            return true
+        // The row's text codes on the stack: loading adds a million rows without a heap block each.
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: texts.count) { codes in
+            for field in texts.indices { codes[field] = vocabulary.textCode(field, texts[field]) }
+            return FlatIndex.mutate(&slabs[tenant]!) { slab in
+                guard slab.appendVector(littleEndianBytes: vectorBytes) else { return false }
+                slab.append(
+                    vector: nil, key: key, id: id, texts: UnsafeBufferPointer(codes),
+                    success: FlatIndex.successCode(wasSuccessful), createdAt: createdAt, tags: tagCodes)
+                return true
+            }
         }
     }
 
@@ -86,10 +89,10 @@ struct FlatIndex: VectorIndex {
             add([row])
             return
         }
-        let category = vocabulary.categoryCode(row.category)
+        let texts = vocabulary.textCodes(row.texts)
         let tags = vocabulary.tagCodes(row.tags)
         slabs[row.tenant]!.replace(
-            row: Int(position), vector: row.vector, category: category,
+            row: Int(position), vector: row.vector, texts: texts,
             success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt, tags: tags)
     }
 

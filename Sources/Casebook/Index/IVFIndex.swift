@@ -221,7 +221,7 @@ struct IVFIndex: VectorIndex {
         var grown: Set<TenantID> = []
         for (position, row) in rows.enumerated() {
             let record = SlabRow(
-                vector: row.vector, key: row.key, id: row.id, category: vocabulary.categoryCode(row.category),
+                vector: row.vector, key: row.key, id: row.id, texts: vocabulary.textCodes(row.texts),
                 success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
                 tags: vocabulary.tagCodes(row.tags))
             let list = quantizer == nil ? nil : lists?[position]

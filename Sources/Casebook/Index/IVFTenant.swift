@@ -52,7 +52,7 @@ struct SlabRow: Sendable {
     var vector: [Float]
     var key: Int64
     var id: PrecedentID
-    var category: Int32
+    var texts: [Int32]
     var success: Int8
     var createdAt: Double
     var tags: [Int32]
@@ -63,12 +63,13 @@ extension TenantSlab {
         let start = row * dimension
         return SlabRow(
             vector: vectors.slice(start..<start + dimension), key: keys[row], id: ids[row],
-            category: categories[row], success: successes[row], createdAt: createdAts[row], tags: tags[row])
+            texts: Array(textCodes[row * AttributeVocabulary.textWidth..<(row + 1) * AttributeVocabulary.textWidth]),
+            success: successes[row], createdAt: createdAts[row], tags: tags[row])
     }
 
     mutating func append(_ record: SlabRow) {
         append(
-            vector: record.vector, key: record.key, id: record.id, category: record.category,
+            vector: record.vector, key: record.key, id: record.id, texts: record.texts,
             success: record.success, createdAt: record.createdAt, tags: record.tags)
     }
 }

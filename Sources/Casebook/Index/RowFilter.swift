@@ -2,7 +2,8 @@
 /// float comparisons only, evaluated per row in the scan (only for rows that would enter the top-k,
 /// so an unselective filter costs almost nothing and a selective one never loses results).
 struct RowFilter {
-    private let category: Int32?
+    /// (field, code) pairs every passing row carries (fields of ``PrecedentField/filterableTexts``).
+    private let texts: [(field: Int, code: Int32)]
     private let requiredTags: [Int32]
     private let success: Int8?
     private let since: Double
@@ -14,14 +15,12 @@ struct RowFilter {
 
     init(_ filter: SearchFilter, vocabulary: AttributeVocabulary, slab: TenantSlab) {
         var impossible = false
-        if let name = filter.category {
-            if let code = vocabulary.categories[name] { category = code } else {
-                category = nil
-                impossible = true
-            }
-        } else {
-            category = nil
+        var texts: [(field: Int, code: Int32)] = []
+        for (field, description) in PrecedentField.filterableTexts.enumerated() {
+            guard let value = filter[text: description] else { continue }
+            if let code = vocabulary.texts[field][value] { texts.append((field, code)) } else { impossible = true }
         }
+        self.texts = texts
         var tags: [Int32] = []
         for name in filter.tags {
             if let code = vocabulary.tags[name] { tags.append(code) } else { impossible = true }
@@ -33,14 +32,14 @@ struct RowFilter {
         excludedRows = Set(filter.excludeIds.compactMap { slab.row(of: $0) })
         if since >= until { impossible = true }
         matchesNothing = impossible
-        isTrivial = !impossible && filter.category == nil && requiredTags.isEmpty && success == nil
+        isTrivial = !impossible && texts.isEmpty && requiredTags.isEmpty && success == nil
             && since == -.infinity && until == .infinity && excludedRows.isEmpty
     }
 
     @inline(__always)
     func passes(_ row: Int, in slab: TenantSlab) -> Bool {
         if isTrivial { return true }
-        if let category, slab.categories[row] != category { return false }
+        for text in texts where slab.textCodes[row * AttributeVocabulary.textWidth + text.field] != text.code { return false }
         if let success, slab.successes[row] != success { return false }
         let createdAt = slab.createdAts[row]
         if createdAt < since || createdAt >= until { return false }

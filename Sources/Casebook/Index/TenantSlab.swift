@@ -16,7 +16,8 @@ struct TenantSlab: Sendable {
     private(set) var squaredNorms: [Float] = []
     private(set) var keys: [Int64] = []
     private(set) var ids: [PrecedentID] = []
-    private(set) var categories: [Int32] = []
+    /// Per row, the codes of its filterable text values (``AttributeVocabulary/textWidth`` each).
+    private(set) var textCodes: [Int32] = []
     private(set) var successes: [Int8] = []
     private(set) var createdAts: [Double] = []
     private(set) var tags: [[Int32]] = []
@@ -53,7 +54,7 @@ struct TenantSlab: Sendable {
         vectors.reserveCapacity(rows * dimension)
         keys.reserveCapacity(rows)
         ids.reserveCapacity(rows)
-        categories.reserveCapacity(rows)
+        textCodes.reserveCapacity(rows * AttributeVocabulary.textWidth)
         successes.reserveCapacity(rows)
         createdAts.reserveCapacity(rows)
         tags.reserveCapacity(rows)
@@ -65,14 +66,14 @@ struct TenantSlab: Sendable {
     /// Appends a row. `vector` nil means the caller already appended it with
     /// ``appendVector(littleEndianBytes:)`` (loading decodes straight into the slab).
     mutating func append(
-        vector: [Float]?, key: Int64, id: PrecedentID, category: Int32, success: Int8,
+        vector: [Float]?, key: Int64, id: PrecedentID, texts: some Collection<Int32>, success: Int8,
         createdAt: Double, tags rowTags: [Int32]
     ) {
         if let vector { vectors.append(contentsOf: vector) }
         let row = count
         keys.append(key)
         ids.append(id)
-        categories.append(category)
+        textCodes.append(contentsOf: texts)
         successes.append(success)
         createdAts.append(createdAt)
         tags.append(rowTags)
@@ -87,11 +88,12 @@ struct TenantSlab: Sendable {
     }
 
     mutating func replace(
-        row: Int, vector: [Float], category: Int32, success: Int8, createdAt: Double,
+        row: Int, vector: [Float], texts: [Int32], success: Int8, createdAt: Double,
         tags rowTags: [Int32]
     ) {
         vectors.replace(at: row * dimension, with: vector)
-        categories[row] = category
+        let width = AttributeVocabulary.textWidth
+        textCodes.replaceSubrange(row * width..<(row + 1) * width, with: texts)
         successes[row] = success
         createdAts[row] = createdAt
         tags[row] = rowTags
@@ -106,7 +108,8 @@ struct TenantSlab: Sendable {
             vectors.move(from: last * dimension, to: row * dimension, count: dimension)
             keys[row] = keys[last]
             ids[row] = ids[last]
-            categories[row] = categories[last]
+            let width = AttributeVocabulary.textWidth
+            for j in 0..<width { textCodes[row * width + j] = textCodes[last * width + j] }
             successes[row] = successes[last]
             createdAts[row] = createdAts[last]
             tags[row] = tags[last]
@@ -119,7 +122,7 @@ struct TenantSlab: Sendable {
         vectors.removeLast(dimension)
         keys.removeLast()
         ids.removeLast()
-        categories.removeLast()
+        textCodes.removeLast(AttributeVocabulary.textWidth)
         successes.removeLast()
         createdAts.removeLast()
         tags.removeLast()
@@ -169,7 +172,7 @@ struct TenantSlab: Sendable {
     /// Checks the parallel arrays agree (tests call it after every mutation).
     func _checkInvariants() -> Bool {
         let n = count
-        guard vectors.count == n * dimension, ids.count == n, categories.count == n,
+        guard vectors.count == n * dimension, ids.count == n, textCodes.count == n * AttributeVocabulary.textWidth,
             !keepsHalves || halves.count == n * dimension,
             successes.count == n, createdAts.count == n, tags.count == n, rowOfID.count == n,
             !keepsNorms || squaredNorms.count == n

@@ -38,7 +38,8 @@ struct IndexedRow: Sendable {
     /// Primary key of the row in the store.
     var key: Int64
     var vector: [Float]
-    var category: String?
+    /// The values of ``PrecedentField/filterableTexts``, in that order.
+    var texts: [String?]
     var tags: [String]
     var wasSuccessful: Bool?
     /// Seconds since 1970.

@@ -20,66 +20,84 @@ extension Precedent {
 
     public init(json: JSONValue) throws(FieldError) {
         guard case .object(let fields) = json else { throw FieldError(description: "a precedent must be a JSON object") }
-        let known = Set(CodingKeys.allCases.map(\.stringValue))
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = fields.keys.sorted().first(where: { PrecedentField(rawValue: $0) == nil }) {
             throw FieldError(description: "unknown field \"\(unknown)\"")
         }
-        func string(_ key: CodingKeys) throws(FieldError) -> String? {
-            switch fields[key.stringValue] {
-            case nil, .null?: return nil
-            case .string(let text)?: return text
-            default: throw FieldError(description: "field \"\(key.stringValue)\" must be a string")
+        guard case .string(let tenant)? = fields[PrecedentField.tenant.rawValue] else {
+            switch fields[PrecedentField.tenant.rawValue] {
+            case nil, .null?: throw FieldError(description: "missing field \"tenant\"")
+            default: throw FieldError(description: "field \"tenant\" must be a string")
             }
         }
-        guard let tenant = try string(.tenant) else { throw FieldError(description: "missing field \"tenant\"") }
         self.init(tenant: TenantID(tenant))
-        id = try string(.id).map(PrecedentID.init(_:))
-        category = try string(.category)
-        decisionEventId = try string(.decisionEventId)
-        text = try string(.text)
-        outcome = try string(.outcome)
-        switch fields["context"] {
-        case nil, .null?: context = [:]
-        case .object(let members)?: context = members
-        default: throw FieldError(description: "field \"context\" must be an object")
+        for field in PrecedentField.allCases where field != .tenant {
+            try read(field, from: fields[field.rawValue] ?? .null)
         }
-        switch fields["wasSuccessful"] {
-        case nil, .null?: wasSuccessful = nil
-        case .bool(let flag)?: wasSuccessful = flag
-        default: throw FieldError(description: "field \"wasSuccessful\" must be true, false or null")
-        }
-        switch fields["tags"] {
-        case nil, .null?: tags = []
-        case .array(let items)?:
-            tags = try items.map { item throws(FieldError) in
-                guard case .string(let tag) = item else { throw FieldError(description: "field \"tags\" must hold strings") }
-                return tag
+    }
+
+    /// Sets one field from its JSON value (null: absent).
+    private mutating func read(_ field: PrecedentField, from value: JSONValue) throws(FieldError) {
+        let name = field.rawValue
+        switch field {
+        case .tenant: return
+        case .id: id = try Self.string(value, name).map(PrecedentID.init(_:))
+        case .category, .decisionEventId, .policyVersion, .text, .outcome: self[text: field] = try Self.string(value, name)
+        case .context:
+            switch value {
+            case .null: context = [:]
+            case .object(let members): context = members
+            default: throw FieldError(description: "field \"\(name)\" must be an object")
             }
-        default: throw FieldError(description: "field \"tags\" must be an array of strings")
-        }
-        switch fields["createdAt"] {
-        case nil, .null?: createdAt = nil
-        case .number(let seconds)?: createdAt = Date(timeIntervalSince1970: seconds)
-        case .string(let text)?:
-            guard let date = Timestamp.parse(text) else {
-                throw FieldError(description: "field \"createdAt\" is not an ISO 8601 date-time")
+        case .wasSuccessful:
+            switch value {
+            case .null: wasSuccessful = nil
+            case .bool(let flag): wasSuccessful = flag
+            default: throw FieldError(description: "field \"\(name)\" must be true, false or null")
             }
-            createdAt = date
-        default: throw FieldError(description: "field \"createdAt\" must be an ISO 8601 string")
-        }
-        switch fields["vector"] {
-        case nil, .null?: vector = nil
-        case .array(let items)?:
-            var floats: [Float] = []
-            floats.reserveCapacity(items.count)
-            for item in items {
-                guard case .number(let number) = item else {
-                    throw FieldError(description: "field \"vector\" must be an array of numbers")
+        case .tags:
+            switch value {
+            case .null: tags = []
+            case .array(let items):
+                tags = try items.map { item throws(FieldError) in
+                    guard case .string(let tag) = item else { throw FieldError(description: "field \"\(name)\" must hold strings") }
+                    return tag
                 }
-                floats.append(Float(number))
+            default: throw FieldError(description: "field \"\(name)\" must be an array of strings")
             }
-            vector = floats
-        default: throw FieldError(description: "field \"vector\" must be an array of numbers")
+        case .createdAt:
+            switch value {
+            case .null: createdAt = nil
+            case .number(let seconds): createdAt = Date(timeIntervalSince1970: seconds)
+            case .string(let text):
+                guard let date = Timestamp.parse(text) else {
+                    throw FieldError(description: "field \"\(name)\" is not an ISO 8601 date-time")
+                }
+                createdAt = date
+            default: throw FieldError(description: "field \"\(name)\" must be an ISO 8601 string")
+            }
+        case .vector:
+            switch value {
+            case .null: vector = nil
+            case .array(let items):
+                var floats: [Float] = []
+                floats.reserveCapacity(items.count)
+                for item in items {
+                    guard case .number(let number) = item else {
+                        throw FieldError(description: "field \"\(name)\" must be an array of numbers")
+                    }
+                    floats.append(Float(number))
+                }
+                vector = floats
+            default: throw FieldError(description: "field \"\(name)\" must be an array of numbers")
+            }
+        }
+    }
+
+    private static func string(_ value: JSONValue, _ name: String) throws(FieldError) -> String? {
+        switch value {
+        case .null: return nil
+        case .string(let text): return text
+        default: throw FieldError(description: "field \"\(name)\" must be a string")
         }
     }
 }

@@ -11,6 +11,8 @@ public struct Precedent: Sendable, Hashable {
     public var tenant: TenantID
     public var category: String?
     public var decisionEventId: String?
+    /// The version of the business policy the decision was taken under (e.g. `ndr-policy-2026-03`).
+    public var policyVersion: String?
     /// Structured decision context: a JSON object.
     public var context: [String: JSONValue]
     /// Free-text reasoning.
@@ -25,7 +27,7 @@ public struct Precedent: Sendable, Hashable {
 
     public init(
         id: PrecedentID? = nil, tenant: TenantID, category: String? = nil,
-        decisionEventId: String? = nil, context: [String: JSONValue] = [:], text: String? = nil,
+        decisionEventId: String? = nil, policyVersion: String? = nil, context: [String: JSONValue] = [:], text: String? = nil,
         outcome: String? = nil, wasSuccessful: Bool? = nil, tags: [String] = [],
         createdAt: Date? = nil, vector: [Float]? = nil
     ) {
@@ -33,6 +35,7 @@ public struct Precedent: Sendable, Hashable {
         self.tenant = tenant
         self.category = category
         self.decisionEventId = decisionEventId
+        self.policyVersion = policyVersion
         self.context = context
         self.text = text
         self.outcome = outcome

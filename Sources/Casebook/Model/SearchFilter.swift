@@ -6,6 +6,8 @@ import Foundation
 /// precedents (never fewer while the tenant has more that match).
 public struct SearchFilter: Sendable, Hashable, Codable {
     public var category: String?
+    /// The business policy version the decision was taken under.
+    public var policyVersion: String?
     /// Every one of these tags must be on the precedent.
     public var tags: [String]
     public var wasSuccessful: Bool?
@@ -17,10 +19,11 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     public var excludeIds: [PrecedentID]
 
     public init(
-        category: String? = nil, tags: [String] = [], wasSuccessful: Bool? = nil,
+        category: String? = nil, policyVersion: String? = nil, tags: [String] = [], wasSuccessful: Bool? = nil,
         since: Date? = nil, until: Date? = nil, excludeIds: [PrecedentID] = []
     ) {
         self.category = category
+        self.policyVersion = policyVersion
         self.tags = tags
         self.wasSuccessful = wasSuccessful
         self.since = since
@@ -29,7 +32,27 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     }
 
     public var isEmpty: Bool {
-        category == nil && tags.isEmpty && wasSuccessful == nil && since == nil && until == nil
+        PrecedentField.filterableTexts.allSatisfy { self[text: $0] == nil } && tags.isEmpty && wasSuccessful == nil && since == nil && until == nil
             && excludeIds.isEmpty
+    }
+}
+
+extension SearchFilter {
+    /// The exact-match text conditions, by field (``PrecedentField/filterableTexts``).
+    public subscript(text field: PrecedentField) -> String? {
+        get {
+            switch field {
+            case .category: return category
+            case .policyVersion: return policyVersion
+            default: preconditionFailure("\(field.rawValue) is not a filterable text field")
+            }
+        }
+        set {
+            switch field {
+            case .category: category = newValue
+            case .policyVersion: policyVersion = newValue
+            default: preconditionFailure("\(field.rawValue) is not a filterable text field")
+            }
+        }
     }
 }

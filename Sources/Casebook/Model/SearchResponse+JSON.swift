@@ -110,59 +110,59 @@ extension Precedent {
     /// The members of `encode(to:)`, in code point order of their keys.
     func write(into out: inout JSONWriter) {
         var first = true
-        func key(_ name: StaticString) {
+        func key(_ field: PrecedentField) {
             out.raw(first ? "{\"" : ",\"")
-            out.raw(name)
+            out.raw(field.rawValue)
             out.raw("\":")
             first = false
         }
-        if let category {
-            key("category")
-            out.string(category)
-        }
-        key("context")
-        out.object(context)
-        if let createdAt {
-            key("createdAt")
-            out.string(Timestamp.format(createdAt))
-        }
-        if let decisionEventId {
-            key("decisionEventId")
-            out.string(decisionEventId)
-        }
-        if let id {
-            key("id")
-            out.string(id.rawValue)
-        }
-        if let outcome {
-            key("outcome")
-            out.string(outcome)
-        }
-        key("tags")
-        out.raw("[")
-        for (position, tag) in tags.enumerated() {
-            if position > 0 { out.raw(",") }
-            out.string(tag)
-        }
-        out.raw("]")
-        key("tenant")
-        out.string(tenant.rawValue)
-        if let text {
-            key("text")
-            out.string(text)
-        }
-        if let vector {
-            key("vector")
-            out.raw("[")
-            for (position, value) in vector.enumerated() {
-                if position > 0 { out.raw(",") }
-                out.codableNumber(value)
+        for field in PrecedentField.jsonOrder {
+            switch field {
+            case .id:
+                if let id {
+                    key(field)
+                    out.string(id.rawValue)
+                }
+            case .tenant:
+                key(field)
+                out.string(tenant.rawValue)
+            case .context:
+                key(field)
+                out.object(context)
+            case .wasSuccessful:
+                if let wasSuccessful {
+                    key(field)
+                    out.bool(wasSuccessful)
+                }
+            case .tags:
+                key(field)
+                out.raw("[")
+                for (position, tag) in tags.enumerated() {
+                    if position > 0 { out.raw(",") }
+                    out.string(tag)
+                }
+                out.raw("]")
+            case .createdAt:
+                if let createdAt {
+                    key(field)
+                    out.string(Timestamp.format(createdAt))
+                }
+            case .vector:
+                if let vector {
+                    key(field)
+                    out.raw("[")
+                    for (position, value) in vector.enumerated() {
+                        if position > 0 { out.raw(",") }
+                        out.codableNumber(value)
+                    }
+                    out.raw("]")
+                }
+            case .category, .decisionEventId, .policyVersion, .text, .outcome:
+                if let text = self[text: field] {
+                    key(field)
+                    out.string(text)
+                }
             }
-            out.raw("]")
-        }
-        if let wasSuccessful {
-            key("wasSuccessful")
-            out.bool(wasSuccessful)
         }
         out.raw("}")
     }

@@ -140,6 +140,13 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4-policy-version") { db in
+            // Additive: older builds read and write the file unchanged (their rows get NULL).
+            try db.execute(
+                sql: """
+                    ALTER TABLE precedent ADD COLUMN policy_version TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -9,26 +9,15 @@ extension SQLiteStore {
     /// (trained IVF collections) are the rows' lists, stored in the same transaction.
     func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64] {
         try write { db in
-            let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertPrecedentSQL))
+            let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: PrecedentRow.insertSQL))
             let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertVectorSQL))
             let insertTag = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertTagSQL))
             let now = Date().timeIntervalSince1970
             var keys: [Int64] = []
             keys.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {
-                let p = item.precedent
                 insertRow.reset()
-                insertRow.bind(1, collection)
-                insertRow.bind(2, p.tenant.rawValue)
-                insertRow.bind(3, item.id.rawValue)
-                insertRow.bind(4, p.category)
-                insertRow.bind(5, p.decisionEventId)
-                insertRow.bind(6, item.contextJSON)
-                insertRow.bind(7, p.text)
-                insertRow.bind(8, p.outcome)
-                insertRow.bind(9, p.wasSuccessful)
-                insertRow.bind(10, item.createdAt)
-                insertRow.bind(11, now)
+                PrecedentRow.bindInsert(insertRow, collection: collection, item, now: now)
                 do {
                     try insertRow.step(db)
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -39,7 +28,7 @@ extension SQLiteStore {
                 insertVector.bind(1, key)
                 insertVector.bind(2, vector: item.vector)
                 try insertVector.step(db)
-                for tag in p.tags {
+                for tag in item.precedent.tags {
                     insertTag.reset()
                     insertTag.bind(1, key)
                     insertTag.bind(2, tag)
@@ -61,15 +50,8 @@ extension SQLiteStore {
             }
             let p = item.precedent
             try db.execute(
-                sql: """
-                    UPDATE precedent SET category = ?, decision_event_id = ?, context = ?, text = ?,
-                        outcome = ?, was_successful = ?, created_at = ?, updated_at = ?
-                    WHERE pk = ?
-                    """,
-                arguments: [
-                    p.category, p.decisionEventId, item.contextJSON, p.text,
-                    p.outcome, p.wasSuccessful, item.createdAt, Date().timeIntervalSince1970, key,
-                ])
+                sql: PrecedentRow.updateSQL,
+                arguments: PrecedentRow.updateArguments(item, key: key, now: Date().timeIntervalSince1970))
             try db.execute(sql: "DELETE FROM precedent_tag WHERE precedent_pk = ?", arguments: [key])
             for tag in p.tags {
                 try db.execute(sql: SQLiteStore.insertTagSQL, arguments: [key, tag])
@@ -110,7 +92,7 @@ extension SQLiteStore {
             else { return nil }
             let key: Int64 = row[0]
             var precedent = PrecedentRow.decode(row, tags: try SQLiteStore.tags(db, of: [key])[key] ?? [])
-            precedent.vector = VectorBlob.decode(row[10], dimension: dimension)
+            precedent.vector = VectorBlob.decode(row[PrecedentRow.columnCount], dimension: dimension)
             return precedent
         }
     }
@@ -142,12 +124,6 @@ extension SQLiteStore {
 
     /// `OR IGNORE`: a tag repeated on one precedent is stored once.
     static let insertTagSQL = "INSERT OR IGNORE INTO precedent_tag (precedent_pk, tag) VALUES (?, ?)"
-
-    static let insertPrecedentSQL = """
-        INSERT INTO precedent (collection_id, tenant, id, category, decision_event_id, context, text,
-            outcome, was_successful, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
 
     static func primaryKey(_ db: Database, _ collection: Int64, _ tenant: TenantID, _ id: PrecedentID)
         throws -> Int64?

@@ -6,7 +6,8 @@ struct StoredRow {
     var key: Int64
     var tenant: TenantID
     var id: PrecedentID
-    var category: String?
+    /// The values of ``PrecedentField/filterableTexts``, in that order.
+    var texts: [String?]
     var tags: [String]
     var wasSuccessful: Bool?
     /// Unix seconds.

@@ -32,6 +32,11 @@ struct JSONWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
+    /// A known-clean key (a field name), written as is.
+    mutating func raw(_ key: String) {
+        bytes.append(contentsOf: key.utf8)
+    }
+
     mutating func bool(_ flag: Bool) {
         flag ? raw("true") : raw("false")
     }

@@ -80,9 +80,7 @@ struct PrecedentsController {
         return try JSONResponse.make(Added(added: ids.count, ids: ids), status: .created)
     }
 
-    static let patchFields: Set<String> = [
-        "category", "decisionEventId", "context", "text", "outcome", "wasSuccessful", "tags", "createdAt", "vector",
-    ]
+    static let patchFields = Set(PrecedentField.changeable.map(\.rawValue))
 
     /// Changes the fields the body names (null clears an optional one) and keeps the rest.
     private func patch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -98,19 +96,10 @@ struct PrecedentsController {
         } catch {
             throw APIError(.badRequest, "invalid_field", error.description)
         }
-        let present = Set(body.fields.keys)
+        let present = Set(body.fields.keys.compactMap(PrecedentField.init(rawValue:)))
         let updated = try await Blocking.write { [casebook] () throws(CasebookError) -> Precedent in
             let collection = try casebook.collection(name)
-            var precedent = try collection.get(tenant: tenant, id: id)
-            if present.contains("category") { precedent.category = changes.category }
-            if present.contains("decisionEventId") { precedent.decisionEventId = changes.decisionEventId }
-            if present.contains("context") { precedent.context = changes.context }
-            if present.contains("text") { precedent.text = changes.text }
-            if present.contains("outcome") { precedent.outcome = changes.outcome }
-            if present.contains("wasSuccessful") { precedent.wasSuccessful = changes.wasSuccessful }
-            if present.contains("tags") { precedent.tags = changes.tags }
-            if present.contains("createdAt") { precedent.createdAt = changes.createdAt }
-            if present.contains("vector") { precedent.vector = changes.vector }
+            let precedent = try collection.get(tenant: tenant, id: id).changing(present, from: changes)
             try collection.update(precedent)
             return try collection.get(tenant: tenant, id: id)
         }

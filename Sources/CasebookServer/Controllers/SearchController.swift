@@ -100,7 +100,8 @@ struct SearchController {
     static func filter(_ body: JSONBody) throws(APIError) -> SearchFilter {
         guard let fields = try body.object("filter") else { return SearchFilter() }
         let filter = try JSONBody(
-            fields: fields, allowed: ["category", "tags", "wasSuccessful", "since", "until", "excludeIds"], in: "filter")
+            fields: fields, allowed: Set(PrecedentField.filterableTexts.map(\.rawValue) + ["tags", "wasSuccessful", "since", "until", "excludeIds"]),
+            in: "filter")
         func strings(_ key: String) throws(APIError) -> [String] {
             guard let value = filter.value(key) else { return [] }
             guard case .array(let items) = value else { throw JSONBody.type("filter.\(key)", "an array of strings") }
@@ -112,9 +113,11 @@ struct SearchController {
             return out
         }
         func time(_ key: String) throws(APIError) -> Date? { try JSONBody.date(try filter.string(key), "filter.\(key)") }
-        return SearchFilter(
-            category: try filter.string("category"), tags: try strings("tags"), wasSuccessful: try filter.bool("wasSuccessful"),
-            since: try time("since"), until: try time("until"), excludeIds: try strings("excludeIds").map(PrecedentID.init(_:)))
+        var result = SearchFilter(
+            tags: try strings("tags"), wasSuccessful: try filter.bool("wasSuccessful"), since: try time("since"),
+            until: try time("until"), excludeIds: try strings("excludeIds").map(PrecedentID.init(_:)))
+        for field in PrecedentField.filterableTexts { result[text: field] = try filter.string(field.rawValue) }
+        return result
     }
 
     /// A raw vector: the body is little-endian float32 values; `tenant`, `k`, `nprobe`, `exact`,

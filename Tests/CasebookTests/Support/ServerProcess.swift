@@ -16,7 +16,7 @@ final class ServerProcess {
     /// Starts the server and waits (up to 20 s) for its ready line.
     init(arguments: [String] = [], database: TemporaryDatabase = TemporaryDatabase()) throws {
         self.database = database
-        process.executableURL = CLITests.executable
+        process.executableURL = CasebookProcess.executable
         process.arguments = ["serve", "--db", database.path, "--socket", socket] + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

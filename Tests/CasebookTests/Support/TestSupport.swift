@@ -115,3 +115,31 @@ extension Casebook {
     /// a read-only file, rows counted with SQL).
     var sqliteStore: SQLiteStore { store as! SQLiteStore }
 }
+
+/// Index rows and slab rows by their category alone (the index keeps every filterable text field;
+/// these tests filter by category).
+extension IndexedRow {
+    init(
+        tenant: TenantID, id: PrecedentID, key: Int64, vector: [Float], category: String?, tags: [String],
+        wasSuccessful: Bool?, createdAt: Double
+    ) {
+        let texts = PrecedentField.filterableTexts.map { $0 == .category ? category : nil }
+        self.init(
+            tenant: tenant, id: id, key: key, vector: vector, texts: texts, tags: tags, wasSuccessful: wasSuccessful,
+            createdAt: createdAt)
+    }
+
+    var category: String? {
+        get { texts[PrecedentField.filterableTexts.firstIndex(of: .category)!] }
+        set { texts[PrecedentField.filterableTexts.firstIndex(of: .category)!] = newValue }
+    }
+}
+
+extension TenantSlab {
+    mutating func append(
+        vector: [Float], key: Int64, id: PrecedentID, category: Int32, success: Int8, createdAt: Double, tags: [Int32]
+    ) {
+        let texts = PrecedentField.filterableTexts.map { $0 == .category ? category : AttributeVocabulary.none }
+        append(vector: vector, key: key, id: id, texts: texts, success: success, createdAt: createdAt, tags: tags)
+    }
+}
