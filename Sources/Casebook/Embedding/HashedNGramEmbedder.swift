@@ -82,7 +82,7 @@ public struct HashedNGramEmbedder: Embedder {
         let workers = precedents.count >= 4_096 ? min(WorkerThreads.count, precedents.count / 2_048) : 1
         guard workers > 1 else { return try documentVectors(precedents[...], offset: 0) }
         let chunk = (precedents.count + workers - 1) / workers
-        let results = ChunkResults(count: workers)
+        let results = WorkerSlots<Result<[[Float]], CasebookError>?>(count: workers, initial: nil)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (worker * chunk)..<min(precedents.count, (worker + 1) * chunk)
             results.store(worker, Result { () throws(CasebookError) in
@@ -91,10 +91,8 @@ public struct HashedNGramEmbedder: Embedder {
         }
         var vectors: [[Float]] = []
         vectors.reserveCapacity(precedents.count)
-        for worker in 0..<workers {
-            // Chunks are in order, so the first failing chunk holds the first refused item.
-            vectors.append(contentsOf: try results.take(worker).get())
-        }
+        // Chunks are in order, so the first failing chunk holds the first refused item.
+        for chunk in results.values { vectors.append(contentsOf: try chunk!.get()) }
         return vectors
     }
 
@@ -129,15 +127,4 @@ public struct HashedNGramEmbedder: Embedder {
         else { return nil }
         return FeatureOverlap(query: left, document: right).explanation(limit: limit)
     }
-}
-
-/// Per-worker results of `concurrentPerform`: each worker writes only its own slot and the caller
-/// reads after all have returned, so no two threads touch one slot.
-private final class ChunkResults: @unchecked Sendable {
-    private var slots: [Result<[[Float]], CasebookError>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ worker: Int, _ result: Result<[[Float]], CasebookError>) {
-        slots.withUnsafeMutableBufferPointer { $0[worker] = result }
-    }
-    func take(_ worker: Int) -> Result<[[Float]], CasebookError> { slots[worker]! }
 }

@@ -41,7 +41,7 @@ public final class Casebook: Sendable {
         var loaded: [String: PrecedentCollection] = [:]
         for (id, spec) in specs {
             let flat = indexes.removeValue(forKey: id)!
-            let index: CollectionIndex
+            let index: any VectorIndex
             if let parameters = spec.index.ivf, spec.index.isIVF {
                 let quantizer = try trainings[id].map { stored throws(CasebookError) in
                     try Self.quantizer(stored.quantizer, collection: id, spec: spec)
@@ -51,9 +51,9 @@ public final class Casebook: Sendable {
                     lists: trainings[id] == nil ? nil : assignments)
                 ivf.addedSinceTraining = trainings[id]?.addedSinceTraining ?? 0
                 ivf.training = trainings[id]?.training
-                index = .ivf(ivf)
+                index = ivf
             } else {
-                index = .flat(flat)
+                index = flat
             }
             loaded[spec.name] = try PrecedentCollection(
                 spec: spec, recordID: id, store: store, matchLog: matchLog, index: index)
@@ -77,7 +77,7 @@ public final class Casebook: Sendable {
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let id = try store.createCollection(spec)
             let collection = try PrecedentCollection(
-                spec: spec, recordID: id, store: store, matchLog: matchLog, index: CollectionIndex.empty(spec))
+                spec: spec, recordID: id, store: store, matchLog: matchLog, index: makeIndex(for: spec))
             collections[spec.name] = collection
             return collection
         }

@@ -30,42 +30,29 @@ extension PrecedentCollection {
             var checked = createdSpec
             checked.index = .ivf(parameters)
             try checked.validate()
-            var next: IVFIndex
-            switch current {
-            case .flat(let flat): next = IVFIndex(adopting: flat, parameters: parameters, quantizer: nil, lists: nil)
-            case .ivf(let ivf):
-                next = ivf
-                next.parameters = parameters
-            case .moving: preconditionFailure("index read while being mutated")
-            }
-
+            let storeStart: ContinuousClock.Instant
             let clock = ContinuousClock()
-            let trainStart = clock.now
-            let vectors = next.allVectors().vectors
-            let trained = try IVFIndex.trainQuantizer(
-                vectors, dimension: createdSpec.dimension, metric: createdSpec.metric, parameters: parameters
-            ) { step in
+            var trained = try current.trained(parameters) { step in
                 progress(IndexTrainingProgress(
                     iteration: step.iteration, iterations: step.iterations, meanSquaredDistance: step.meanSquaredDistance))
             }
-            let fileStart = clock.now
-            let filed = next.install(trained.quantizer, vectors: vectors)
-            let storeStart = clock.now
+            storeStart = clock.now
             var report = IndexTrainingReport(
                 nlist: trained.quantizer.nlist, rows: rows, sampleRows: trained.kmeans.trainedRows,
                 iterations: parameters.iterations, seed: parameters.seed, pcaDimension: parameters.pcaDimension,
                 pcaExplainedVariance: trained.pcaExplainedVariance,
                 initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
-                trainSeconds: (fileStart - trainStart).seconds, fileSeconds: (storeStart - fileStart).seconds,
+                trainSeconds: trained.trainSeconds, fileSeconds: trained.fileSeconds,
                 storeSeconds: nil, trainedAt: Date().timeIntervalSince1970)
             try store.saveTraining(
-                collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer.state, assignments: filed,
-                training: report)
-            next.training = report
+                collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer,
+                assignments: trained.assignments, training: report)
+            trained.index.training = report
             report.storeSeconds = (clock.now - storeStart).seconds
+            let next = trained.index
             // The previous index is released after the lock, not while searches wait on it.
             let previous = index.write { live in
-                defer { live = .ivf(next) }
+                defer { live = next }
                 return live
             }
             _ = consume previous
@@ -84,31 +71,7 @@ extension PrecedentCollection {
     }
 
     /// Kind, training and drift of the collection's index.
-    public var indexInfo: IndexInfo {
-        index.read { index in
-            var info = IndexInfo(kind: index.config.kind, trained: true, rows: index.count)
-            guard let ivf = index.ivf else { return info }
-            let balance = ivf.listBalance
-            let sizes = balance.sizes.sorted()
-            info.trained = ivf.isTrained
-            info.parameters = ivf.parameters
-            info.training = ivf.training
-            info.addedSinceTraining = ivf.addedSinceTraining
-            if ivf.isTrained {
-                info.nlist = ivf.nlist
-                info.listImbalance = balance.imbalance
-                info.emptyLists = balance.emptyLists
-                info.smallestList = sizes.first
-                info.medianList = sizes[sizes.count / 2]
-                info.largestList = sizes.last
-                let kinds = ivf.tenantKinds
-                info.listedTenants = kinds.listed
-                info.flatTenants = kinds.flat
-                info.tenantsOverCellLimit = kinds.overCellLimit
-            }
-            return info
-        }
-    }
+    public var indexInfo: IndexInfo { index.read { $0.info } }
 }
 
 /// One k-means iteration of an index training, for progress output.
@@ -119,17 +82,13 @@ public struct IndexTrainingProgress: Sendable {
     public var meanSquaredDistance: Double
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
-
 extension PrecedentCollection {
     /// Calls `body` with one tenant's contiguous vector block under the index's read lock; nil for
     /// an IVF collection or a tenant without rows. For benchmarks: the streaming-read floor that a
     /// scan of the same block is compared with.
     package func withTenantVectors<R>(_ tenant: TenantID, _ body: (UnsafeBufferPointer<Float>) -> R) -> R? {
         index.read { index in
-            guard case .flat(let flat) = index, let slab = flat.slabs[tenant] else { return nil }
+            guard let flat = index as? FlatIndex, let slab = flat.slabs[tenant] else { return nil }
             return slab.vectors.withUnsafeBufferPointer(body)
         }
     }

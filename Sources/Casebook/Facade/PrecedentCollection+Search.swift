@@ -94,7 +94,7 @@ extension PrecedentCollection {
     private func checkNprobe(_ nprobe: Int?) throws(CasebookError) {
         guard let nprobe else { return }
         guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
-        guard index.read({ $0.isIVF }) else {
+        guard index.read({ $0.config.isIVF }) else {
             throw .invalidArgument("nprobe applies to IVF indexes; this collection's index is flat (always exact)")
         }
     }

@@ -17,7 +17,7 @@ public final class PrecedentCollection: Sendable {
     package let recordID: Int64
     let store: any CasebookStore
     let embedder: any Embedder
-    let index: ReadWriteLocked<CollectionIndex>
+    let index: ReadWriteLocked<any VectorIndex>
     /// Serialises writes and trainings.
     let writer = Mutex(())
     /// The database's match log (shared by its collections).
@@ -26,7 +26,7 @@ public final class PrecedentCollection: Sendable {
     package let embedderVersion: String
 
     init(
-        spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: CollectionIndex
+        spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: any VectorIndex
     ) throws(CasebookError) {
         self.createdSpec = spec
         self.recordID = recordID
@@ -58,10 +58,10 @@ public final class PrecedentCollection: Sendable {
         let prepared = try validation.prepare(precedents)
         try writer.withLock { _ throws(CasebookError) in
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
-            let lists = index.read { $0.quantizer }.map { $0.assign(prepared.flatMap(\.vector)) }
+            let lists = index.read { $0.placements(for: prepared.flatMap(\.vector)) }
             let keys = try store.insert(collection: recordID, prepared, lists: lists)
             let rows = zip(prepared, keys).map { item, key in Self.indexedRow(item, key: key) }
-            index.write { $0.add(rows, lists: lists) }
+            index.write { $0.add(rows, placements: lists) }
         }
         return prepared.map(\.id)
     }
@@ -81,11 +81,9 @@ public final class PrecedentCollection: Sendable {
         if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
         let item = try validation.prepare(merged, now: Date(), vector: current.vector)
         try writer.withLock { _ throws(CasebookError) in
-            let list = index.read { $0.quantizer }.map { quantizer in
-                item.vector.withUnsafeBufferPointer { Int32(quantizer.nearestList($0.baseAddress!)) }
-            }
+            let list = index.read { $0.placements(for: item.vector)?.first }
             let key = try store.replace(collection: recordID, item, list: list)
-            index.write { $0.update(Self.indexedRow(item, key: key), list: list) }
+            index.write { $0.update(Self.indexedRow(item, key: key), placement: list) }
         }
     }
 
@@ -95,7 +93,7 @@ public final class PrecedentCollection: Sendable {
         try IdentifierRules.checkTenant(tenant)
         try writer.withLock { _ throws(CasebookError) in
             _ = try store.delete(collection: recordID, tenant: tenant, id: id)
-            index.write { $0.remove(tenant: tenant, id: id) }
+            index.write { _ = $0.remove(tenant: tenant, id: id) }
         }
     }
 

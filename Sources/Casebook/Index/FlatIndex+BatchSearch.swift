@@ -25,7 +25,7 @@ extension FlatIndex {
         let k = min(batch.k, slab.count)
         let workers = min(m, FlatIndex.workerCount)
         let chunk = (m + workers - 1) / workers
-        let results = ResultSlots(count: workers)
+        let results = WorkerSlots<[IndexAnswer]>(count: workers, initial: [])
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let lower = worker * chunk
             let upper = min(m, lower + chunk)
@@ -39,7 +39,7 @@ extension FlatIndex {
             }
             results.store(worker, answers)
         }
-        return results.joined()
+        return results.values.flatMap { $0 }
     }
 
     /// Threads to spread a batch over (also the number of concurrent single-threaded sgemm
@@ -90,7 +90,7 @@ extension FlatIndex {
     /// For L2 the expanded form loses precision to cancellation, so the k winners' distances are
     /// recomputed directly (k·d work) and re-sorted; other metrics report the product as is.
     private func refinedHits(_ top: TopK, queries: [Float], index: Int, slab: TenantSlab) -> [IndexHit] {
-        guard metric == .l2 else { return hits(top, slab: slab) }
+        guard metric == .l2 else { return Self.hits(top, slab: slab, metric: metric) }
         let d = dimension
         let exact = queries.withUnsafeBufferPointer { q in
             slab.vectors.withUnsafeBufferPointer { rows in
@@ -108,20 +108,4 @@ extension FlatIndex {
                     score: entry.distance)
             }
     }
-}
-
-/// Per-worker result slots written from `concurrentPerform`; each worker writes only its own slot
-/// and the caller reads after all workers have returned, so no two threads touch the same slot.
-private final class ResultSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<[IndexAnswer]>
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: [])
-    }
-    deinit {
-        slots.deinitialize()
-        slots.deallocate()
-    }
-    func store(_ worker: Int, _ answers: [IndexAnswer]) { slots[worker] = answers }
-    func joined() -> [IndexAnswer] { slots.flatMap { $0 } }
 }

@@ -7,17 +7,25 @@ extension FlatIndex {
 
     /// The same search with a chosen kernel (tests run both on machines that have AVX2).
     func search(_ query: IndexQuery, kernel: ScanKernel.Choice) -> IndexAnswer {
-        guard let slab = slabs[query.tenant], slab.count > 0, query.k > 0 else {
-            return IndexAnswer(hits: [], exact: true)
-        }
+        guard let slab = slabs[query.tenant] else { return IndexAnswer(hits: [], exact: true) }
+        return Self.search(slab, query, vocabulary: vocabulary, metric: metric, kernel: kernel)
+    }
+
+    /// One tenant's slab searched exhaustively: the flat index's search, and IVF's for a tenant
+    /// kept in one slab (below `flatThreshold`, or before training).
+    static func search(
+        _ slab: TenantSlab, _ query: IndexQuery, vocabulary: AttributeVocabulary, metric: Metric,
+        kernel: ScanKernel.Choice
+    ) -> IndexAnswer {
+        guard slab.count > 0, query.k > 0 else { return IndexAnswer(hits: [], exact: true) }
         let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
         var top = TopK(k: min(query.k, slab.count))
         SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
-        return IndexAnswer(hits: hits(top, slab: slab), exact: true)
+        return IndexAnswer(hits: hits(top, slab: slab, metric: metric), exact: true)
     }
 
     /// Converts heap rows to hits, best first.
-    func hits(_ top: TopK, slab: TenantSlab) -> [IndexHit] {
+    static func hits(_ top: TopK, slab: TenantSlab, metric: Metric) -> [IndexHit] {
         top.sortedDescending().map { entry in
             IndexHit(
                 id: slab.ids[Int(entry.row)], key: slab.keys[Int(entry.row)],

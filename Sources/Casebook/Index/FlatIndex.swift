@@ -15,17 +15,26 @@ struct FlatIndex: VectorIndex {
     }
 
     var count: Int { slabs.values.reduce(0) { $0 + $1.count } }
-    var isTrained: Bool { true }
     var tenants: [TenantID] { slabs.filter { $0.value.count > 0 }.keys.sorted() }
 
     func count(tenant: TenantID) -> Int { slabs[tenant]?.count ?? 0 }
 
-    /// Flat search needs no training.
-    mutating func train() throws(CasebookError) {}
+    var config: IndexConfig { .flat }
+    var version: String { "flat" }
+    var info: IndexInfo { IndexInfo(kind: config.kind, trained: true, rows: count) }
 
-    mutating func reset() {
-        slabs = [:]
-        vocabulary = AttributeVocabulary()
+    /// A flat index files nothing: a row's place is its tenant's slab.
+    func placements(for vectors: [Float]) -> [Int32]? { nil }
+
+    mutating func add(_ rows: [IndexedRow], placements: [Int32]?) { add(rows) }
+
+    mutating func update(_ row: IndexedRow, placement: Int32?) { update(row) }
+
+    /// Becomes an IVF index: its rows taken over, then trained.
+    func trained(
+        _ parameters: IVFParameters, progress: (KMeans.Progress) -> Void
+    ) throws(CasebookError) -> IndexTraining {
+        try IVFIndex(adopting: self, parameters: parameters, quantizer: nil, lists: nil).trained(parameters, progress: progress)
     }
 
     private func emptySlab() -> TenantSlab {

@@ -15,13 +15,7 @@ extension IVFIndex {
             return IndexAnswer(hits: [], exact: true)
         }
         guard rows.isListed, let quantizer else {
-            let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: rows.flat)
-            var top = TopK(k: min(query.k, rows.flat.count))
-            SlabScan.scan(rows.flat, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
-            let hits = top.sortedDescending().map {
-                IndexHit(id: rows.flat.ids[Int($0.row)], key: rows.flat.keys[Int($0.row)], score: metric.reportedScore($0.similarity))
-            }
-            return IndexAnswer(hits: hits, exact: true)
+            return FlatIndex.search(rows.flat, query, vocabulary: vocabulary, metric: metric, kernel: kernel)
         }
         let nearest = query.vector.withUnsafeBufferPointer {
             quantizer.nearestLists($0.baseAddress!, count: probeCount(query.nprobe, exact: query.exact))
@@ -89,7 +83,7 @@ extension IVFIndex {
         let m = batch.vectors.count / dimension
         guard m > 0 else { return [] }
         let kernel: ScanKernel.Choice = ScanKernel.hasAVX2 ? .avx2 : .portable
-        let answers = IVFAnswers(count: m)
+        let answers = WorkerSlots(count: m, initial: IndexAnswer(hits: [], exact: true))
         let workers = min(m, WorkerThreads.count)
         let listed = tenantRows[batch.tenant].flatMap { $0.isListed ? $0 : nil }
         let probe = probeCount(batch.nprobe, exact: batch.exact)
@@ -124,19 +118,11 @@ extension IVFIndex {
                 start += count
             }
         }
-        return answers.all()
+        return answers.values
     }
 
     /// Queries whose centroid scores are computed by one matrix product.
     static let queryBlock = 64
-}
-
-/// One slot per query, each written by one worker, read after all have returned.
-private final class IVFAnswers: @unchecked Sendable {
-    private var slots: [IndexAnswer]
-    init(count: Int) { slots = Array(repeating: IndexAnswer(hits: [], exact: true), count: count) }
-    func store(_ i: Int, _ answer: IndexAnswer) { slots.withUnsafeMutableBufferPointer { $0[i] = answer } }
-    func all() -> [IndexAnswer] { slots }
 }
 
 /// The lists a query scanned, in order, and where each one's rows start in the numbering the

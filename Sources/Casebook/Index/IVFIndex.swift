@@ -77,12 +77,32 @@ struct IVFIndex: VectorIndex {
     var tenants: [TenantID] { tenantRows.filter { $0.value.count > 0 }.keys.sorted() }
     func count(tenant: TenantID) -> Int { tenantRows[tenant]?.count ?? 0 }
 
-    mutating func reset() {
-        tenantRows = [:]
-        listedTenantCount = 0
-        vocabulary = AttributeVocabulary()
-        addedSinceTraining = 0
+    var config: IndexConfig { .ivf(parameters) }
+    var version: String { training.map { "ivf@\(Int($0.trainedAt))" } ?? "ivf-untrained" }
+
+    var info: IndexInfo {
+        var info = IndexInfo(kind: config.kind, trained: isTrained, rows: count)
+        info.parameters = parameters
+        info.training = training
+        info.addedSinceTraining = addedSinceTraining
+        guard isTrained else { return info }
+        let balance = listBalance
+        let sizes = balance.sizes.sorted()
+        info.nlist = nlist
+        info.listImbalance = balance.imbalance
+        info.emptyLists = balance.emptyLists
+        info.smallestList = sizes.first
+        info.medianList = sizes[sizes.count / 2]
+        info.largestList = sizes.last
+        let kinds = tenantKinds
+        info.listedTenants = kinds.listed
+        info.flatTenants = kinds.flat
+        info.tenantsOverCellLimit = kinds.overCellLimit
+        return info
     }
+
+    /// A trained index's lists for the vectors (nil before training).
+    func placements(for vectors: [Float]) -> [Int32]? { quantizer.map { $0.assign(vectors) } }
 
     private func emptySlab() -> TenantSlab { TenantSlab(dimension: dimension, keepsNorms: metric == .l2) }
 
@@ -96,12 +116,28 @@ struct IVFIndex: VectorIndex {
 
     // MARK: Training
 
-    /// Trains a quantizer on every row and installs it.
+    /// Trains a quantizer on every row and files the rows by it, in place.
     mutating func train() throws(CasebookError) {
-        let vectors = allVectors().vectors
-        let quantizer = try IVFIndex.trainQuantizer(
-            vectors, dimension: dimension, metric: metric, parameters: parameters).quantizer
-        install(quantizer)
+        self = try trained(parameters, progress: { _ in }).index
+    }
+
+    /// A copy trained with `parameters` on every row, every row filed into its list.
+    func trained(
+        _ parameters: IVFParameters, progress: (KMeans.Progress) -> Void
+    ) throws(CasebookError) -> IndexTraining {
+        var next = self
+        next.parameters = parameters
+        let clock = ContinuousClock()
+        let start = clock.now
+        let vectors = next.allVectors().vectors
+        let result = try IVFIndex.trainQuantizer(
+            vectors, dimension: dimension, metric: metric, parameters: parameters, progress: progress)
+        let fileStart = clock.now
+        let assignments = next.install(result.quantizer, vectors: vectors)
+        return IndexTraining(
+            index: next, quantizer: result.quantizer.state, assignments: assignments, kmeans: result.kmeans,
+            pcaExplainedVariance: result.pcaExplainedVariance, trainSeconds: (fileStart - start).seconds,
+            fileSeconds: (clock.now - fileStart).seconds)
     }
 
     /// Trains the centroids (and the PCA, when configured) on `vectors` (row-major).
@@ -213,11 +249,11 @@ struct IVFIndex: VectorIndex {
 
     /// Adds rows, assigning each to its nearest list when trained.
     mutating func add(_ rows: [IndexedRow]) {
-        add(rows, lists: quantizer.map { q in q.assign(rows.flatMap(\.vector)) })
+        add(rows, placements: placements(for: rows.flatMap(\.vector)))
     }
 
     /// Adds rows whose lists the caller has computed (and stored) with this index's quantizer.
-    mutating func add(_ rows: [IndexedRow], lists: [Int32]?) {
+    mutating func add(_ rows: [IndexedRow], placements lists: [Int32]?) {
         var grown: Set<TenantID> = []
         for (position, row) in rows.enumerated() {
             let record = SlabRow(
@@ -238,12 +274,12 @@ struct IVFIndex: VectorIndex {
     }
 
     mutating func update(_ row: IndexedRow) {
-        update(row, list: quantizer.map { q in row.vector.withUnsafeBufferPointer { Int32(q.nearestList($0.baseAddress!)) } })
+        update(row, placement: quantizer.map { q in row.vector.withUnsafeBufferPointer { Int32(q.nearestList($0.baseAddress!)) } })
     }
 
-    mutating func update(_ row: IndexedRow, list: Int32?) {
+    mutating func update(_ row: IndexedRow, placement list: Int32?) {
         remove(tenant: row.tenant, id: row.id)
-        add([row], lists: list.map { [$0] })
+        add([row], placements: list.map { [$0] })
         if quantizer != nil { addedSinceTraining -= 1 }
     }
 

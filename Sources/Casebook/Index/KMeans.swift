@@ -186,7 +186,8 @@ package struct KMeans {
         }
         let bias = spherical ? [Float](repeating: 0, count: k) : norms
         let blocks = (n + blockRows - 1) / blockRows
-        let partial = PartialSums(count: blocks)
+        // Each block's distance sum in its own slot, added in block order afterwards (deterministic).
+        let partial = WorkerSlots(count: blocks, initial: 0.0)
         let workers = min(blocks, WorkerThreads.count)
         rows.withUnsafeBufferPointer { rows in
             centroids.withUnsafeBufferPointer { centroids in
@@ -212,7 +213,7 @@ package struct KMeans {
                 }
             }
         }
-        return partial.sum()
+        return partial.values.reduce(0, +)
     }
 
     /// One block: its dot products with every centroid by sgemm, then the best centroid per row.
@@ -322,14 +323,6 @@ package struct KMeans {
     static func unitInterval(_ random: inout SplitMix64) -> Double {
         Double(random.next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }
-}
-
-/// Each block's distance sum in its own slot, added in block order afterwards (deterministic).
-private final class PartialSums: @unchecked Sendable {
-    private var values: [Double]
-    init(count: Int) { values = Array(repeating: 0, count: count) }
-    func store(_ block: Int, _ value: Double) { values.withUnsafeMutableBufferPointer { $0[block] = value } }
-    func sum() -> Double { values.reduce(0, +) }
 }
 
 /// What the assignment workers share: inputs they only read, and the assignment array, each

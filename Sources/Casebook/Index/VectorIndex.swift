@@ -1,6 +1,7 @@
 import Foundation
 
-/// The interface of every index kind (flat now, IVF next), after FAISS's single `Index`.
+/// The interface of every index kind, after FAISS's single `Index`: a collection holds its index
+/// through it (flat, or IVF), and every mutation, search and training goes through it.
 ///
 /// Indexes are not thread-safe by themselves: the owning ``PrecedentCollection`` serialises mutations and
 /// lets searches run concurrently under a read lock. Operations an index does not support throw
@@ -10,25 +11,62 @@ protocol VectorIndex: Sendable {
     var metric: Metric { get }
     /// Rows over all tenants.
     var count: Int { get }
-    var isTrained: Bool { get }
-
     /// Rows of one tenant (0 for an unknown tenant).
     func count(tenant: TenantID) -> Int
     /// Every tenant with at least one row, sorted.
     var tenants: [TenantID] { get }
+    /// The configuration a collection stores for this index.
+    var config: IndexConfig { get }
+    /// Which index answered, for the match log: `flat`, `ivf-untrained`, or `ivf@<trainedAt>`.
+    var version: String { get }
+    /// Kind, training and drift, for `index info`.
+    var info: IndexInfo { get }
 
-    mutating func train() throws(CasebookError)
-    /// Adds rows; ids must be new for their tenant (the store has checked).
-    mutating func add(_ rows: [IndexedRow])
-    /// Replaces the row with the same tenant and id, keeping its position.
-    mutating func update(_ row: IndexedRow)
+    /// Where this index will file rows with these vectors (row-major): a trained IVF index's lists,
+    /// stored with the rows so a reopen files them alike; nil when the index does not file rows.
+    func placements(for vectors: [Float]) -> [Int32]?
+    /// Adds rows (ids new for their tenant: the store has checked), at ``placements(for:)``.
+    mutating func add(_ rows: [IndexedRow], placements: [Int32]?)
+    /// Replaces the row with the same tenant and id.
+    mutating func update(_ row: IndexedRow, placement: Int32?)
     /// Removes a row; false when absent.
     @discardableResult
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool
-    mutating func reset()
+    /// The stored vector of a row.
+    func vector(tenant: TenantID, id: PrecedentID) -> [Float]?
 
     func search(_ query: IndexQuery) -> IndexAnswer
     func search(batch: IndexBatchQuery) -> [IndexAnswer]
+
+    /// A new IVF index trained on every row of this one (which stays as it is, so searches go on
+    /// against it), with what a store keeps of the training.
+    func trained(
+        _ parameters: IVFParameters, progress: (KMeans.Progress) -> Void
+    ) throws(CasebookError) -> IndexTraining
+
+    /// Checks that the index's parallel structures agree (tests call it after mutations).
+    func _checkInvariants() -> Bool
+}
+
+/// A training's result: the new index and what is stored and reported of it.
+struct IndexTraining: Sendable {
+    var index: IVFIndex
+    var quantizer: QuantizerState
+    /// Every row's store key and list.
+    var assignments: [(key: Int64, list: Int32)]
+    var kmeans: KMeans.Result
+    var pcaExplainedVariance: Double?
+    /// Seconds spent training the quantizer, and filing the rows into their lists.
+    var trainSeconds: Double
+    var fileSeconds: Double
+}
+
+/// The index a new collection starts with.
+func makeIndex(for spec: CollectionSpec) -> any VectorIndex {
+    if spec.index.isIVF {
+        return IVFIndex(dimension: spec.dimension, metric: spec.metric, parameters: spec.index.ivf ?? IVFParameters())
+    }
+    return FlatIndex(dimension: spec.dimension, metric: spec.metric)
 }
 
 /// One row as the index sees it: the vector (final for the metric) and the filterable fields.
