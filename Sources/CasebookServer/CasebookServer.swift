@@ -30,12 +30,12 @@ public struct CasebookServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         let limit = configuration.maxBodyBytes
-        HealthController(casebook: casebook).addRoutes(to: router)
-        CollectionsController(casebook: casebook, limit: limit).addRoutes(to: router)
-        PrecedentsController(casebook: casebook, limit: limit).addRoutes(to: router)
-        SearchController(casebook: casebook, limit: limit).addRoutes(to: router)
-        MatchesController(casebook: casebook, limit: limit).addRoutes(to: router)
-        IndexController(casebook: casebook, limit: limit).addRoutes(to: router)
+        router.addRoutes(HealthController(casebook: casebook).routes, atPath: "/v1")
+        router.addRoutes(CollectionsController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(PrecedentsController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(SearchController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(MatchesController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(IndexController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         return router
     }
 

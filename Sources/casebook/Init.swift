@@ -37,39 +37,23 @@ struct Init: ParsableCommand {
     @Option(help: "IVF: reduce vectors to this many principal components for choosing lists.")
     var pca: Int?
 
-    func validate() throws {
-        guard Metric(name: metric) != nil else { throw ValidationError("--metric must be cosine, ip or l2") }
-        switch embedder {
-        case HashedNGramEmbedder.version:
-            guard spaceId == nil else { throw ValidationError("--space-id is for external vectors only") }
-        case "external":
-            guard dims != nil else { throw ValidationError("external vectors need --dims (the model's dimension)") }
-        default:
-            throw ValidationError("--embedder must be \(HashedNGramEmbedder.version) or external")
-        }
-        guard index == "flat" || index == "ivf" else { throw ValidationError("--index must be flat or ivf") }
-        if index == "flat", nlist != nil || nprobe != nil || flatThreshold != nil || pca != nil {
-            throw ValidationError("--nlist, --nprobe, --flat-threshold and --pca are for --index ivf")
-        }
+    private var options: CollectionOptions {
+        CollectionOptions(
+            name: collection, embedder: embedder, dim: dims, metric: metric, spaceId: spaceId, index: index,
+            nlist: nlist, nprobe: nprobe, flatThreshold: flatThreshold, pca: pca)
     }
 
-    private var indexConfig: IndexConfig {
-        guard index == "ivf" else { return .flat }
-        var parameters = IVFParameters()
-        parameters.nlist = nlist
-        if let nprobe { parameters.nprobe = nprobe }
-        if let flatThreshold { parameters.flatThreshold = flatThreshold }
-        parameters.pcaDimension = pca
-        return .ivf(parameters)
+    func validate() throws {
+        do {
+            _ = try options.spec()
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
-        let hashed = embedder == HashedNGramEmbedder.version
-        let dimension = dims ?? HashedNGramEmbedder.defaultDimension
-        let spec = CollectionSpec(
-            name: collection, dimension: dimension, metric: Metric(name: metric)!,
-            embedder: hashed ? .hashedV1() : .external(spaceId: spaceId), index: indexConfig)
+        let spec = try options.spec()
         try database.open().createCollection(spec)
-        print("created collection \(collection) (\(embedder), dim \(dimension), \(spec.metric.rawValue), \(index) index) in \(database.db)")
+        print("created collection \(collection) (\(spec.embedder.kind), dim \(spec.dimension), \(spec.metric.rawValue), \(spec.index.kind) index) in \(database.db)")
     }
 }

@@ -8,7 +8,7 @@ public struct HashedNGramEmbedder: Embedder {
     public static let version = EmbedderConfig.hashedV1Kind
     /// Dimension of a `hashed-v1` collection when none is given; chosen by measurement
     /// (benchmarks/RESULTS.md, Embedding).
-    public static let defaultDimension = 1024
+    public static let defaultDimension = CollectionOptions.defaultHashedDimension
 
     public let config: EmbedderConfig
     public let dimension: Int

@@ -61,9 +61,11 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
 
     /// The kind of the built-in featurizer, `hashed-v1` (``HashedNGramEmbedder`` embeds by it).
     public static let hashedV1Kind = "hashed-v1"
+    /// The kind of vectors supplied by the client.
+    public static let externalKind = "external"
 
     public static func external(spaceId: String? = nil) -> EmbedderConfig {
-        EmbedderConfig(kind: "external", spaceId: spaceId)
+        EmbedderConfig(kind: externalKind, spaceId: spaceId)
     }
 
     /// The built-in featurizer, with default parameters unless given.

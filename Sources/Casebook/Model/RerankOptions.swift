@@ -22,6 +22,19 @@ public struct RerankOptions: Sendable, Hashable, Codable {
         self.candidates = candidates
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case successWeight, usefulnessWeight, candidates
+    }
+
+    /// Absent members take their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            successWeight: try c.decodeIfPresent(Double.self, forKey: .successWeight) ?? 0.05,
+            usefulnessWeight: try c.decodeIfPresent(Double.self, forKey: .usefulnessWeight) ?? 0.05,
+            candidates: try c.decodeIfPresent(Int.self, forKey: .candidates))
+    }
+
     func candidateCount(k: Int) -> Int {
         min(SearchRequest.maxK, max(k, candidates ?? max(4 * k, k + 20)))
     }

@@ -31,6 +31,23 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         self.excludeIds = excludeIds
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case category, policyVersion, tags, wasSuccessful, since, until, excludeIds
+    }
+
+    /// Absent members take their defaults (no condition).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tags: try c.decodeIfPresent([String].self, forKey: .tags) ?? [],
+            wasSuccessful: try c.decodeIfPresent(Bool.self, forKey: .wasSuccessful),
+            since: try c.decodeIfPresent(Date.self, forKey: .since), until: try c.decodeIfPresent(Date.self, forKey: .until),
+            excludeIds: try c.decodeIfPresent([PrecedentID].self, forKey: .excludeIds) ?? [])
+        for field in PrecedentField.filterableTexts {
+            self[text: field] = try c.decodeIfPresent(String.self, forKey: CodingKeys(rawValue: field.rawValue)!)
+        }
+    }
+
     public var isEmpty: Bool {
         PrecedentField.filterableTexts.allSatisfy { self[text: $0] == nil } && tags.isEmpty && wasSuccessful == nil && since == nil && until == nil
             && excludeIds.isEmpty

@@ -4,7 +4,8 @@ import Foundation
 /// a request body into the library's request types, in one place.
 ///
 /// - Strict: a member the type never asks for is refused as unknown, so a misspelt option is an
-///   error rather than silently ignored.
+///   error rather than silently ignored. When the type's coding keys are `CaseIterable`, unknown
+///   members are refused before any member is read (so they are reported before a missing one).
 /// - Errors name the member's path (`filter.tags[2]`) and what it must be.
 /// - `Date` is ISO 8601 text or seconds since 1970; `[Float]` is read in one pass (Foundation's
 ///   decoder spends ~170 µs on a 256-float vector); ``JSONValue`` members are taken as they are.
@@ -20,6 +21,11 @@ public enum JSONValueDecoder {
         /// The member's path: `k`, `filter.tags[2]`.
         public let path: String
         public let kind: Kind
+
+        public init(path: String, kind: Kind) {
+            self.path = path
+            self.kind = kind
+        }
 
         public var description: String {
             switch kind {
@@ -66,12 +72,17 @@ public enum JSONValueDecoder {
     }
 }
 
-/// The members every decoded object was asked for, to find the ones nobody asked for.
+/// The members every decoded object was asked for, to find the ones nobody asked for. An object
+/// read through several containers (a type reading it twice) counts what any of them asked.
 private final class KeyTracker {
     private var objects: [(path: [any CodingKey], members: [String: JSONValue], asked: Set<String>)] = []
+    private var byPath: [String: Int] = [:]
 
     func register(_ path: [any CodingKey], _ members: [String: JSONValue]) -> Int {
+        let rendered = JSONValueDecoder.render(path)
+        if let known = byPath[rendered] { return known }
         objects.append((path, members, []))
+        byPath[rendered] = objects.count - 1
         return objects.count - 1
     }
 
@@ -99,6 +110,10 @@ private struct AnyKey: CodingKey {
     init?(intValue: Int) { self.init(index: intValue) }
 }
 
+private func keyNames<Key: CodingKey & CaseIterable>(_ type: Key.Type) -> Set<String> {
+    Set(Key.allCases.map(\.stringValue))
+}
+
 private struct ValueDecoder: Decoder, SingleValueDecodingContainer {
     let value: JSONValue
     let path: [any CodingKey]
@@ -112,6 +127,12 @@ private struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else { throw failure("an object") }
+        if let listed = Key.self as? any (CodingKey & CaseIterable).Type {
+            let known = keyNames(listed)
+            if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
+                throw JSONValueDecoder.Failure(path: JSONValueDecoder.render(path + [AnyKey(unknown)]), kind: .unknown)
+            }
+        }
         return KeyedDecodingContainer(Keyed<Key>(
             members: members, path: path, tracker: tracker, object: tracker.register(path, members)))
     }
@@ -216,9 +237,12 @@ private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return (members[key.stringValue] ?? .null) == .null
     }
 
+    /// A required member: absent or null is missing.
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let decoder = try child(key)
-        if decoder.value == .null, T.self != JSONValue.self { throw decoder.failure("present (not null)") }
+        if decoder.value == .null, T.self != JSONValue.self {
+            throw JSONValueDecoder.Failure(path: JSONValueDecoder.render(path + [key]), kind: .missing)
+        }
         return try decoder.decode(T.self)
     }
 

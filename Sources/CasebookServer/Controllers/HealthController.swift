@@ -5,13 +5,15 @@ import Hummingbird
 struct HealthController {
     let casebook: Casebook
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/health") { _, _ in
+    var routes: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("health") { _, _ in
             struct Health: Encodable {
                 let status: String
                 let collections: Int
             }
             return try JSONResponse.make(Health(status: "ok", collections: casebook.collections.count))
         }
+        return routes
     }
 }

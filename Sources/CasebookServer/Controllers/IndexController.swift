@@ -7,21 +7,22 @@ struct IndexController {
     let casebook: Casebook
     let limit: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/collections/:name/index") { _, context in
+    var routes: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("collections/:name/index") { _, context in
             let name = context.parameters.get("name") ?? ""
-            let info = try Blocking.run { [casebook] () throws(CasebookError) in try casebook.collection(name).indexInfo }
+            let info = try LibraryCall.inTask { [casebook] () throws(CasebookError) in try casebook.collection(name).indexInfo }
             return try JSONResponse.make(info)
         }
-        router.post("/v1/collections/:name/index/train") { request, context in
+        routes.post("collections/:name/index/train") { request, context in
             let name = context.parameters.get("name") ?? ""
             var request = request
-            let body = try await JSONBody(&request, limit: limit, allowed: ["nlist", "sample"])
-            let nlist = try body.int("nlist"), sample = try body.int("sample")
-            let report = try await Blocking.write { [casebook] () throws(CasebookError) in
-                try casebook.collection(name).trainIndex(nlist: nlist, sampleRows: sample)
+            let body = try await RequestBody.decode(TrainBody.self, &request, limit: limit)
+            let report = try await LibraryCall.onWriteQueue { [casebook] () throws(CasebookError) in
+                try casebook.collection(name).trainIndex(nlist: body.nlist, sampleRows: body.sample)
             }
             return try JSONResponse.make(report)
         }
+        return routes
     }
 }

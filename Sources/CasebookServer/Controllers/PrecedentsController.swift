@@ -7,27 +7,29 @@ struct PrecedentsController {
     let casebook: Casebook
     let limit: Int
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/collections/:name/precedents") { request, context in
+    var routes: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.post("collections/:name/precedents") { request, context in
             try await add(request, collection: context.parameters.get("name") ?? "")
         }
-        router.get("/v1/collections/:name/precedents/:id") { request, context in
+        routes.get("collections/:name/precedents/:id") { request, context in
             let (name, id, tenant) = try Self.address(request, context)
-            let precedent = try Blocking.run { [casebook] () throws(CasebookError) in
+            let precedent = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).get(tenant: tenant, id: id)
             }
             return try JSONResponse.make(precedent)
         }
-        router.patch("/v1/collections/:name/precedents/:id") { request, context in
+        routes.patch("collections/:name/precedents/:id") { request, context in
             try await patch(request, context)
         }
-        router.delete("/v1/collections/:name/precedents/:id") { request, context in
+        routes.delete("collections/:name/precedents/:id") { request, context in
             let (name, id, tenant) = try Self.address(request, context)
-            try await Blocking.write { [casebook] () throws(CasebookError) in
+            try await LibraryCall.onWriteQueue { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).delete(tenant: tenant, id: id)
             }
             return Response(status: .noContent)
         }
+        return routes
     }
 
     /// Collection, precedent id and the `tenant` query parameter.
@@ -44,11 +46,8 @@ struct PrecedentsController {
     /// collection adds the batch in one transaction, or refuses it naming the first bad item.
     private func add(_ request: Request, collection name: String) async throws -> Response {
         var request = request
-        let body = try await JSONBody(&request, limit: limit, allowed: ["tenant", "precedents"])
-        let tenant = try body.tenant()
-        guard case .array(let items)? = body.value("precedents") else {
-            throw JSONBody.type("precedents", "an array of precedent objects")
-        }
+        let body = try await RequestBody.decode(AddPrecedentsBody.self, &request, limit: limit)
+        let tenant = body.tenant, items = body.precedents
         var precedents: [Precedent] = []
         var problems: [APIError.Item] = []
         for (index, item) in items.enumerated() {
@@ -70,7 +69,7 @@ struct PrecedentsController {
             throw APIError(.badRequest, "invalid_precedents", "\(problems.count) precedent(s) refused; nothing was added",
                            items: problems)
         }
-        let ids = try await Blocking.write { [casebook, precedents] () throws(CasebookError) in
+        let ids = try await LibraryCall.onWriteQueue { [casebook, precedents] () throws(CasebookError) in
             try casebook.collection(name).add(precedents)
         }
         struct Added: Encodable {
@@ -86,9 +85,13 @@ struct PrecedentsController {
     private func patch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         var request = request
         let (name, id, tenant) = try Self.address(request, context)
-        let body = try await JSONBody(&request, limit: limit, allowed: Self.patchFields)
-        // The patch's fields are checked by the same reader as an added precedent's.
-        var fields = body.fields
+        // Only changeable fields; their values are checked by the same reader as an added
+        // precedent's.
+        let changed = try await RequestBody.decode([String: JSONValue].self, &request, limit: limit)
+        if let unknown = changed.keys.sorted().first(where: { !Self.patchFields.contains($0) }) {
+            throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"")
+        }
+        var fields = changed
         fields["tenant"] = .string(tenant.rawValue)
         let changes: Precedent
         do throws(Precedent.FieldError) {
@@ -96,8 +99,8 @@ struct PrecedentsController {
         } catch {
             throw APIError(.badRequest, "invalid_field", error.description)
         }
-        let present = Set(body.fields.keys.compactMap(PrecedentField.init(rawValue:)))
-        let updated = try await Blocking.write { [casebook] () throws(CasebookError) -> Precedent in
+        let present = Set(changed.keys.compactMap(PrecedentField.init(rawValue:)))
+        let updated = try await LibraryCall.onWriteQueue { [casebook] () throws(CasebookError) -> Precedent in
             let collection = try casebook.collection(name)
             let precedent = try collection.get(tenant: tenant, id: id).changing(present, from: changes)
             try collection.update(precedent)

@@ -6,11 +6,11 @@ import Dispatch
 /// added latency per search (two thread wake-ups on a 2-core machine). Writes go to a Dispatch
 /// thread, so a commit waiting on the disk (`synchronous = FULL`) never holds one of the few
 /// threads of Swift's cooperative pool that serve every connection.
-enum Blocking {
+enum LibraryCall {
     private static let queue = DispatchQueue(label: "casebook.server.writes", attributes: .concurrent)
 
     /// A read or a search, in the calling task.
-    static func run<T: Sendable>(_ body: @Sendable () throws(CasebookError) -> T) throws(APIError) -> T {
+    static func inTask<T: Sendable>(_ body: @Sendable () throws(CasebookError) -> T) throws(APIError) -> T {
         do throws(CasebookError) {
             return try body()
         } catch {
@@ -19,7 +19,7 @@ enum Blocking {
     }
 
     /// A write, on a Dispatch thread.
-    static func write<T: Sendable>(_ body: @escaping @Sendable () throws(CasebookError) -> T) async throws(APIError) -> T {
+    static func onWriteQueue<T: Sendable>(_ body: @escaping @Sendable () throws(CasebookError) -> T) async throws(APIError) -> T {
         let result: Result<T, CasebookError> = await withCheckedContinuation { continuation in
             queue.async {
                 do throws(CasebookError) {

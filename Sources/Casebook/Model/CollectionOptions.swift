@@ -1,0 +1,81 @@
+/// A new collection as a user names it: the flat options of `casebook init` and of the socket
+/// API's `POST /v1/collections` body, turned into a ``CollectionSpec`` by one set of rules.
+public struct CollectionOptions: Sendable, Hashable, Decodable {
+    public var name: String
+    /// `hashed-v1` (the default) or `external`.
+    public var embedder: String?
+    /// Required for external vectors; hashed-v1 defaults to ``HashedNGramEmbedder``'s 1,024.
+    public var dim: Int?
+    /// `cosine` (the default), `ip` or `l2`.
+    public var metric: String?
+    /// External vectors: the model space they come from.
+    public var spaceId: String?
+    /// `flat` (the default) or `ivf`.
+    public var index: String?
+    /// IVF only.
+    public var nlist: Int?
+    public var nprobe: Int?
+    public var flatThreshold: Int?
+    public var pca: Int?
+
+    public init(
+        name: String, embedder: String? = nil, dim: Int? = nil, metric: String? = nil, spaceId: String? = nil,
+        index: String? = nil, nlist: Int? = nil, nprobe: Int? = nil, flatThreshold: Int? = nil, pca: Int? = nil
+    ) {
+        self.name = name
+        self.embedder = embedder
+        self.dim = dim
+        self.metric = metric
+        self.spaceId = spaceId
+        self.index = index
+        self.nlist = nlist
+        self.nprobe = nprobe
+        self.flatThreshold = flatThreshold
+        self.pca = pca
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, embedder, dim, metric, spaceId, index, nlist, nprobe, flatThreshold, pca
+    }
+
+    /// Dimension of a hashed-v1 collection when none is given; chosen by measurement
+    /// (benchmarks/RESULTS.md, Embedding).
+    public static let defaultHashedDimension = 1024
+
+    /// The spec these options describe.
+    /// - Throws: ``CasebookError/unsupportedConfiguration(_:)`` naming the option that does not fit.
+    public func spec() throws(CasebookError) -> CollectionSpec {
+        let embedder = embedder ?? EmbedderConfig.hashedV1Kind
+        let external = embedder == EmbedderConfig.externalKind
+        guard embedder == EmbedderConfig.hashedV1Kind || external else {
+            throw .unsupportedConfiguration("embedder must be \(EmbedderConfig.hashedV1Kind) or external")
+        }
+        guard let metric = Metric(name: metric ?? "cosine") else {
+            throw .unsupportedConfiguration("metric must be cosine, ip or l2")
+        }
+        if !external, spaceId != nil { throw .unsupportedConfiguration("spaceId is for external vectors only") }
+        guard let dimension = dim ?? (external ? nil : Self.defaultHashedDimension) else {
+            throw .unsupportedConfiguration("external vectors need dim (the model's dimension)")
+        }
+        var config = IndexConfig.flat
+        switch index ?? "flat" {
+        case "flat":
+            let ivfOnly = [("nlist", nlist), ("nprobe", nprobe), ("flatThreshold", flatThreshold), ("pca", pca)]
+            if let (option, _) = ivfOnly.first(where: { $0.1 != nil }) {
+                throw .unsupportedConfiguration("\(option) is for an ivf index")
+            }
+        case IVFParameters.kind:
+            var parameters = IVFParameters()
+            parameters.nlist = nlist
+            if let nprobe { parameters.nprobe = nprobe }
+            if let flatThreshold { parameters.flatThreshold = flatThreshold }
+            parameters.pcaDimension = pca
+            config = .ivf(parameters)
+        default:
+            throw .unsupportedConfiguration("index must be flat or ivf")
+        }
+        return CollectionSpec(
+            name: name, dimension: dimension, metric: metric,
+            embedder: external ? .external(spaceId: spaceId) : .hashedV1(), index: config)
+    }
+}
