@@ -61,7 +61,7 @@ extension APIError {
         case .precedentNotShown: self.init(.unprocessableContent, "precedent_not_shown", error.description)
         case .batchTooLarge, .emptyBatch: self.init(.unprocessableContent, "invalid_batch", error.description)
         case .invalidCollectionName, .invalidDimension, .unsupportedConfiguration, .invalidIdentifier,
-            .invalidArgument:
+            .invalidField, .invalidParameter, .embedding, .training:
             self.init(.unprocessableContent, "invalid_value", error.description)
         case .item(let index, let id, let problem):
             let inner = APIError(problem)

@@ -16,7 +16,7 @@ struct Add: ParsableCommand {
     var file: String
 
     func run() throws {
-        let casebook = try database.open()
+        let casebook = try database.open(only: [collection])
         let target = try casebook.collection(collection)
         let progress = Progress(label: "parsed")
         var batch: [Precedent] = []

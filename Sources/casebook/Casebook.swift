@@ -18,5 +18,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "Database file (created if missing).")
     var db: String = "casebook.sqlite"
 
-    func open() throws -> Casebook { try Casebook(path: db) }
+    /// The database with every collection loaded, or only `collections` (commands that work on one
+    /// collection, or on the match log alone, need not read every vector of the file).
+    func open(only collections: Set<String>? = nil) throws -> Casebook { try Casebook(path: db, collections: collections) }
 }

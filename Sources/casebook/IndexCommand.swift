@@ -26,7 +26,7 @@ struct IndexCommand: ParsableCommand {
         var sample: Int?
 
         func run() throws {
-            let target = try database.open().collection(collection)
+            let target = try database.open(only: [collection]).collection(collection)
             let report = try target.trainIndex(nlist: nlist, sampleRows: sample, progress: output.progress)
             try output.finish(report, collection: collection)
         }
@@ -43,7 +43,7 @@ struct IndexCommand: ParsableCommand {
         var collection: String
 
         func run() throws {
-            let target = try database.open().collection(collection)
+            let target = try database.open(only: [collection]).collection(collection)
             let report = try target.retrainIndex(progress: output.progress)
             try output.finish(report, collection: collection)
         }
@@ -62,7 +62,7 @@ struct IndexCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let info = try database.open().collection(collection).indexInfo
+            let info = try database.open(only: [collection]).collection(collection).indexInfo
             if json {
                 try JSONOutput.print(info)
                 return

@@ -53,7 +53,7 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let spec = try options.spec()
-        try database.open().createCollection(spec)
+        try database.open(only: []).createCollection(spec)
         print("created collection \(collection) (\(spec.embedder.kind), dim \(spec.dimension), \(spec.metric.rawValue), \(spec.index.kind) index) in \(database.db)")
     }
 }

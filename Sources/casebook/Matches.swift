@@ -34,7 +34,7 @@ struct Matches: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = JSONOutput.dates
             let out = FileHandle.standardOutput
-            try database.open().exportMatches(MatchExportRequest(
+            try database.open(only: Set(collection.map { [$0] } ?? [])).exportMatches(MatchExportRequest(
                 tenant: tenant.map(TenantID.init(rawValue:)), collection: collection,
                 since: since.flatMap(Timestamp.parse), until: until.flatMap(Timestamp.parse))
             ) { record in
@@ -57,7 +57,7 @@ struct Matches: ParsableCommand {
         func validate() throws { try TimeOption.check(("--before", before)) }
 
         func run() throws {
-            let deleted = try database.open().pruneMatches(before: Timestamp.parse(before)!)
+            let deleted = try database.open(only: []).pruneMatches(before: Timestamp.parse(before)!)
             print("deleted \(deleted.searches) search(es) and \(deleted.outcomes) outcome(s) before \(before)")
         }
     }

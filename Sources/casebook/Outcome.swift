@@ -30,7 +30,7 @@ struct Outcome: ParsableCommand {
     }
 
     func run() throws {
-        let receipt = try database.open().recordOutcome(DecisionOutcome(
+        let receipt = try database.open(only: Set(collection.map { [$0] } ?? [])).recordOutcome(DecisionOutcome(
             tenant: TenantID(tenant), decisionId: decision, outcome: outcome,
             wasSuccessful: successful == "unknown" ? nil : successful == "true", precedentCollection: collection))
         print("recorded outcome of \(decision)"

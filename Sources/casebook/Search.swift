@@ -96,7 +96,7 @@ struct Search: ParsableCommand {
             tenant: TenantID(tenant), k: k, vector: query, text: text,
             context: try context.map(Self.parseContext), filter: filter, explain: explain, nprobe: nprobe,
             exact: exact, actor: actor, decisionId: decision, log: !noLog, rerank: rerank ? RerankOptions() : nil)
-        let casebook = try database.open()
+        let casebook = try database.open(only: [collection])
         let response = try casebook.collection(collection).search(request)
         // The log writes in the background; a process about to exit writes it now.
         try casebook.flushMatchLog()

@@ -34,7 +34,7 @@ struct Stats: ParsableCommand {
     }
 
     func run() throws {
-        let statistics = try database.open().statistics(MatchStatisticsRequest(
+        let statistics = try database.open(only: [collection]).statistics(MatchStatisticsRequest(
             tenant: TenantID(tenant), collection: collection, since: since.flatMap(Timestamp.parse),
             until: until.flatMap(Timestamp.parse), topPrecedents: top))
         if json {

@@ -40,7 +40,7 @@ struct Use: ParsableCommand {
     }
 
     func run() throws {
-        let receipt = try database.open().recordUse(UseEvent(
+        let receipt = try database.open(only: []).recordUse(UseEvent(
             tenant: TenantID(tenant), queryId: query, precedentId: PrecedentID(precedent), type: UseType(rawValue: type)!,
             actor: actor, decisionId: decision, eventId: eventId))
         if json {

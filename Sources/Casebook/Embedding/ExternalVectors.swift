@@ -18,7 +18,7 @@ public struct ExternalVectors: Embedder {
 
     public func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float] {
         guard let vector = query.vector else {
-            throw .invalidArgument(
+            throw .embedding(
                 "this collection takes external vectors: a query needs a vector, not text or context")
         }
         return try prepared(vector)

@@ -38,12 +38,12 @@ public struct HashedNGramEmbedder: Embedder {
 
     public func documentVector(for precedent: Precedent) throws(CasebookError) -> [Float] {
         guard precedent.vector == nil else {
-            throw .invalidArgument("this collection embeds precedents itself (\(Self.version)): leave out \"vector\"")
+            throw .embedding("this collection embeds precedents itself (\(Self.version)): leave out \"vector\"")
         }
         var featurizer = Featurizer(parameters: parameters)
         featurizer.add(precedent)
         guard let vector = featurizer.vector(dimension: dimension) else {
-            throw .invalidArgument("precedent has nothing to embed: give text, context, tags or category")
+            throw .embedding("precedent has nothing to embed: give text, context, tags or category")
         }
         return vector
     }
@@ -51,18 +51,18 @@ public struct HashedNGramEmbedder: Embedder {
     public func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float] {
         if let vector = query.vector {
             guard query.text == nil, query.context == nil else {
-                throw .invalidArgument("give a query vector or text and context, not both")
+                throw .embedding("give a query vector or text and context, not both")
             }
             // A vector made by `casebook embed --vectors` with the same configuration.
             return try ExternalVectors(dimension: dimension, metric: metric).prepared(vector)
         }
         guard query.text != nil || query.context != nil else {
-            throw .invalidArgument("a query needs text, context or a vector")
+            throw .embedding("a query needs text, context or a vector")
         }
         var featurizer = Featurizer(parameters: parameters)
         featurizer.add(query)
         guard let vector = featurizer.vector(dimension: dimension) else {
-            throw .invalidArgument("the query's text and context have nothing to embed (no words or values)")
+            throw .embedding("the query's text and context have nothing to embed (no words or values)")
         }
         return vector
     }

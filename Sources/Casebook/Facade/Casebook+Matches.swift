@@ -33,7 +33,7 @@ extension Casebook {
         try IdentifierRules.checkTenant(outcome.tenant)
         try IdentifierRules.checkName("decisionId", outcome.decisionId)
         if let text = outcome.outcome, text.utf8.count > Limits.maxTextBytes {
-            throw .invalidArgument("outcome is longer than \(Limits.maxTextBytes) bytes")
+            throw .invalidField("outcome is longer than \(Limits.maxTextBytes) bytes")
         }
         try PrecedentValidation.checkNoNUL(outcome.outcome, "outcome")
         let collection = try outcome.precedentCollection.map { name throws(CasebookError) in try self.collection(name) }

@@ -17,21 +17,30 @@ public final class Casebook: Sendable {
     package let matchLog: MatchLog
     private let registry: Mutex<[String: PrecedentCollection]>
 
-    /// Opens (creating if needed) the database at `path` and loads every collection's index.
-    public init(path: String) throws(CasebookError) {
+    /// Opens (creating if needed) the database at `path` and loads every collection's index, or
+    /// only those named in `collections` (a one-shot command that needs one collection of a large
+    /// file; the others are then not reachable through this instance).
+    /// - Throws: ``CasebookError/collectionNotFound(_:)`` for a named collection that does not exist.
+    public init(path: String, collections names: Set<String>? = nil) throws(CasebookError) {
         Casebook.configureBLAS
         self.path = path
         let store = try SQLiteStore(path: path)
         self.store = store
         matchLog = MatchLog(store: store)
-        let records = try store.collections()
+        var records = try store.collections()
+        if let names {
+            if let missing = names.sorted().first(where: { name in !records.contains { $0.spec.name == name } }) {
+                throw .collectionNotFound(missing)
+            }
+            records = records.filter { names.contains($0.spec.name) }
+        }
         var specs: [Int64: CollectionSpec] = [:]
         var loader = IndexLoader(indexes: [:])
         for record in records {
             specs[record.id] = record.spec
             loader.indexes[record.id] = FlatIndex(dimension: record.spec.dimension, metric: record.spec.metric)
         }
-        try store.loadAll(into: &loader)
+        try store.loadAll(collections: names == nil ? nil : records.map(\.id), into: &loader)
         var indexes = loader.indexes
         // IVF collections take over their loaded rows and file them by the stored lists: no
         // retraining on open.

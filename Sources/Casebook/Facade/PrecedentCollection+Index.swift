@@ -23,7 +23,7 @@ extension PrecedentCollection {
             let lists = parameters.lists(forRows: rows)
             if let sampleRows {
                 guard sampleRows >= lists else {
-                    throw .invalidArgument("a training sample of \(sampleRows) rows is smaller than nlist (\(lists))")
+                    throw .invalidParameter("a training sample of \(sampleRows) rows is smaller than nlist (\(lists))")
                 }
                 parameters.sampleRowsPerList = max(1, sampleRows / lists)
             }
@@ -61,11 +61,11 @@ extension PrecedentCollection {
     }
 
     /// Trains again with the stored parameters (`casebook index retrain`).
-    /// - Throws: ``CasebookError/invalidArgument(_:)`` for a flat collection.
+    /// - Throws: ``CasebookError/invalidParameter(_:)`` for a flat collection.
     @discardableResult
     public func retrainIndex(progress: (IndexTrainingProgress) -> Void = { _ in }) throws(CasebookError) -> IndexTrainingReport {
         guard spec.index.isIVF else {
-            throw .invalidArgument("collection \"\(name)\" has a flat index; train one with `index train`")
+            throw .invalidParameter("collection \"\(name)\" has a flat index; train one with `index train`")
         }
         return try trainIndex(progress: progress)
     }

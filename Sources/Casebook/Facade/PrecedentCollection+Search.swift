@@ -13,7 +13,7 @@ extension PrecedentCollection {
         try PrecedentValidation.checkQuery(input)
         if request.explain {
             guard embedder.computesVectors, input.vector == nil else {
-                throw .invalidArgument(
+                throw .invalidParameter(
                     "explain needs a collection that embeds text (hashed-v1) and a text or context query")
             }
         }
@@ -93,9 +93,9 @@ extension PrecedentCollection {
 
     private func checkNprobe(_ nprobe: Int?) throws(CasebookError) {
         guard let nprobe else { return }
-        guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
+        guard nprobe >= 1 else { throw .invalidParameter("nprobe must be at least 1, got \(nprobe)") }
         guard index.read({ $0.config.isIVF }) else {
-            throw .invalidArgument("nprobe applies to IVF indexes; this collection's index is flat (always exact)")
+            throw .invalidParameter("nprobe applies to IVF indexes; this collection's index is flat (always exact)")
         }
     }
 

@@ -59,30 +59,30 @@ struct PrecedentValidation {
         let contextJSON = try Self.checkFields(p)
         p.tags = Array(Set(p.tags)).sorted()
         if p.createdAt == nil { p.createdAt = now }
-        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidArgument("createdAt is not a valid time") }
+        guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidField("createdAt is not a valid time") }
         return (p, contextJSON)
     }
 
     /// The limits on text, context and tags; returns the context as stored JSON text.
     static func checkFields(_ p: Precedent) throws(CasebookError) -> String {
         if let text = p.text, text.utf8.count > Limits.maxTextBytes {
-            throw .invalidArgument("text is longer than \(Limits.maxTextBytes) bytes")
+            throw .invalidField("text is longer than \(Limits.maxTextBytes) bytes")
         }
         for field in PrecedentField.texts { try checkNoNUL(p[text: field], field.rawValue) }
         for tag in p.tags { try checkNoNUL(tag, "a tag") }
         let context = JSONValue.object(p.context)
         guard context.depth <= Limits.maxContextDepth else {
-            throw .invalidArgument("context nests deeper than \(Limits.maxContextDepth) levels")
+            throw .invalidField("context nests deeper than \(Limits.maxContextDepth) levels")
         }
         guard Self.allNumbersFinite(context) else {
-            throw .invalidArgument("context holds a non-finite number")
+            throw .invalidField("context holds a non-finite number")
         }
         let contextJSON = p.context.isEmpty ? "{}" : JSONWriter.string(object: p.context)
         guard contextJSON.utf8.count <= Limits.maxContextBytes else {
-            throw .invalidArgument("context is larger than \(Limits.maxContextBytes) bytes as JSON")
+            throw .invalidField("context is larger than \(Limits.maxContextBytes) bytes as JSON")
         }
         guard p.tags.count <= Limits.maxTags else {
-            throw .invalidArgument("more than \(Limits.maxTags) tags")
+            throw .invalidField("more than \(Limits.maxTags) tags")
         }
         return contextJSON
     }
@@ -97,7 +97,7 @@ struct PrecedentValidation {
     /// name after a reopen. Every stored string refuses it (context is stored as escaped JSON).
     static func checkNoNUL(_ value: String?, _ name: String) throws(CasebookError) {
         guard let value, value.utf8.contains(0) else { return }
-        throw .invalidArgument("\(name) contains a NUL character")
+        throw .invalidField("\(name) contains a NUL character")
     }
 
     private static func allNumbersFinite(_ value: JSONValue) -> Bool {

@@ -148,7 +148,7 @@ struct IVFIndex: VectorIndex {
         let rows = vectors.count / dimension
         let nlist = parameters.lists(forRows: rows)
         guard rows >= nlist, rows > 0 else {
-            throw .invalidArgument("training \(nlist) lists needs at least \(nlist) vectors; the collection has \(rows)")
+            throw .training("training \(nlist) lists needs at least \(nlist) vectors; the collection has \(rows)")
         }
         var kmeans = KMeans.Parameters(clusters: nlist, spherical: metric != .l2, seed: parameters.seed)
         kmeans.iterations = parameters.iterations

@@ -23,11 +23,11 @@ struct IVFQuantizer: Sendable, Hashable {
     init(centroids: [Float], nlist: Int, dimension: Int, spherical: Bool, pca: PCA?) throws(CasebookError) {
         let width = pca?.outputDimension ?? dimension
         guard nlist >= 1, centroids.count == nlist * width else {
-            throw .invalidArgument("expected \(nlist) centroids of dimension \(width), got \(centroids.count) values")
+            throw .training("expected \(nlist) centroids of dimension \(width), got \(centroids.count) values")
         }
-        guard centroids.allSatisfy({ $0.isFinite }) else { throw .invalidArgument("centroids hold a non-finite value") }
+        guard centroids.allSatisfy({ $0.isFinite }) else { throw .training("centroids hold a non-finite value") }
         if let pca, pca.inputDimension != dimension {
-            throw .invalidArgument("PCA reduces \(pca.inputDimension) dimensions, the index has \(dimension)")
+            throw .training("PCA reduces \(pca.inputDimension) dimensions, the index has \(dimension)")
         }
         self.centroids = centroids
         coded = CodedCentroids(centroids: centroids, count: nlist, dimension: width)
@@ -41,18 +41,18 @@ struct IVFQuantizer: Sendable, Hashable {
     }
 
     /// Rebuilds a stored quantizer.
-    /// - Throws: ``CasebookError/invalidArgument(_:)`` when the matrices do not fit together.
+    /// - Throws: ``CasebookError/training(_:)`` when the matrices do not fit together.
     init(state: QuantizerState, dimension: Int, spherical: Bool) throws(CasebookError) {
         var pca: PCA?
         if let mean = state.pcaMean, let components = state.pcaComponents {
             guard mean.count == dimension, components.count == state.centroidDimension * dimension else {
-                throw .invalidArgument("PCA matrices have the wrong size")
+                throw .training("PCA matrices have the wrong size")
             }
             pca = PCA(
                 inputDimension: dimension, outputDimension: state.centroidDimension, mean: mean, components: components,
                 variances: [], explainedShare: 0)
         } else if state.centroidDimension != dimension {
-            throw .invalidArgument("centroids of dimension \(state.centroidDimension) without a PCA, the index has \(dimension)")
+            throw .training("centroids of dimension \(state.centroidDimension) without a PCA, the index has \(dimension)")
         }
         try self.init(centroids: state.centroids, nlist: state.nlist, dimension: dimension, spherical: spherical, pca: pca)
     }

@@ -63,9 +63,9 @@ package struct KMeans {
         progress: (Progress) -> Void = { _ in }
     ) throws(CasebookError) -> Result {
         let k = parameters.clusters
-        guard k >= 1 else { throw .invalidArgument("k-means needs at least one cluster") }
+        guard k >= 1 else { throw .training("k-means needs at least one cluster") }
         guard rowCount >= k else {
-            throw .invalidArgument("k-means needs at least as many vectors (\(rowCount)) as clusters (\(k))")
+            throw .training("k-means needs at least as many vectors (\(rowCount)) as clusters (\(k))")
         }
         var random = SplitMix64(seed: parameters.seed)
         var sample = Self.sample(

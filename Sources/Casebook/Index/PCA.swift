@@ -40,9 +40,9 @@ struct PCA: Sendable, Hashable {
         _ vectors: UnsafePointer<Float>, rowCount n: Int, dimension d: Int, outputDimension k: Int
     ) throws(CasebookError) -> PCA {
         guard (1...d).contains(k) else {
-            throw .invalidArgument("PCA output dimension must be between 1 and \(d), got \(k)")
+            throw .training("PCA output dimension must be between 1 and \(d), got \(k)")
         }
-        guard n >= 2 else { throw .invalidArgument("PCA needs at least 2 vectors, got \(n)") }
+        guard n >= 2 else { throw .training("PCA needs at least 2 vectors, got \(n)") }
         var mean = [Double](repeating: 0, count: d)
         for i in 0..<n { for j in 0..<d { mean[j] += Double(vectors[i * d + j]) } }
         for j in 0..<d { mean[j] /= Double(n) }
@@ -64,7 +64,7 @@ struct PCA: Sendable, Hashable {
                 LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(d), c.baseAddress!, Int32(d), w.baseAddress!)
             }
         }
-        guard status == 0 else { throw .invalidArgument("PCA: the eigen-decomposition failed (LAPACK info \(status))") }
+        guard status == 0 else { throw .training("PCA: the eigen-decomposition failed (LAPACK info \(status))") }
         var components = [Float](repeating: 0, count: k * d)
         var variances: [Double] = []
         for i in 0..<k {

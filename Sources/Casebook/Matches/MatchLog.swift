@@ -38,8 +38,8 @@ package final class MatchLog: Sendable {
     /// entry, so these caps hold the buffer near 60 MB; an entry cap of 200,000 alone had let it
     /// grow by 215 MB. At a production rate of hundreds of searches a second, 50,000 is minutes
     /// of a database refusing writes.
-    static let maxPending = 50_000
-    static let maxPendingRows = 250_000
+    static let maxPending = Limits.matchLogPendingSearches
+    static let maxPendingRows = Limits.matchLogPendingRows
 
     init(store: any CasebookStore) { self.store = store }
 

@@ -20,7 +20,17 @@ public enum CasebookError: Error, Sendable, Hashable {
     case invalidK(Int, max: Int)
     case batchTooLarge(Int, max: Int)
     case emptyBatch
-    case invalidArgument(String)
+    /// A precedent's or a query's field breaks a limit or a rule (sizes, NUL, non-finite numbers,
+    /// a caller's name).
+    case invalidField(String)
+    /// A search, re-ranking or index parameter is out of range or does not apply.
+    case invalidParameter(String)
+    /// The input does not fit the collection's embedder (a vector where it computes them,
+    /// nothing to embed).
+    case embedding(String)
+    /// An index could not be trained, or a stored one rebuilt (too few vectors, matrices that do
+    /// not fit, a failed eigen-decomposition).
+    case training(String)
     /// One item of a batch was refused; nothing of the batch was written.
     indirect case item(index: Int, id: PrecedentID?, problem: CasebookError)
     /// The database refused an operation (SQLite result code and a message without arguments).
@@ -59,7 +69,7 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
         case .batchTooLarge(let count, let max):
             return "batch of \(count) items is larger than the limit of \(max)"
         case .emptyBatch: return "batch is empty"
-        case .invalidArgument(let why): return why
+        case .invalidField(let why), .invalidParameter(let why), .embedding(let why), .training(let why): return why
         case .item(let index, let id, let problem):
             let name = id.map { " (id \"\($0)\")" } ?? ""
             return "item \(index + 1)\(name): \(problem)"

@@ -18,7 +18,7 @@ public struct CollectionSpec: Sendable, Hashable, Codable {
     }
 
     /// Largest dimension accepted: 16,384 floats is 64 KiB per vector.
-    public static let maxDimension = 16_384
+    public static let maxDimension = Limits.maxDimension
 
     func validate() throws(CasebookError) {
         guard CollectionSpec.isValidName(name) else { throw .invalidCollectionName(name) }
@@ -27,7 +27,7 @@ public struct CollectionSpec: Sendable, Hashable, Codable {
         }
         try index.validate()
         if let reduced = index.ivf?.pcaDimension, reduced >= dimension {
-            throw .invalidArgument("pcaDimension (\(reduced)) must be below the collection's dimension (\(dimension))")
+            throw .invalidParameter("pcaDimension (\(reduced)) must be below the collection's dimension (\(dimension))")
         }
     }
 
@@ -97,7 +97,7 @@ public struct IndexConfig: Sendable, Hashable, Codable {
     func validate() throws(CasebookError) {
         switch kind {
         case IndexConfig.flat.kind:
-            guard ivf == nil else { throw .invalidArgument("IVF parameters given for a flat index") }
+            guard ivf == nil else { throw .invalidParameter("IVF parameters given for a flat index") }
         case IVFParameters.kind:
             try (ivf ?? IVFParameters()).validate()
         default:
@@ -141,7 +141,7 @@ public struct IVFParameters: Sendable, Hashable, Codable {
         self.pcaDimension = pcaDimension
     }
 
-    public static let maxLists = 65_536
+    public static let maxLists = Limits.maxLists
 
     /// The nlist used for `rows` training vectors.
     func lists(forRows rows: Int) -> Int {
@@ -154,18 +154,18 @@ public struct IVFParameters: Sendable, Hashable, Codable {
 
     func validate() throws(CasebookError) {
         if let nlist, !(1...IVFParameters.maxLists).contains(nlist) {
-            throw .invalidArgument("nlist must be between 1 and \(IVFParameters.maxLists), got \(nlist)")
+            throw .invalidParameter("nlist must be between 1 and \(IVFParameters.maxLists), got \(nlist)")
         }
-        guard nprobe >= 1 else { throw .invalidArgument("nprobe must be at least 1, got \(nprobe)") }
-        guard flatThreshold >= 0 else { throw .invalidArgument("flatThreshold must not be negative") }
+        guard nprobe >= 1 else { throw .invalidParameter("nprobe must be at least 1, got \(nprobe)") }
+        guard flatThreshold >= 0 else { throw .invalidParameter("flatThreshold must not be negative") }
         guard (1...65_536).contains(sampleRowsPerList) else {
-            throw .invalidArgument("sampleRowsPerList must be between 1 and 65536, got \(sampleRowsPerList)")
+            throw .invalidParameter("sampleRowsPerList must be between 1 and 65536, got \(sampleRowsPerList)")
         }
         guard (1...1_000).contains(iterations) else {
-            throw .invalidArgument("iterations must be between 1 and 1000, got \(iterations)")
+            throw .invalidParameter("iterations must be between 1 and 1000, got \(iterations)")
         }
         if let pcaDimension, pcaDimension < 1 {
-            throw .invalidArgument("pcaDimension must be at least 1, got \(pcaDimension)")
+            throw .invalidParameter("pcaDimension must be at least 1, got \(pcaDimension)")
         }
     }
 }

@@ -20,10 +20,10 @@ enum IdentifierRules {
     /// A caller's name for something (queryId, eventId, actor, decisionId): bounded, non-empty.
     static func checkName(_ name: String, _ value: String) throws(CasebookError) {
         guard !value.isEmpty, value.utf8.count <= Limits.maxNameBytes else {
-            throw .invalidArgument("\(name) must be 1 to \(Limits.maxNameBytes) bytes")
+            throw .invalidField("\(name) must be 1 to \(Limits.maxNameBytes) bytes")
         }
         guard !hasControlCharacter(value) else {
-            throw .invalidArgument("\(name) contains a control character")
+            throw .invalidField("\(name) contains a control character")
         }
     }
 

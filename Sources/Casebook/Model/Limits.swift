@@ -1,5 +1,21 @@
-/// Input limits enforced on every write and search, so one bad client cannot exhaust memory.
+/// Every limit of the library in one place: input limits enforced on every write and search (so
+/// one bad client cannot exhaust memory), and the bounds of what the library holds for itself.
+/// The types they apply to repeat some under their own names (``SearchRequest/maxK``).
 public enum Limits {
+    /// Results of one search.
+    public static let maxK = 1_000
+    /// Queries in one batch search.
+    public static let maxBatchQueries = 10_000
+    /// A collection's vector dimension.
+    public static let maxDimension = 16_384
+    /// Lists of an IVF index.
+    public static let maxLists = 65_536
+    /// Logged searches the match log holds in memory while the database does not take them
+    /// (see `MatchLog`); beyond it, or beyond ``matchLogPendingRows`` shown rows,
+    /// searches are counted as dropped, never waited for.
+    public static let matchLogPendingSearches = 50_000
+    public static let matchLogPendingRows = 250_000
+
     /// Precedents in one `add` call.
     public static let maxBatch = 100_000
     /// Bytes of a tenant name.

@@ -41,10 +41,10 @@ public struct RerankOptions: Sendable, Hashable, Codable {
 
     func check() throws(CasebookError) {
         guard successWeight.isFinite, usefulnessWeight.isFinite, successWeight >= 0, usefulnessWeight >= 0 else {
-            throw .invalidArgument("re-ranking weights must be finite and not negative")
+            throw .invalidParameter("re-ranking weights must be finite and not negative")
         }
         if let candidates, !(1...SearchRequest.maxK).contains(candidates) {
-            throw .invalidArgument("re-ranking candidates must be between 1 and \(SearchRequest.maxK), got \(candidates)")
+            throw .invalidParameter("re-ranking candidates must be between 1 and \(SearchRequest.maxK), got \(candidates)")
         }
     }
 }

@@ -50,7 +50,7 @@ public struct SearchRequest: Sendable, Hashable {
     }
 
     /// Largest k accepted.
-    public static let maxK = 1_000
+    public static let maxK = Limits.maxK
 }
 
 /// Many queries for one tenant with one filter, answered together (matrix-multiply path).
@@ -87,5 +87,5 @@ public struct BatchSearchRequest: Sendable, Hashable {
     }
 
     /// Largest number of queries in one batch.
-    public static let maxQueries = 10_000
+    public static let maxQueries = Limits.maxBatchQueries
 }

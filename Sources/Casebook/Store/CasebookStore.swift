@@ -36,8 +36,9 @@ protocol CasebookStore: Sendable {
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?
     /// Precedents by key, without vectors, only those of `tenant`.
     func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent]
-    /// Streams every stored row of every collection into `sink` (opening a database).
-    func loadAll<Sink: StoredRowSink>(into sink: inout Sink) throws(CasebookError)
+    /// Streams every stored row of every collection (nil), or of the listed ones, into `sink`
+    /// (opening a database).
+    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError)
 
     // MARK: IVF state
 

@@ -21,7 +21,7 @@ extension SQLiteStore {
             configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
             trainingJSON = String(decoding: try encoder.encode(training), as: UTF8.self)
         } catch {
-            throw .invalidArgument("the index configuration could not be encoded")
+            throw .storage(code: -1, message: "the index configuration could not be encoded")
         }
         try write { db in
             try db.execute(

@@ -8,14 +8,20 @@ import GRDBSQLite
 /// SQLite statement directly and hands each vector BLOB's bytes to the sink, which copies them
 /// straight into the tenant's slab: no `Row`, no `Data`, no intermediate `[Float]` per row.
 extension SQLiteStore {
-    /// Streams every row of every collection into `sink`, in one pass over the tables, however
-    /// many collections there are.
-    func loadAll<Sink: StoredRowSink>(into sink: inout Sink) throws(CasebookError) {
+    /// Streams every row of every collection (or of `collections` only) into `sink`, in one pass
+    /// over the tables, however many collections there are.
+    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) {
+        // A subset reads only its own rows: each of the three statements is restricted to the
+        // subset's keys, which SQLite looks up in key order (one B-tree descent per row, slower
+        // per row than a whole-table scan, and far less to read when other collections are large).
+        let subset = collections.map { ids in ids.map(String.init).joined(separator: ", ") }
+        let rowFilter = subset.map { "WHERE collection_id IN (\($0))" } ?? ""
+        let keyFilter = subset.map { "WHERE precedent_pk IN (SELECT pk FROM precedent WHERE collection_id IN (\($0)))" } ?? ""
         try read { db in
             // Sizing every tenant's storage up front avoids regrowing (and copying) the slabs,
             // id maps and attribute columns while a million rows stream in.
             let sizes = try Row.fetchAll(
-                db, sql: "SELECT collection_id, tenant, count(*) FROM precedent GROUP BY collection_id, tenant")
+                db, sql: "SELECT collection_id, tenant, count(*) FROM precedent \(rowFilter) GROUP BY collection_id, tenant")
             for row in sizes {
                 let collection: Int64 = row[0]
                 if sink.accepts(collection: collection) {
@@ -31,12 +37,12 @@ extension SQLiteStore {
             let rows = try db.makeStatement(
                 sql: """
                     SELECT pk, collection_id, tenant, id, was_successful, created_at, \(filterColumns)
-                    FROM precedent ORDER BY pk
+                    FROM precedent \(rowFilter) ORDER BY pk
                     """)
             var vectors = KeyOrderedCursor(
-                try db.makeStatement(sql: "SELECT precedent_pk, data FROM precedent_vector ORDER BY precedent_pk"))
+                try db.makeStatement(sql: "SELECT precedent_pk, data FROM precedent_vector \(keyFilter) ORDER BY precedent_pk"))
             var tags = KeyOrderedCursor(
-                try db.makeStatement(sql: "SELECT precedent_pk, tag FROM precedent_tag ORDER BY precedent_pk"))
+                try db.makeStatement(sql: "SELECT precedent_pk, tag FROM precedent_tag \(keyFilter) ORDER BY precedent_pk"))
             let handle = rows.sqliteStatement
             var rowTags: [String] = []
             var rowTexts: [String?] = []

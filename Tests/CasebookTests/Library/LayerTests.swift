@@ -17,9 +17,7 @@ import Testing
         "Facade": ["Matches", "Store", "Embedding", "Index", "Model", "Support"],
     ]
 
-    static let sources = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources")
+    static let sources = Repository.path("Sources")
 
     struct SourceFile {
         /// Path under the target's folder, e.g. `Index/FlatIndex.swift`.

@@ -6,8 +6,7 @@ import Testing
 /// openapi.yaml must describe exactly the routes the server serves.
 @Suite struct OpenAPITests {
     static var documentURL: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("openapi.yaml")
+        Repository.path("openapi.yaml")
     }
 
     /// `METHOD /path` for every operation under `paths:` (two-space path keys, four-space methods).

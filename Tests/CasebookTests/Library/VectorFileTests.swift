@@ -7,8 +7,7 @@ import Testing
 /// The readers against files NumPy wrote (Tests/Fixtures/vectors/make_fixtures.py), and the
 /// writers against the same files byte for byte.
 @Suite struct VectorFileTests {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/vectors")
+    static let fixtures = Repository.path("Tests/Fixtures/vectors")
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 

@@ -7,8 +7,7 @@ import Testing
 /// Docs/StorageFormat.md must describe exactly the tables and columns the code creates.
 @Suite struct StorageFormatTests {
     static var documentURL: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Docs/StorageFormat.md")
+        Repository.path("Docs/StorageFormat.md")
     }
 
     /// `### table` headings followed by `| column | ...` rows.

@@ -7,8 +7,7 @@ import Testing
 /// (values in Tests/Fixtures/featurizer, written by the committed make_murmur_values.py), Unicode
 /// equivalences, and hand-worked tokens and weights.
 @Suite struct FeaturizerTests {
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/featurizer")
+    static let fixtures = Repository.path("Tests/Fixtures/featurizer")
 
     struct MurmurRow {
         let key: String

@@ -8,8 +8,7 @@ import Testing
 /// make_fixture.sh with commit 46c6bbb: a hashed-v1 collection and a trained IVF collection) opens
 /// with this build, migrates, and answers every recorded search with the same ids and scores.
 @Suite struct FormatCompatibilityTests {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/format-v1")
+    static let fixture = Repository.path("Tests/Fixtures/format-v1")
 
     struct Recorded: Decodable {
         var args: [String]

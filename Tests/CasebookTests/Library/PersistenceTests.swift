@@ -107,7 +107,7 @@ import Testing
         (Precedent(id: "a1", tenant: "acme", vector: [1, 0, 0, 0]), CasebookError.duplicateID("a1")),
         (Precedent(id: "", tenant: "acme", vector: [1, 0, 0, 0]), CasebookError.invalidIdentifier("id is empty")),
         (Precedent(id: "bad", tenant: "acme", context: ["x": .number(.nan)], vector: [1, 0, 0, 0]),
-         CasebookError.invalidArgument("context holds a non-finite number")),
+         CasebookError.invalidField("context holds a non-finite number")),
     ])
     func invalidItemRefusesWholeBatch(bad: Precedent, expected: CasebookError) throws {
         let database = TemporaryDatabase()

@@ -7,8 +7,7 @@ import Testing
 /// checked against a brute-force search over vectors the embedder computes on its own,
 /// explanations, re-embedding on update, refusals that write nothing, and tenant isolation.
 @Suite struct HashedCollectionTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.root
 
     /// The first `count` committed sample precedents.
     static func samplePrecedents(_ count: Int) throws -> [Precedent] {

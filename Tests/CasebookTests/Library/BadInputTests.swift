@@ -58,20 +58,20 @@ import Testing
             (Precedent(id: PrecedentID(String(repeating: "i", count: 257)), tenant: "t", vector: v),
              .invalidIdentifier("id is longer than 256 bytes")),
             (Precedent(id: "a", tenant: "t", text: String(repeating: "x", count: Limits.maxTextBytes + 1), vector: v),
-             .invalidArgument("text is longer than 65536 bytes")),
+             .invalidField("text is longer than 65536 bytes")),
             (Precedent(id: "a", tenant: "t", tags: (0...Limits.maxTags).map { "tag\($0)" }, vector: v),
-             .invalidArgument("more than 64 tags")),
+             .invalidField("more than 64 tags")),
             (Precedent(id: "a", tenant: "t", context: Self.nested(depth: 9), vector: v),
-             .invalidArgument("context nests deeper than 8 levels")),
+             .invalidField("context nests deeper than 8 levels")),
             (Precedent(id: "a", tenant: "t", context: ["k": .string(String(repeating: "x", count: Limits.maxContextBytes))], vector: v),
-             .invalidArgument("context is larger than 1048576 bytes as JSON")),
+             .invalidField("context is larger than 1048576 bytes as JSON")),
             // A NUL would be stored whole but read back cut short ("t\0x" as "t", another tenant's
             // name): found by FuzzTests. Identifiers refuse every control character.
             (Precedent(id: "a", tenant: "t\u{0}x", vector: v), .invalidIdentifier("tenant contains a control character")),
             (Precedent(id: "a\nb", tenant: "t", vector: v), .invalidIdentifier("id contains a control character")),
-            (Precedent(id: "a", tenant: "t", text: "x\u{0}y", vector: v), .invalidArgument("text contains a NUL character")),
-            (Precedent(id: "a", tenant: "t", category: "c\u{0}", vector: v), .invalidArgument("category contains a NUL character")),
-            (Precedent(id: "a", tenant: "t", tags: ["ok", "n\u{0}"], vector: v), .invalidArgument("a tag contains a NUL character")),
+            (Precedent(id: "a", tenant: "t", text: "x\u{0}y", vector: v), .invalidField("text contains a NUL character")),
+            (Precedent(id: "a", tenant: "t", category: "c\u{0}", vector: v), .invalidField("category contains a NUL character")),
+            (Precedent(id: "a", tenant: "t", tags: ["ok", "n\u{0}"], vector: v), .invalidField("a tag contains a NUL character")),
         ]
         for (precedent, problem) in cases {
             #expect(throws: CasebookError.item(index: 0, id: precedent.id, problem: problem)) {
