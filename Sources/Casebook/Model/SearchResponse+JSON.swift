@@ -107,35 +107,38 @@ extension SearchExplanation {
 }
 
 extension Precedent {
+    /// Each field with `"name":` as bytes, in code point order of the names.
+    private static let members: [(field: PrecedentField, name: [UInt8])] =
+        PrecedentField.jsonOrder.map { ($0, Array("\"\($0.rawValue)\":".utf8)) }
+
     /// The members of `encode(to:)`, in code point order of their keys.
     func write(into out: inout JSONWriter) {
         var first = true
-        func key(_ field: PrecedentField) {
-            out.raw(first ? "{\"" : ",\"")
-            out.raw(field.rawValue)
-            out.raw("\":")
+        func key(_ name: [UInt8]) {
+            out.raw(first ? "{" : ",")
+            out.raw(bytes: name)
             first = false
         }
-        for field in PrecedentField.jsonOrder {
+        for (field, name) in Self.members {
             switch field {
             case .id:
                 if let id {
-                    key(field)
+                    key(name)
                     out.string(id.rawValue)
                 }
             case .tenant:
-                key(field)
+                key(name)
                 out.string(tenant.rawValue)
             case .context:
-                key(field)
+                key(name)
                 out.object(context)
             case .wasSuccessful:
                 if let wasSuccessful {
-                    key(field)
+                    key(name)
                     out.bool(wasSuccessful)
                 }
             case .tags:
-                key(field)
+                key(name)
                 out.raw("[")
                 for (position, tag) in tags.enumerated() {
                     if position > 0 { out.raw(",") }
@@ -144,12 +147,12 @@ extension Precedent {
                 out.raw("]")
             case .createdAt:
                 if let createdAt {
-                    key(field)
+                    key(name)
                     out.string(Timestamp.format(createdAt))
                 }
             case .vector:
                 if let vector {
-                    key(field)
+                    key(name)
                     out.raw("[")
                     for (position, value) in vector.enumerated() {
                         if position > 0 { out.raw(",") }
@@ -159,7 +162,7 @@ extension Precedent {
                 }
             case .category, .decisionEventId, .policyVersion, .text, .outcome:
                 if let text = self[text: field] {
-                    key(field)
+                    key(name)
                     out.string(text)
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Decodes a `Decodable` value from a parsed JSON tree (``JSONValue``): how the socket API turns
 /// a request body into the library's request types, in one place.
@@ -110,8 +111,22 @@ private struct AnyKey: CodingKey {
     init?(intValue: Int) { self.init(index: intValue) }
 }
 
-private func keyNames<Key: CodingKey & CaseIterable>(_ type: Key.Type) -> Set<String> {
-    Set(Key.allCases.map(\.stringValue))
+/// The member names of coding-key types that list their cases, worked out once per type (a
+/// dynamic cast and a walk of the cases cost more than decoding a small request).
+private enum KnownKeys {
+    private static let cache = Mutex<[ObjectIdentifier: Set<String>?]>([:])
+
+    static func names<Key: CodingKey>(of type: Key.Type) -> Set<String>? {
+        let id = ObjectIdentifier(type)
+        if let known = cache.withLock({ $0[id] }) { return known }
+        let names = (type as? any (CodingKey & CaseIterable).Type).map { listed in caseNames(listed) }
+        cache.withLock { $0[id] = names }
+        return names
+    }
+
+    private static func caseNames<Listed: CodingKey & CaseIterable>(_ type: Listed.Type) -> Set<String> {
+        Set(Listed.allCases.map { $0.stringValue })
+    }
 }
 
 private struct ValueDecoder: Decoder, SingleValueDecodingContainer {
@@ -127,8 +142,7 @@ private struct ValueDecoder: Decoder, SingleValueDecodingContainer {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else { throw failure("an object") }
-        if let listed = Key.self as? any (CodingKey & CaseIterable).Type {
-            let known = keyNames(listed)
+        if let known = KnownKeys.names(of: Key.self) {
             if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
                 throw JSONValueDecoder.Failure(path: JSONValueDecoder.render(path + [AnyKey(unknown)]), kind: .unknown)
             }

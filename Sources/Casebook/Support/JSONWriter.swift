@@ -32,9 +32,9 @@ struct JSONWriter {
         bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    /// A known-clean key (a field name), written as is.
-    mutating func raw(_ key: String) {
-        bytes.append(contentsOf: key.utf8)
+    /// Bytes already in JSON form (a precomputed member name), written as they are.
+    mutating func raw(bytes written: [UInt8]) {
+        bytes.append(contentsOf: written)
     }
 
     mutating func bool(_ flag: Bool) {
