@@ -115,10 +115,9 @@ struct Search: ParsableCommand {
     }
 
     static func parseVector(_ text: String) throws -> [Float] {
-        guard let data = text.data(using: .utf8),
-            let values = try? JSONDecoder().decode([Double].self, from: data)
+        guard let value = try? JSONValue.parse(text), let vector = try? JSONValueDecoder.decode([Float].self, from: value)
         else { throw CLIError("the query vector must be a JSON array of numbers") }
-        return values.map { Float($0) }
+        return vector
     }
 
     static func printTable(_ response: SearchResponse, header: Bool = true) {

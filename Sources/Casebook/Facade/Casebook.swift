@@ -41,7 +41,10 @@ public final class Casebook: Sendable {
             loader.indexes[record.id] = FlatIndex(dimension: record.spec.dimension, metric: record.spec.metric)
         }
         try store.loadAll(collections: names == nil ? nil : records.map(\.id), into: &loader)
+        // Taken out of the loader, so each index is held once: a second reference would make the
+        // first write copy its tenant's vectors, and keep flat rows alive while IVF refiles them.
         var indexes = loader.indexes
+        loader.indexes = [:]
         // IVF collections take over their loaded rows and file them by the stored lists: no
         // retraining on open.
         let ivfCollections = specs.filter { $0.value.index.isIVF }

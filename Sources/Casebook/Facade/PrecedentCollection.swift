@@ -58,7 +58,7 @@ public final class PrecedentCollection: Sendable {
         let prepared = try validation.prepare(precedents)
         try writer.withLock { _ throws(CasebookError) in
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
-            let lists = index.read { $0.placements(for: prepared.flatMap(\.vector)) }
+            let lists = index.read { $0.placements(for: prepared.map(\.vector)) }
             let keys = try store.insert(collection: recordID, prepared, lists: lists)
             let rows = zip(prepared, keys).map { item, key in Self.indexedRow(item, key: key) }
             index.write { $0.add(rows, placements: lists) }
@@ -81,7 +81,7 @@ public final class PrecedentCollection: Sendable {
         if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
         let item = try validation.prepare(merged, now: Date(), vector: current.vector)
         try writer.withLock { _ throws(CasebookError) in
-            let list = index.read { $0.placements(for: item.vector)?.first }
+            let list = index.read { $0.placements(for: [item.vector])?.first }
             let key = try store.replace(collection: recordID, item, list: list)
             index.write { $0.update(Self.indexedRow(item, key: key), placement: list) }
         }

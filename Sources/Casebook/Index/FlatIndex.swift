@@ -24,7 +24,7 @@ struct FlatIndex: VectorIndex {
     var info: IndexInfo { IndexInfo(kind: config.kind, trained: true, rows: count) }
 
     /// A flat index files nothing: a row's place is its tenant's slab.
-    func placements(for vectors: [Float]) -> [Int32]? { nil }
+    func placements(for vectors: [[Float]]) -> [Int32]? { nil }
 
     mutating func add(_ rows: [IndexedRow], placements: [Int32]?) { add(rows) }
 
@@ -47,19 +47,26 @@ struct FlatIndex: VectorIndex {
         for (position, row) in rows.enumerated() { groups[row.tenant, default: []].append(position) }
         let empty = emptySlab()
         for (tenant, positions) in groups {
-            var codes: [(texts: [Int32], tags: [Int32])] = []
-            codes.reserveCapacity(positions.count)
+            // The group's text codes in one block (a row's are a slice of it): no array per row.
+            let width = AttributeVocabulary.textWidth
+            var textCodes: [Int32] = []
+            textCodes.reserveCapacity(positions.count * width)
+            var tagCodes: [[Int32]] = []
+            tagCodes.reserveCapacity(positions.count)
             for position in positions {
-                codes.append((vocabulary.textCodes(rows[position].texts), vocabulary.tagCodes(rows[position].tags)))
+                for (field, value) in rows[position].texts.enumerated() {
+                    textCodes.append(vocabulary.textCode(field, value))
+                }
+                tagCodes.append(vocabulary.tagCodes(rows[position].tags))
             }
             FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
                 slab.reserve(positions.count)
-                for (position, code) in zip(positions, codes) {
+                for (offset, position) in positions.enumerated() {
                     let row = rows[position]
                     slab.append(
-                        vector: row.vector, key: row.key, id: row.id, texts: code.texts,
+                        vector: row.vector, key: row.key, id: row.id, texts: textCodes[offset * width..<(offset + 1) * width],
                         success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
-                        tags: code.tags)
+                        tags: tagCodes[offset])
                 }
             }
         }

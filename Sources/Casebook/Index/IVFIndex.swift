@@ -102,7 +102,9 @@ struct IVFIndex: VectorIndex {
     }
 
     /// A trained index's lists for the vectors (nil before training).
-    func placements(for vectors: [Float]) -> [Int32]? { quantizer.map { $0.assign(vectors) } }
+    func placements(for vectors: [[Float]]) -> [Int32]? {
+        quantizer.map { quantizer in quantizer.assign(vectors.count == 1 ? vectors[0] : vectors.flatMap { $0 }) }
+    }
 
     private func emptySlab() -> TenantSlab { TenantSlab(dimension: dimension, keepsNorms: metric == .l2) }
 
@@ -249,7 +251,7 @@ struct IVFIndex: VectorIndex {
 
     /// Adds rows, assigning each to its nearest list when trained.
     mutating func add(_ rows: [IndexedRow]) {
-        add(rows, placements: placements(for: rows.flatMap(\.vector)))
+        add(rows, placements: placements(for: rows.map(\.vector)))
     }
 
     /// Adds rows whose lists the caller has computed (and stored) with this index's quantizer.

@@ -22,9 +22,10 @@ protocol VectorIndex: Sendable {
     /// Kind, training and drift, for `index info`.
     var info: IndexInfo { get }
 
-    /// Where this index will file rows with these vectors (row-major): a trained IVF index's lists,
-    /// stored with the rows so a reopen files them alike; nil when the index does not file rows.
-    func placements(for vectors: [Float]) -> [Int32]?
+    /// Where this index will file rows with these vectors: a trained IVF index's lists, stored
+    /// with the rows so a reopen files them alike; nil when the index does not file rows (and then
+    /// the vectors are not touched: a flat index's add must not pay for their concatenation).
+    func placements(for vectors: [[Float]]) -> [Int32]?
     /// Adds rows (ids new for their tenant: the store has checked), at ``placements(for:)``.
     mutating func add(_ rows: [IndexedRow], placements: [Int32]?)
     /// Replaces the row with the same tenant and id.
