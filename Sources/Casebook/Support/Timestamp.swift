@@ -60,21 +60,6 @@ public enum Timestamp {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// RFC 9110's IMF-fixdate for HTTP `Date` headers, `Fri, 27 Nov 2026 09:42:49 GMT` (the
-    /// second, truncated; years 1600-9999 — a server's clock is in them).
-    public static func httpDate(_ date: Date) -> String {
-        let (day, secondOfDay) = dayAndSecond(Int64(date.timeIntervalSince1970.rounded(.down)))
-        let (year, month, dayOfMonth) = civil(daysSince1970: day)
-        // 1970-01-01 was a Thursday.
-        let weekday = Self.weekdays[Int(((day % 7) + 7 + 4) % 7)]
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekday), \(two(dayOfMonth)) \(Self.months[Int(month - 1)]) \(year) "
-            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
-    }
-
-    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
     /// 1600-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since 2001-01-01.
     private static let firstFastSecond = -11_676_096_000.0 - 978_307_200
     private static let endFastSecond = 253_402_300_800.0 - 978_307_200

@@ -57,13 +57,8 @@ struct SearchController {
     static func binary(_ request: inout Request, limit: Int) async throws(APIError) -> SearchRequest {
         let parameters = request.uri.queryParameters
         // Refused before the body is read: a request without a tenant gets that error, not a 413.
-        guard parameters.get("tenant")?.isEmpty == false else { throw APIError(.missingTenant) }
-        return try binary(parameters: parameters, body: try await RequestBody.bytes(&request, limit: limit))
-    }
-
-    /// The same from a query string and a body already read.
-    static func binary(parameters: Parameters, body buffer: ByteBuffer) throws(APIError) -> SearchRequest {
         guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError(.missingTenant) }
+        let buffer = try await RequestBody.bytes(&request, limit: limit)
         guard buffer.readableBytes % 4 == 0, buffer.readableBytes > 0 else {
             throw APIError.malformed("an octet-stream vector must be a non-empty multiple of 4 bytes (float32)")
         }

@@ -50,24 +50,3 @@ import Testing
         }
     }
 }
-
-/// HTTP `Date` headers against Foundation's formatter with RFC 9110's pattern.
-@Suite struct HTTPDateTests {
-    @Test func equalsFoundationsIMFFixdate() {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        var random = SystemRandomNumberGenerator()
-        // Whole seconds: DateFormatter rounds a fraction near the next second up, a Date header
-        // names the current second (truncated, checked below).
-        var seconds: [Double] = [0, -1, 86_399, 951_782_400, 1_795_772_569, 4_102_444_800, -2_208_988_800]
-        seconds += (0..<5_000).map { _ in Double(Int64.random(in: -2_208_988_800...4_102_444_800, using: &random)) }
-        for value in seconds {
-            let date = Date(timeIntervalSince1970: value)
-            #expect(Timestamp.httpDate(date) == formatter.string(from: date), "\(value)")
-        }
-        #expect(Timestamp.httpDate(Date(timeIntervalSince1970: 1_795_772_569)) == "Fri, 27 Nov 2026 09:42:49 GMT")
-        #expect(Timestamp.httpDate(Date(timeIntervalSince1970: 86_399.999)) == "Thu, 01 Jan 1970 23:59:59 GMT")
-    }
-}

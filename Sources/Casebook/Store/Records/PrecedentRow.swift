@@ -10,11 +10,11 @@ enum PrecedentRow {
 
     /// What ``decode(_:tags:)`` reads, in order: pk, tenant, id, the text fields, context,
     /// was_successful, created_at.
-    static let columns = (["pk", "tenant", "id"] + textColumns + ["context", "was_successful", "created_at"])
-        .joined(separator: ", ")
+    private static let columnNames = ["pk", "tenant", "id"] + textColumns + ["context", "was_successful", "created_at"]
+    static let columns = columnNames.joined(separator: ", ")
 
     /// Position of the first column after ``columns`` (a query may select more behind them).
-    static let columnCount = 6 + textColumns.count
+    static let columnCount = columnNames.count
 
     static func decode(_ row: Row, tags: [String]) -> Precedent {
         var precedent = Precedent(tenant: TenantID(row[1] as String))
