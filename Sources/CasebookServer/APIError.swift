@@ -74,6 +74,8 @@ extension APIError {
             self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), "storage_full", "the database or its disk is full; nothing was written")
         case .storage(let code, _) where code & 0xFF == 8:  // SQLITE_READONLY
             self.init(.serviceUnavailable, "read_only", "the database is read-only; nothing was written")
+        case .storageUnavailable:
+            self.init(.serviceUnavailable, "storage_unavailable", "the database is unavailable; nothing was written, try again")
         case .storage, .unsupportedFormat:
             self.init(.internalServerError, "internal", "the database could not complete the request")
         }

@@ -20,11 +20,23 @@ public final class Casebook: Sendable {
     /// Opens (creating if needed) the database at `path` and loads every collection's index, or
     /// only those named in `collections` (a one-shot command that needs one collection of a large
     /// file; the others are then not reachable through this instance).
-    /// - Throws: ``CasebookError/collectionNotFound(_:)`` for a named collection that does not exist.
+    ///
+    /// `path` is a SQLite file, or a PostgreSQL database given as a URL,
+    /// `postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?sslmode=disable|require]` (schema
+    /// `casebook`, created on first use): many processes may then share it.
+    /// - Throws: ``CasebookError/collectionNotFound(_:)`` for a named collection that does not exist;
+    ///   ``CasebookError/storageUnavailable(_:)`` when PostgreSQL cannot be reached.
     public init(path: String, collections names: Set<String>? = nil) throws(CasebookError) {
         Casebook.configureBLAS
-        self.path = path
-        let store = try SQLiteStore(path: path)
+        let store: any CasebookStore
+        if PostgresAddress.isURL(path) {
+            let address = try PostgresAddress(url: path)
+            self.path = address.redacted
+            store = try PostgresStore(address: address)
+        } else {
+            self.path = path
+            store = try SQLiteStore(path: path)
+        }
         self.store = store
         matchLog = MatchLog(store: store)
         var records = try store.collections()

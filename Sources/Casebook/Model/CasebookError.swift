@@ -35,6 +35,9 @@ public enum CasebookError: Error, Sendable, Hashable {
     indirect case item(index: Int, id: PrecedentID?, problem: CasebookError)
     /// The database refused an operation (SQLite result code and a message without arguments).
     case storage(code: Int32, message: String)
+    /// The database server cannot be reached (PostgreSQL down, or the connection lost): nothing
+    /// was written, and the same request may succeed once it is back.
+    case storageUnavailable(String)
     /// The database file was written by an unknown, newer format.
     case unsupportedFormat(found: Int, supported: Int)
     /// No logged search has this id for the tenant (another tenant's query is answered the same).
@@ -74,6 +77,7 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             let name = id.map { " (id \"\($0)\")" } ?? ""
             return "item \(index + 1)\(name): \(problem)"
         case .storage(let code, let message): return "database error \(code): \(message)"
+        case .storageUnavailable(let message): return "the database is unavailable: \(message)"
         case .unsupportedFormat(let found, let supported):
             return "database format \(found) is newer than this build supports (\(supported))"
         case .queryNotFound(let id): return "no logged search with queryId \"\(id)\""

@@ -18,7 +18,7 @@ extension SQLiteStore {
                 WHERE collection_id = ? AND tenant = ? AND created_at >= ? AND created_at < ?
             )
             """
-        let used = "u.use_type IN (\(Self.useTypes))"
+        let used = "u.use_type IN (\(MatchSQL.useTypes))"
         return try read { db in
             let queries = try Int.fetchOne(db, sql: "\(searches) SELECT count(*) FROM q", arguments: window) ?? 0
 
@@ -30,7 +30,7 @@ extension SQLiteStore {
                 sql: """
                     \(searches)
                     SELECT s.rank AS rank, count(*) AS shown,
-                        sum(\(Self.shownHas(Self.useTypes))) AS used,
+                        sum(\(Self.shownHas(MatchSQL.useTypes))) AS used,
                         sum(\(Self.shownHas("'viewed'"))) AS viewed,
                         sum(\(Self.shownHas("'rejected'"))) AS rejected
                     FROM match_shown s JOIN q ON q.pk = s.query_pk
@@ -71,9 +71,6 @@ extension SQLiteStore {
                 precedents: try Self.usefulness(db, searches: searches, window: window, limit: request.topPrecedents))
         }
     }
-
-    /// The use types that count as a use (``UseType/isUse``), as an SQL list.
-    static let useTypes = UseType.allCases.filter(\.isUse).map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
     /// 1 when the shown row `s` has an event of one of `types` (an SQL list) in its search.
     static func shownHas(_ types: String) -> String {
@@ -127,7 +124,7 @@ extension SQLiteStore {
             db,
             sql: """
                 \(searches)
-                SELECT s.precedent_id AS id, count(*) AS shown, sum(\(shownHas(useTypes))) AS used
+                SELECT s.precedent_id AS id, count(*) AS shown, sum(\(shownHas(MatchSQL.useTypes))) AS used
                 FROM match_shown s JOIN q ON q.pk = s.query_pk
                 GROUP BY s.precedent_id
                 """,
@@ -147,7 +144,7 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.precedent_id AS id, count(*) AS shown, sum(\(Self.shownHas(Self.useTypes))) AS used
+                    SELECT s.precedent_id AS id, count(*) AS shown, sum(\(Self.shownHas(MatchSQL.useTypes))) AS used
                     FROM match_shown s JOIN match_query q ON q.pk = s.query_pk
                     WHERE q.collection_id = ? AND q.tenant = ? AND s.precedent_id IN (\(placeholders))
                     GROUP BY s.precedent_id

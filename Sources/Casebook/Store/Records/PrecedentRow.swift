@@ -67,14 +67,3 @@ enum PrecedentRow {
         return arguments
     }
 }
-
-extension PrecedentField {
-    /// The field's column in `precedent`: its name in snake_case.
-    var column: String {
-        var out = ""
-        for character in rawValue {
-            if character.isUppercase { out += "_" + character.lowercased() } else { out.append(character) }
-        }
-        return out
-    }
-}

@@ -1,0 +1,92 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// Opening a database on PostgreSQL: every row of the loaded collections, read in pages of
+/// ascending keys inside one REPEATABLE READ transaction, so the rows and the change feed's
+/// position come from one snapshot (the node then follows the feed from exactly there). The next
+/// page is asked for before the current one is handed to the sink, so the server reads while the
+/// indexes fill.
+extension PostgresStore {
+    static let rowsPerPage = 20_000
+
+    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) {
+        _ = try load(collections: collections, into: &sink)
+    }
+
+    /// ``loadAll(collections:into:)``, returning the change feed's position the rows reflect.
+    func load<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) -> Int64 {
+        let subset = collections ?? []
+        let restrict = collections == nil ? "" : "AND collection_id = ANY($2)"
+        let filterColumns = PrecedentField.filterableTexts.map(\.column)
+        let payloadTexts = PrecedentField.texts.map(\.column)
+        let selected = ["pk", "collection_id", "tenant", "id", "was_successful", "created_at", "tags", "vector", "context"]
+            + payloadTexts
+        let filterOffsets = filterColumns.map { column in selected.firstIndex(of: column)! }
+        return try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) -> Int64 in
+            let position = try ChangeFeed.lastPosition(session)
+            let sizes = try session.query(
+                """
+                SELECT collection_id, tenant, count(*) FROM casebook.precedent
+                \(collections == nil ? "" : "WHERE collection_id = ANY($1)") GROUP BY collection_id, tenant
+                """,
+                collections == nil ? PostgresBindings() : PostgresBindings(subset))
+            for row in sizes {
+                guard let (collection, tenant, count) = try? row.decode((Int64, String, Int64).self) else { continue }
+                if sink.accepts(collection: collection) {
+                    sink.reserve(collection: collection, tenant: TenantID(rawValue: tenant), rows: Int(count))
+                }
+            }
+            let pageSQL = """
+                SELECT \(selected.joined(separator: ", ")) FROM casebook.precedent
+                WHERE pk > $1 \(restrict) ORDER BY pk LIMIT \(Self.rowsPerPage)
+                """
+            func page(after key: Int64) -> EventLoopFuture<PostgresQueryResult> {
+                let binds = collections == nil ? PostgresBindings(key) : PostgresBindings(key, subset)
+                return session.connection.query(PostgresQuery(unsafeSQL: pageSQL, binds: binds), logger: session.logger)
+            }
+            var pending = page(after: 0)
+            var texts: [String?] = []
+            var cachedPayloads: [(Int64, PrecedentPayloads.Payload)] = []
+            while true {
+                let rows: PostgresQueryResult
+                do { rows = try pending.wait() } catch { throw PostgresErrors.translate(error) }
+                guard let last = rows.rows.last else { break }
+                let lastKey = (try? last.makeRandomAccess()[0].decode(Int64.self)) ?? .max
+                if rows.count == Self.rowsPerPage { pending = page(after: lastKey) }
+                cachedPayloads.removeAll(keepingCapacity: true)
+                for row in rows {
+                    let cells = row.makeRandomAccess()
+                    guard let key = try? cells[0].decode(Int64.self), let collection = try? cells[1].decode(Int64.self),
+                        let tenant = try? cells[2].decode(String.self), let id = try? cells[3].decode(String.self),
+                        let successful = try? cells[4].decode(Bool?.self), let createdAt = try? cells[5].decode(Double.self),
+                        let tags = try? cells[6].decode([String].self), let context = try? cells[8].decode(String.self)
+                    else { throw PostgresStore.corrupt("a precedent row is unreadable") }
+                    guard sink.accepts(collection: collection) else {
+                        throw PostgresStore.corrupt("row \(key) names collection \(collection), which does not exist")
+                    }
+                    texts.removeAll(keepingCapacity: true)
+                    for offset in filterOffsets { texts.append(try? cells[offset].decode(String?.self)) }
+                    let stored = StoredRow(
+                        collection: collection, key: key, tenant: TenantID(rawValue: tenant), id: PrecedentID(rawValue: id),
+                        texts: texts, tags: tags, wasSuccessful: successful, createdAt: createdAt)
+                    let accepted = cells[7].bytes.map { bytes in
+                        bytes.withUnsafeReadableBytes { sink.add(stored, vector: $0) }
+                    } ?? false
+                    guard accepted else {
+                        let found = cells[7].bytes.map { "\($0.readableBytes) bytes" } ?? "no vector"
+                        throw PostgresStore.corrupt(
+                            "row \(key) has \(found), expected a vector of \(sink.vectorBytes(of: collection)) bytes")
+                    }
+                    let payloadTexts = (0..<PrecedentField.texts.count).map { try? cells[9 + $0].decode(String?.self) }
+                    cachedPayloads.append((key, PrecedentPayloads.Payload(
+                        tenant: stored.tenant, id: stored.id, texts: payloadTexts.map { $0 ?? nil }, context: context,
+                        wasSuccessful: successful, createdAt: createdAt, tags: tags)))
+                }
+                payloads.put(cachedPayloads)
+                if rows.count < Self.rowsPerPage { break }
+            }
+            return position
+        }
+    }
+}

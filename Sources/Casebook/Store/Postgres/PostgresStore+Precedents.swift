@@ -1,0 +1,194 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// Precedent reads and writes in `casebook.precedent`. As in the SQLite store, every statement
+/// names the collection and the tenant.
+extension PostgresStore {
+    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64] {
+        guard !items.isEmpty else { return [] }
+        let now = Date().timeIntervalSince1970
+        let keys = try connections.transaction { session throws(CasebookError) -> [Int64] in
+            // Keys drawn first, ascending in the batch's order (loading reads rows in key order).
+            let keys = try session.query(
+                "SELECT nextval('casebook.precedent_pk') FROM generate_series(1, $1::int) ORDER BY 1",
+                PostgresBindings(Int64(items.count))
+            ).map { row in (try? row.decode(Int64.self)) ?? 0 }
+            // DO NOTHING: a (tenant, id) already stored, or committed meanwhile by another node,
+            // comes back missing from RETURNING instead of aborting with no name.
+            let inserted = Set(try session.insertRows(
+                PostgresPrecedentRow.insertHead, width: PostgresPrecedentRow.insertColumns.count, items.indices,
+                tail: "ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk"
+            ) { binds, index in
+                PostgresPrecedentRow.bindInsert(
+                    &binds, key: keys[index], collection: collection, items[index], list: lists?[index], now: now)
+            }.map { row in (try? row.decode(Int64.self)) ?? 0 })
+            if inserted.count < items.count, let refused = items.indices.first(where: { !inserted.contains(keys[$0]) }) {
+                let id = items[refused].id
+                throw .item(index: refused, id: id, problem: .duplicateID(id))
+            }
+            if lists != nil {
+                try session.execute(
+                    "UPDATE casebook.ivf_index SET added_since_training = added_since_training + $1 WHERE collection_id = $2",
+                    PostgresBindings(Int64(items.count), collection))
+            }
+            let tenants = Set(items.map(\.precedent.tenant))
+            try ChangeFeed.append(
+                session, collection: collection, kind: .upsert, tenant: tenants.count == 1 ? tenants.first : nil, keys: keys)
+            return keys
+        }
+        payloads.put(zip(keys, items.lazy.map(PrecedentPayloads.Payload.init)))
+        return keys
+    }
+
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64 {
+        let key = try connections.transaction { session throws(CasebookError) -> Int64 in
+            var binds = PostgresBindings()
+            PostgresPrecedentRow.bindUpdate(&binds, item, list: list, now: Date().timeIntervalSince1970)
+            binds.append(collection)
+            binds.append(item.precedent.tenant.rawValue)
+            binds.append(item.id.rawValue)
+            let rows = try session.query(PostgresPrecedentRow.updateSQL, binds)
+            guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else {
+                throw .precedentNotFound(item.id)
+            }
+            try ChangeFeed.append(session, collection: collection, kind: .upsert, tenant: item.precedent.tenant, keys: [key])
+            return key
+        }
+        payloads.put([(key, PrecedentPayloads.Payload(item))])
+        return key
+    }
+
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64 {
+        let key = try connections.transaction { session throws(CasebookError) -> Int64 in
+            let rows = try session.query(
+                "DELETE FROM casebook.precedent WHERE collection_id = $1 AND tenant = $2 AND id = $3 RETURNING pk",
+                PostgresBindings(collection, tenant.rawValue, id.rawValue))
+            guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else { throw .precedentNotFound(id) }
+            try ChangeFeed.append(session, collection: collection, kind: .delete, tenant: tenant, keys: [key])
+            return key
+        }
+        payloads.remove([key])
+        return key
+    }
+
+    func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent? {
+        let rows = try connections.withSession { session throws(CasebookError) in
+            try session.query(
+                "SELECT \(PostgresPrecedentRow.columns), vector FROM casebook.precedent WHERE collection_id = $1 AND tenant = $2 AND id = $3",
+                PostgresBindings(collection, tenant.rawValue, id.rawValue))
+        }
+        guard let row = rows.first else { return nil }
+        let cells = row.makeRandomAccess()
+        var precedent = try PostgresPrecedentRow.payload(cells).payload.precedent
+        guard let bytes = cells[PostgresPrecedentRow.columnCount].bytes,
+            let vector = VectorBlob.decode(Data(buffer: bytes), dimension: dimension)
+        else { throw PostgresStore.corrupt("the vector of a precedent has the wrong length") }
+        precedent.vector = vector
+        return precedent
+    }
+
+    func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent] {
+        guard !keys.isEmpty else { return [:] }
+        var (found, missing) = payloads.lookup(keys, tenant: tenant)
+        guard !missing.isEmpty else { return found }
+        let rows = try connections.withSession { session throws(CasebookError) in
+            try session.query(
+                "SELECT \(PostgresPrecedentRow.columns) FROM casebook.precedent WHERE pk = ANY($1) AND tenant = $2",
+                PostgresBindings(missing, tenant.rawValue))
+        }
+        for row in rows {
+            let (key, payload) = try PostgresPrecedentRow.payload(row.makeRandomAccess())
+            found[key] = payload.precedent
+        }
+        return found
+    }
+
+    func precedentIDs(collection: Int64, tenant: TenantID, decisionEventId: String) throws(CasebookError) -> [PrecedentID] {
+        let rows = try connections.withSession { session throws(CasebookError) in
+            try session.query(
+                """
+                SELECT id FROM casebook.precedent
+                WHERE collection_id = $1 AND tenant = $2 AND decision_event_id = $3 ORDER BY pk
+                """,
+                PostgresBindings(collection, tenant.rawValue, decisionEventId))
+        }
+        return rows.compactMap { row in (try? row.decode(String.self)).map(PrecedentID.init(rawValue:)) }
+    }
+}
+
+/// The `casebook.precedent` columns, derived from ``PrecedentField`` like the SQLite store's.
+enum PostgresPrecedentRow {
+    static let textColumns = PrecedentField.texts.map(\.column)
+
+    /// What ``payload(_:)`` reads, in order.
+    private static let columnNames = ["pk", "tenant", "id"] + textColumns + ["context", "was_successful", "created_at", "tags"]
+    static let columns = columnNames.joined(separator: ", ")
+    /// Position of the first column after ``columns``.
+    static let columnCount = columnNames.count
+
+    static func payload(_ cells: PostgresRandomAccessRow) throws(CasebookError) -> (key: Int64, payload: PrecedentPayloads.Payload) {
+        do {
+            let after = 3 + PrecedentField.texts.count
+            let payload = PrecedentPayloads.Payload(
+                tenant: TenantID(rawValue: try cells[1].decode(String.self)),
+                id: PrecedentID(rawValue: try cells[2].decode(String.self)),
+                texts: try (0..<PrecedentField.texts.count).map { try cells[3 + $0].decode(String?.self) },
+                context: try cells[after].decode(String.self), wasSuccessful: try cells[after + 1].decode(Bool?.self),
+                createdAt: try cells[after + 2].decode(Double.self), tags: try cells[after + 3].decode([String].self))
+            return (try cells[0].decode(Int64.self), payload)
+        } catch {
+            throw PostgresStore.corrupt("a precedent row is unreadable")
+        }
+    }
+
+    static let insertColumns = ["pk", "collection_id", "tenant", "id"] + textColumns
+        + ["context", "was_successful", "created_at", "updated_at", "tags", "vector", "ivf_list"]
+
+    static let insertHead = "INSERT INTO casebook.precedent (\(insertColumns.joined(separator: ", ")))"
+
+    static func bindInsert(
+        _ binds: inout PostgresBindings, key: Int64, collection: Int64, _ item: StoredPrecedent, list: Int32?, now: Double
+    ) {
+        binds.append(key)
+        binds.append(collection)
+        binds.append(item.precedent.tenant.rawValue)
+        binds.append(item.id.rawValue)
+        bindFields(&binds, item, now: now)
+        binds.append(list)
+    }
+
+    /// The text fields through the vector, shared by inserts and updates.
+    private static func bindFields(_ binds: inout PostgresBindings, _ item: StoredPrecedent, now: Double) {
+        for field in PrecedentField.texts { binds.append(item.precedent[text: field]) }
+        binds.append(item.contextJSON)
+        binds.append(item.precedent.wasSuccessful)
+        binds.append(item.createdAt)
+        binds.append(now)
+        binds.append(item.precedent.tags)
+        binds.append(vectorBytes(item.vector))
+    }
+
+    /// `UPDATE` of every stored field of the row found by collection, tenant and id (binds: the
+    /// fields as ``bindUpdate`` appends them, then those three); returns its pk. A nil list keeps
+    /// the row's list (an index that does not file rows).
+    static let updateSQL: String = {
+        let names = textColumns + ["context", "was_successful", "created_at", "updated_at", "tags", "vector"]
+        let sets = names.enumerated().map { "\($1) = $\($0 + 1)" } + ["ivf_list = coalesce($\(names.count + 1), ivf_list)"]
+        let base = names.count + 1
+        return """
+            UPDATE casebook.precedent SET \(sets.joined(separator: ", "))
+            WHERE collection_id = $\(base + 1) AND tenant = $\(base + 2) AND id = $\(base + 3) RETURNING pk
+            """
+    }()
+
+    static func bindUpdate(_ binds: inout PostgresBindings, _ item: StoredPrecedent, list: Int32?, now: Double) {
+        bindFields(&binds, item, now: now)
+        binds.append(list)
+    }
+
+    /// ``VectorBlob``'s layout as a `bytea` value.
+    static func vectorBytes(_ vector: [Float]) -> ByteBuffer {
+        ByteBuffer(data: VectorBlob.encode(vector))
+    }
+}
