@@ -7,8 +7,8 @@ import Testing
 @Suite struct ConcurrencyTests {
     /// Searchers run while one writer adds batches of 25: every search must see whole batches
     /// only (a count that is a multiple of 25), and counts never go backwards for a searcher.
-    @Test func searchesSeeWholeBatchesWhileWriting() async throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func searchesSeeWholeBatchesWhileWriting(store: StoreKind) async throws {
+        let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(
             CollectionSpec(name: "c", dimension: 8, metric: .cosine))
         let batchSize = 25

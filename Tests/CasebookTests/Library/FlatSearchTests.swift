@@ -92,8 +92,8 @@ import Testing
         }
     }
 
-    @Test func selectiveFilterStillReturnsK() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func selectiveFilterStillReturnsK(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(
             CollectionSpec(name: "c", dimension: 32, metric: .cosine))
         var random = SeededRandom(seed: 3)
@@ -115,8 +115,8 @@ import Testing
         #expect(batched[0].results.count == 10)
     }
 
-    @Test func kLargerThanTenantReturnsAllRows() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func kLargerThanTenantReturnsAllRows(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(
             CollectionSpec(name: "c", dimension: 8, metric: .l2))
         var random = SeededRandom(seed: 1)

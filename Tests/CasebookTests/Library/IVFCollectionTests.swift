@@ -38,10 +38,10 @@ import Testing
     static let parameters = IVFParameters(nlist: 16, nprobe: 2, flatThreshold: 100)
 
     /// A database with collection "flat" and a trained collection "ivf" holding `rows`.
-    static func pair(_ rows: [ReferenceRow], metric: Metric = .cosine, parameters: IVFParameters = parameters)
-        throws -> (TemporaryDatabase, Casebook)
-    {
-        let database = TemporaryDatabase()
+    static func pair(
+        _ rows: [ReferenceRow], metric: Metric = .cosine, parameters: IVFParameters = parameters, store: StoreKind = .sqlite
+    ) throws -> (TemporaryDatabase, Casebook) {
+        let database = TemporaryDatabase(store)
         let casebook = try Casebook(path: database.path)
         let flat = try casebook.createCollection(CollectionSpec(name: "flat", dimension: dimension, metric: metric))
         let ivf = try casebook.createCollection(
@@ -147,9 +147,10 @@ import Testing
         }
     }
 
-    @Test func reopenAfterTrainAddsUpdatesAndDeletesGivesIdenticalResults() throws {
+    @Test(arguments: StoreKind.allCases)
+    func reopenAfterTrainAddsUpdatesAndDeletesGivesIdenticalResults(store: StoreKind) throws {
         let rows = Self.rows()
-        let (database, casebook) = try Self.pair(rows)
+        let (database, casebook) = try Self.pair(rows, store: store)
         let ivf = try casebook.collection("ivf")
         let extra = Self.rows(seed: 9).prefix(600).map { row -> ReferenceRow in
             var row = row
@@ -186,6 +187,14 @@ import Testing
             #expect(got.exact == expected.exact && got.probed == expected.probed)
         }
         // Every stored row has its list.
+        if store == .postgres {
+            let counts = try TestPostgres.query(
+                database.path,
+                "SELECT count(ivf_list)::text || ' ' || count(*)::text FROM casebook.precedent WHERE collection_id = (SELECT id FROM casebook.collection WHERE name = 'ivf')")
+            let parts = (counts.first ?? nil)?.split(separator: " ") ?? []
+            #expect(parts.count == 2 && parts[0] == parts[1] && parts[0] != "0")
+            return
+        }
         let (assigned, precedents) = try DatabaseQueue(path: database.path).read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM ivf_assignment JOIN precedent ON pk = precedent_pk WHERE collection_id = (SELECT id FROM collection WHERE name = 'ivf')")!,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM precedent WHERE collection_id = (SELECT id FROM collection WHERE name = 'ivf')")!)
@@ -193,8 +202,8 @@ import Testing
         #expect(assigned == precedents)
     }
 
-    @Test func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(
             CollectionSpec(name: "c", dimension: Self.dimension, metric: .l2))
         try collection.add(Self.rows(metric: .l2).map(\.precedent))
@@ -213,7 +222,7 @@ import Testing
         let again = try reopened.retrainIndex()
         #expect(again.nlist == 32 && again.finalObjective == report.finalObjective)
         // nlist chosen from the size when none is stored: 4·√2540 ≈ 201 → 128.
-        let database2 = TemporaryDatabase()
+        let database2 = TemporaryDatabase(store)
         let automatic = try Casebook(path: database2.path).createCollection(
             CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine, index: .ivf()))
         try automatic.add(Self.rows().map(\.precedent))
@@ -247,9 +256,10 @@ import Testing
         #expect(reopened.indexInfo == info)
     }
 
-    @Test func pcaQuantizerStaysExactWithAllListsAndSurvivesReopen() throws {
+    @Test(arguments: StoreKind.allCases) func pcaQuantizerStaysExactWithAllListsAndSurvivesReopen(store: StoreKind) throws {
         let rows = Self.rows()
-        let (database, casebook) = try Self.pair(rows, parameters: IVFParameters(nlist: 16, nprobe: 4, flatThreshold: 100, pcaDimension: 6))
+        let (database, casebook) = try Self.pair(
+            rows, parameters: IVFParameters(nlist: 16, nprobe: 4, flatThreshold: 100, pcaDimension: 6), store: store)
         let flat = try casebook.collection("flat"), ivf = try casebook.collection("ivf")
         let training = try #require(ivf.indexInfo.training)
         #expect(training.pcaDimension == 6 && (training.pcaExplainedVariance ?? 0) > 0.3)

@@ -7,11 +7,9 @@ import Testing
 /// The PrecedentMatch recorder: a scripted session of searches, uses and outcomes checked against
 /// statistics worked out by hand; refused uses write nothing; replayed events count once.
 @Suite struct MatchRecorderTests {
-    let database = TemporaryDatabase()
-
     /// Tenants a and b each hold p1...p5 (the same ids) on one axis, so a query [1, 0] ranks
     /// them p1 (score 1.0) to p5 (0.6).
-    func makeCollection() throws -> (Casebook, PrecedentCollection) {
+    func makeCollection(_ database: TemporaryDatabase) throws -> (Casebook, PrecedentCollection) {
         let casebook = try Casebook(path: database.path)
         let collection = try casebook.createCollection(CollectionSpec(name: "ndr", dimension: 2, metric: .innerProduct))
         for tenant: TenantID in ["a", "b"] {
@@ -37,8 +35,11 @@ import Testing
             decisionId: decision, eventId: event))
     }
 
-    func rowCount(_ table: String) throws -> Int {
-        try DatabaseQueue(path: database.path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)")! }
+    func rowCount(_ database: TemporaryDatabase, _ table: String) throws -> Int {
+        if database.kind == .postgres {
+            return Int(try TestPostgres.query(database.path, "SELECT count(*)::text FROM casebook.\(table)")[0] ?? "") ?? -1
+        }
+        return try DatabaseQueue(path: database.path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)")! }
     }
 
     /// Five searches: q1 (decision d1) p2 applied, p1 viewed; q2 (d2) p1 cited, p2 applied (its
@@ -66,8 +67,9 @@ import Testing
         try casebook.recordOutcome(DecisionOutcome(tenant: "b", decisionId: "d1", wasSuccessful: false))
     }
 
-    @Test func scriptedSessionGivesTheHandComputedStatistics() throws {
-        let (casebook, collection) = try makeCollection()
+    @Test(arguments: StoreKind.allCases) func scriptedSessionGivesTheHandComputedStatistics(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let (casebook, collection) = try makeCollection(database)
         try scriptedSession(casebook, collection)
         let stats = try casebook.statistics(MatchStatisticsRequest(tenant: "a", collection: "ndr"))
         try Self.expectHandComputed(stats)
@@ -116,11 +118,12 @@ import Testing
         #expect(stats.precedents.map(\.shown) == [5, 1, 1, 5, 5])
     }
 
-    @Test func refusedUsesWriteNothing() throws {
-        let (casebook, collection) = try makeCollection()
+    @Test(arguments: StoreKind.allCases) func refusedUsesWriteNothing(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let (casebook, collection) = try makeCollection(database)
         let query = try search(collection)
         _ = try use(casebook, query, "p1", .viewed, event: "first")
-        let uses = try rowCount("match_use")
+        let uses = try rowCount(database, "match_use")
         #expect(uses == 1)
 
         // Another tenant's query is answered exactly like an unknown one.
@@ -143,24 +146,26 @@ import Testing
         #expect(throws: CasebookError.self) {
             try use(casebook, query, "p1", .applied, decision: String(repeating: "x", count: 300))
         }
-        #expect(try rowCount("match_use") == uses)
+        #expect(try rowCount(database, "match_use") == uses)
 
         // Tenant b may use its own search of the same ids; an event id is per tenant.
         let other = try search(collection, tenant: "b")
         #expect(try use(casebook, other, "p1", .viewed, tenant: "b", event: "first").recorded)
-        #expect(try rowCount("match_use") == uses + 1)
+        #expect(try rowCount(database, "match_use") == uses + 1)
     }
 
-    @Test func unloggedSearchTakesNoUses() throws {
-        let (casebook, collection) = try makeCollection()
+    @Test(arguments: StoreKind.allCases) func unloggedSearchTakesNoUses(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let (casebook, collection) = try makeCollection(database)
         let query = try search(collection, log: false)
         #expect(!query.queryId.isEmpty)
         #expect(throws: CasebookError.queryNotFound(query.queryId)) { try use(casebook, query, "p1", .applied) }
         #expect(try casebook.statistics(MatchStatisticsRequest(tenant: "a", collection: "ndr")).queries == 0)
     }
 
-    @Test func searchesAreLoggedWithWhatTheyShowed() throws {
-        let (casebook, collection) = try makeCollection()
+    @Test(arguments: StoreKind.allCases) func searchesAreLoggedWithWhatTheyShowed(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let (casebook, collection) = try makeCollection(database)
         let filter = SearchFilter(excludeIds: ["p1"])
         let response = try collection.search(SearchRequest(
             tenant: "a", k: 2, vector: [1, 0], filter: filter, actor: "planner", decisionId: "d9"))
@@ -182,7 +187,8 @@ import Testing
     }
 
     /// More shown rows than one transaction takes: every search still arrives whole.
-    @Test func largeFlushesArriveWhole() throws {
+    @Test(arguments: StoreKind.allCases) func largeFlushesArriveWhole(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let casebook = try Casebook(path: database.path)
         let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 2, metric: .innerProduct))
         try collection.add((0..<30).map { Precedent(id: PrecedentID("p\($0)"), tenant: "a", vector: [Float($0), 1]) })
@@ -192,13 +198,14 @@ import Testing
             _ = try collection.search(SearchRequest(tenant: "a", k: k, vector: [1, 0], includePrecedents: false))
         }
         try casebook.flushMatchLog()
-        #expect(try rowCount("match_query") == searches)
-        #expect(try rowCount("match_shown") == searches * k)
+        #expect(try rowCount(database, "match_query") == searches)
+        #expect(try rowCount(database, "match_shown") == searches * k)
         #expect(casebook.matchLog.droppedEntries == 0)
     }
 
-    @Test func pruneDeletesOldSearchesWithTheirUses() throws {
-        let (casebook, collection) = try makeCollection()
+    @Test(arguments: StoreKind.allCases) func pruneDeletesOldSearchesWithTheirUses(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let (casebook, collection) = try makeCollection(database)
         let query = try search(collection)
         _ = try use(casebook, query, "p1", .cited)
         try casebook.recordOutcome(DecisionOutcome(tenant: "a", decisionId: "d1", wasSuccessful: true))
@@ -206,12 +213,13 @@ import Testing
         #expect(none == (0, 0))
         let pruned = try casebook.pruneMatches(before: Date().addingTimeInterval(60))
         #expect(pruned == (1, 1))
-        #expect(try rowCount("match_query") == 0 && rowCount("match_shown") == 0 && rowCount("match_use") == 0)
-        #expect(try rowCount("precedent") == 10)
+        #expect(try rowCount(database, "match_query") == 0 && rowCount(database, "match_shown") == 0 && rowCount(database, "match_use") == 0)
+        #expect(try rowCount(database, "precedent") == 10)
     }
 
-    @Test func outcomeCanSetTheDecisionsOwnPrecedent() throws {
-        let (casebook, collection) = try makeCollection()
+    @Test(arguments: StoreKind.allCases) func outcomeCanSetTheDecisionsOwnPrecedent(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let (casebook, collection) = try makeCollection(database)
         // p3 of tenant a records decision made-3; b's p3 records the same id and must not change.
         let receipt = try casebook.recordOutcome(DecisionOutcome(
             tenant: "a", decisionId: "made-3", outcome: "delivered on retry", wasSuccessful: true,
@@ -229,12 +237,13 @@ import Testing
             try casebook.recordOutcome(DecisionOutcome(
                 tenant: "a", decisionId: "x", wasSuccessful: true, precedentCollection: "nope"))
         }
-        #expect(try rowCount("decision_outcome") == 1)
+        #expect(try rowCount(database, "decision_outcome") == 1)
     }
 
     /// Two precedents with the same vector: the one with the better history ranks first only
     /// when re-ranking is asked for.
-    @Test func rerankingOrdersEqualSimilarityByHistoryOnlyWhenAsked() throws {
+    @Test(arguments: StoreKind.allCases) func rerankingOrdersEqualSimilarityByHistoryOnlyWhenAsked(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let casebook = try Casebook(path: database.path)
         let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 2, metric: .cosine))
         try collection.add([

@@ -9,9 +9,9 @@ import Testing
         FlatSearchTests.makeRows(count: count, dimension: dimension, tenants: ["acme", "globex"], seed: seed)
     }
 
-    @Test(arguments: Metric.allCases)
-    func reopenGivesIdenticalResults(metric: Metric) throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: Metric.allCases, StoreKind.allCases)
+    func reopenGivesIdenticalResults(metric: Metric, store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let rows = Self.rows(800, dimension: 24, seed: 21)
         var random = SeededRandom(seed: 8)
         let queries = (0..<10).map { _ in random.vector(dimension: 24) }
@@ -47,8 +47,8 @@ import Testing
     }
 
     /// Rows of several collections interleave in the tables; each reopens with exactly its own.
-    @Test func interleavedCollectionsReopenSeparately() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func interleavedCollectionsReopenSeparately(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         var random = SeededRandom(seed: 12)
         var expected: [String: [PrecedentID: [Float]]] = [:]
         do {
@@ -79,8 +79,8 @@ import Testing
         #expect(Set(tagged.results.map(\.id)) == ["x0", "x6", "x9", "x12", "x15", "x18"])
     }
 
-    @Test func storedFieldsRoundTrip() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func storedFieldsRoundTrip(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let created = Date(timeIntervalSince1970: 1_768_000_000.25)
         let original = Precedent(
             id: "ndr-1", tenant: "acme", category: "ndr_resolution", decisionEventId: "evt-9",
@@ -110,11 +110,15 @@ import Testing
          CasebookError.invalidField("context holds a non-finite number")),
     ])
     func invalidItemRefusesWholeBatch(bad: Precedent, expected: CasebookError) throws {
-        let database = TemporaryDatabase()
+        try invalidItemRefusesWholeBatch(bad: bad, expected: expected, database: TemporaryDatabase(.sqlite))
+        try invalidItemRefusesWholeBatch(bad: bad, expected: expected, database: TemporaryDatabase(.postgres))
+    }
+
+    private func invalidItemRefusesWholeBatch(bad: Precedent, expected: CasebookError, database: TemporaryDatabase) throws {
         let casebook = try Casebook(path: database.path)
         let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 4, metric: .cosine))
         try collection.add([Precedent(id: "seed", tenant: "acme", vector: [0, 0, 0, 1])])
-        let snapshot = try Self.snapshot(database.path)
+        let snapshot = try Self.snapshot(database)
         let batch = [
             Precedent(id: "a0", tenant: "acme", vector: [1, 0, 0, 0]),
             Precedent(id: "a1", tenant: "acme", vector: [0, 1, 0, 0]),
@@ -124,7 +128,7 @@ import Testing
         #expect(throws: CasebookError.item(index: 2, id: bad.id, problem: expected)) {
             try collection.add(batch)
         }
-        #expect(try Self.snapshot(database.path) == snapshot)
+        #expect(try Self.snapshot(database) == snapshot)
         #expect(collection.count == 1)
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(reopened.count == 1)
@@ -132,26 +136,26 @@ import Testing
 
     /// An id already stored (not just repeated inside the batch) is caught by the database
     /// constraint, and the transaction leaves nothing behind.
-    @Test func idAlreadyStoredRefusesWholeBatch() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func idAlreadyStoredRefusesWholeBatch(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(CollectionSpec(name: "c", dimension: 2))
         try collection.add([Precedent(id: "x", tenant: "acme", vector: [1, 0])])
-        let snapshot = try Self.snapshot(database.path)
+        let snapshot = try Self.snapshot(database)
         #expect(throws: CasebookError.item(index: 1, id: "x", problem: .duplicateID("x"))) {
             try collection.add([
                 Precedent(id: "y", tenant: "acme", vector: [0, 1]),
                 Precedent(id: "x", tenant: "acme", vector: [1, 1]),
             ])
         }
-        #expect(try Self.snapshot(database.path) == snapshot)
+        #expect(try Self.snapshot(database) == snapshot)
         #expect(collection.count == 1)
         // The same id under another tenant is a different precedent.
         try collection.add([Precedent(id: "x", tenant: "globex", vector: [1, 1])])
         #expect(collection.count == 2)
     }
 
-    @Test func collectionsPersistAndRefuseDuplicates() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func collectionsPersistAndRefuseDuplicates(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         do {
             let casebook = try Casebook(path: database.path)
             try casebook.createCollection(CollectionSpec(name: "ndr", dimension: 384, metric: .cosine,
@@ -173,6 +177,15 @@ import Testing
         #expect(throws: CasebookError.collectionNotFound("nope")) { try casebook.collection("nope") }
     }
 
+    @Test func newerPostgresFormatIsRefused() throws {
+        let database = TemporaryDatabase(.postgres)
+        _ = try Casebook(path: database.path)
+        _ = try TestPostgres.query(database.path, "UPDATE casebook.meta SET value = '99' WHERE key = 'format_version'")
+        #expect(throws: CasebookError.unsupportedFormat(found: 99, supported: 1)) {
+            try Casebook(path: database.path)
+        }
+    }
+
     @Test func newerFormatIsRefused() throws {
         let database = TemporaryDatabase()
         _ = try Casebook(path: database.path)
@@ -183,9 +196,17 @@ import Testing
         }
     }
 
-    /// Every row of every table, as text: equal snapshots mean an unchanged database.
-    static func snapshot(_ path: String) throws -> [String] {
-        let queue = try DatabaseQueue(path: path)
+    /// Every row of every table, as text: equal snapshots mean an unchanged database (on
+    /// PostgreSQL, the change feed included).
+    static func snapshot(_ database: TemporaryDatabase) throws -> [String] {
+        if database.kind == .postgres {
+            return try ["collection", "precedent", "ivf_index", "change"].flatMap { table in
+                try TestPostgres.query(database.path, "SELECT t::text FROM casebook.\(table) t ORDER BY 1").map {
+                    "\(table): \($0 ?? "")"
+                }
+            }
+        }
+        let queue = try DatabaseQueue(path: database.path)
         return try queue.read { db in
             var lines: [String] = []
             for table in ["collection", "precedent", "precedent_tag", "precedent_vector"] {

@@ -59,8 +59,8 @@ import Testing
         }
     }
 
-    @Test func storedReturnedAndNeverEmbedded() throws {
-        let database = TemporaryDatabase()
+    @Test(arguments: StoreKind.allCases) func storedReturnedAndNeverEmbedded(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
         let casebook = try Casebook(path: database.path)
         let hashed = try casebook.createCollection(CollectionSpec(name: "h", dimension: 256, embedder: .hashedV1()))
         let plain = Precedent(
@@ -86,10 +86,10 @@ import Testing
         #expect(written.results.compactMap(\.precedent?.policyVersion) == ["ndr-2026-03"])
     }
 
-    @Test func badValuesAreRefusedWithNothingWritten() throws {
+    @Test(arguments: StoreKind.allCases) func badValuesAreRefusedWithNothingWritten(store: StoreKind) throws {
         #expect(throws: Precedent.FieldError.self) { try Precedent(jsonText: #"{"tenant":"t","policyVersion":3}"#) }
         #expect(throws: Precedent.FieldError.self) { try Precedent(jsonText: #"{"tenant":"t","policyversion":"x"}"#) }
-        let database = TemporaryDatabase()
+        let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(CollectionSpec(name: "c", dimension: 2))
         let good = Precedent(id: "ok", tenant: "t", policyVersion: "v1", vector: [1, 0])
         let bad = Precedent(id: "nul", tenant: "t", policyVersion: "v\u{0}2", vector: [0, 1])

@@ -17,8 +17,8 @@ import Testing
         let vectors: [[Float]]
     }
 
-    static func fixture(_ kind: IndexUnderTest) throws -> Fixture {
-        let database = TemporaryDatabase()
+    static func fixture(_ kind: IndexUnderTest, _ store: StoreKind) throws -> Fixture {
+        let database = TemporaryDatabase(store)
         let index: IndexConfig = kind == .flat ? .flat : .ivf(IVFParameters(nlist: 4, nprobe: 1, flatThreshold: 10))
         let collection = try Casebook(path: database.path).createCollection(
             CollectionSpec(name: "c", dimension: 16, metric: .cosine, index: index))
@@ -37,8 +37,8 @@ import Testing
         return Fixture(database: database, collection: collection, vectors: vectors)
     }
 
-    @Test(arguments: IndexUnderTest.allCases) func searchSeesOnlyOwnTenant(index: IndexUnderTest) throws {
-        let fixture = try Self.fixture(index)
+    @Test(arguments: IndexUnderTest.allCases, StoreKind.allCases) func searchSeesOnlyOwnTenant(index: IndexUnderTest, store: StoreKind) throws {
+        let fixture = try Self.fixture(index, store)
         let (collection, vectors) = (fixture.collection, fixture.vectors)
         for tenant: TenantID in ["acme", "globex"] {
             let single = try collection.search(SearchRequest(tenant: tenant, k: 100, vector: vectors[3]))
@@ -55,8 +55,8 @@ import Testing
         #expect(stranger.results.isEmpty)
     }
 
-    @Test(arguments: IndexUnderTest.allCases) func getReturnsOwnTenantsCopy(index: IndexUnderTest) throws {
-        let fixture = try Self.fixture(index)
+    @Test(arguments: IndexUnderTest.allCases, StoreKind.allCases) func getReturnsOwnTenantsCopy(index: IndexUnderTest, store: StoreKind) throws {
+        let fixture = try Self.fixture(index, store)
         let collection = fixture.collection
         #expect(try collection.get(tenant: "acme", id: "same-1").text == "acme secret 1")
         #expect(try collection.get(tenant: "globex", id: "same-1").text == "globex secret 1")
@@ -65,8 +65,8 @@ import Testing
         }
     }
 
-    @Test(arguments: IndexUnderTest.allCases) func updateTouchesOnlyOwnTenant(index: IndexUnderTest) throws {
-        let fixture = try Self.fixture(index)
+    @Test(arguments: IndexUnderTest.allCases, StoreKind.allCases) func updateTouchesOnlyOwnTenant(index: IndexUnderTest, store: StoreKind) throws {
+        let fixture = try Self.fixture(index, store)
         let (collection, vectors) = (fixture.collection, fixture.vectors)
         var changed = try collection.get(tenant: "acme", id: "same-2")
         changed.outcome = "reattempted"
@@ -87,8 +87,8 @@ import Testing
         #expect(collection.count(tenant: "initech") == 0)
     }
 
-    @Test(arguments: IndexUnderTest.allCases) func deleteTouchesOnlyOwnTenant(index: IndexUnderTest) throws {
-        let fixture = try Self.fixture(index)
+    @Test(arguments: IndexUnderTest.allCases, StoreKind.allCases) func deleteTouchesOnlyOwnTenant(index: IndexUnderTest, store: StoreKind) throws {
+        let fixture = try Self.fixture(index, store)
         let (collection, vectors) = (fixture.collection, fixture.vectors)
         try collection.delete(tenant: "acme", id: "same-5")
         #expect(collection.count(tenant: "acme") == 49)
@@ -105,8 +105,8 @@ import Testing
         #expect(!acme.results.contains { $0.id == "same-5" })
     }
 
-    @Test(arguments: IndexUnderTest.allCases) func countsAreSeparate(index: IndexUnderTest) throws {
-        let fixture = try Self.fixture(index)
+    @Test(arguments: IndexUnderTest.allCases, StoreKind.allCases) func countsAreSeparate(index: IndexUnderTest, store: StoreKind) throws {
+        let fixture = try Self.fixture(index, store)
         let collection = fixture.collection
         #expect(collection.count(tenant: "acme") == 50)
         #expect(collection.count(tenant: "globex") == 50)
@@ -114,8 +114,8 @@ import Testing
         #expect(collection.count == 100)
     }
 
-    @Test(arguments: IndexUnderTest.allCases) func filtersAndExclusionsStayWithinTenant(index: IndexUnderTest) throws {
-        let fixture = try Self.fixture(index)
+    @Test(arguments: IndexUnderTest.allCases, StoreKind.allCases) func filtersAndExclusionsStayWithinTenant(index: IndexUnderTest, store: StoreKind) throws {
+        let fixture = try Self.fixture(index, store)
         let (collection, vectors) = (fixture.collection, fixture.vectors)
         // Excluding ids by name affects only the searching tenant's rows.
         let response = try collection.search(SearchRequest(

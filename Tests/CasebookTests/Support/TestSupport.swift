@@ -17,18 +17,83 @@ extension SplitMix64 {
     }
 }
 
-/// A fresh database file in a fresh temporary directory, removed when the test ends.
-final class TemporaryDatabase {
-    let directory: URL
-    var path: String { directory.appendingPathComponent("test.sqlite").path }
+/// Which store a test runs against: the behaviour tests that concern storage run on both.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
 
-    init() {
+/// A fresh database, removed when the test ends: a SQLite file in a fresh temporary directory, or
+/// a new PostgreSQL database on the server that `scripts/with-postgres` started (its URL in
+/// CASEBOOK_TEST_POSTGRES). Without that server a PostgreSQL test fails: it never skips.
+final class TemporaryDatabase {
+    let kind: StoreKind
+    let directory: URL
+    /// The database's name on the PostgreSQL server.
+    private let postgresName: String?
+    /// What `Casebook(path:)` and `--db` take: the file's path, or the database's URL.
+    let path: String
+
+    init(_ kind: StoreKind = .sqlite) {
+        self.kind = kind
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("casebook-test-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        switch kind {
+        case .sqlite:
+            postgresName = nil
+            path = directory.appendingPathComponent("test.sqlite").path
+        case .postgres:
+            let name = "casebook_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            postgresName = name
+            path = TestPostgres.create(database: name)
+        }
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+        if let postgresName { TestPostgres.drop(database: postgresName) }
+    }
+}
+
+/// The test PostgreSQL server: its URL, and databases made and dropped on it.
+enum TestPostgres {
+    static var url: String {
+        guard let url = ProcessInfo.processInfo.environment["CASEBOOK_TEST_POSTGRES"], !url.isEmpty else {
+            fatalError("CASEBOOK_TEST_POSTGRES is not set: run the tests as README says, through scripts/with-postgres")
+        }
+        return url
+    }
+
+    /// The server's own connection (database `postgres`), for CREATE and DROP DATABASE.
+    private static let admin: PostgresConnections = {
+        var address = try! PostgresAddress(url: url)
+        address.database = "postgres"
+        return try! PostgresConnections(address: address)
+    }()
+
+    /// Creates an empty database; returns its URL.
+    static func create(database name: String) -> String {
+        try! admin.withSession { session throws(CasebookError) in try session.execute("CREATE DATABASE \(name)") }
+        var address = try! PostgresAddress(url: url)
+        address.database = name
+        return "postgresql://\(address.user)@\(address.host):\(address.port)/\(name)"
+    }
+
+    static func drop(database name: String) {
+        _ = try? admin.withSession { session throws(CasebookError) in
+            try session.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
+    }
+
+    /// Runs SQL on a test database and returns the first column of each row as text (a reader
+    /// independent of the store, for what a test checks on the server).
+    static func query(_ databaseURL: String, _ sql: String) throws -> [String?] {
+        let connections = try PostgresConnections(address: try PostgresAddress(url: databaseURL))
+        return try connections.withSession { session throws(CasebookError) in
+            try session.query(sql).map { row in (try? row.decode(String?.self)) ?? nil }
+        }
+    }
 }
 
 /// What the brute-force reference knows of a precedent.

@@ -59,9 +59,11 @@ extension PostgresStore {
                     let cells = row.makeRandomAccess()
                     guard let key = try? cells[0].decode(Int64.self), let collection = try? cells[1].decode(Int64.self),
                         let tenant = try? cells[2].decode(String.self), let id = try? cells[3].decode(String.self),
-                        let successful = try? cells[4].decode(Bool?.self), let createdAt = try? cells[5].decode(Double.self),
+                        let createdAt = try? cells[5].decode(Double.self),
                         let tags = try? cells[6].decode([String].self), let context = try? cells[8].decode(String.self)
                     else { throw PostgresStore.corrupt("a precedent row is unreadable") }
+                    // (Outside the guard: `try?` flattens a NULL into the failure it would read as.)
+                    let successful = (try? cells[4].decode(Bool?.self)) ?? nil
                     guard sink.accepts(collection: collection) else {
                         throw PostgresStore.corrupt("row \(key) names collection \(collection), which does not exist")
                     }

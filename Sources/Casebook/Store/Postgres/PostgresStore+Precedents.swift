@@ -138,7 +138,7 @@ enum PostgresPrecedentRow {
                 createdAt: try cells[after + 2].decode(Double.self), tags: try cells[after + 3].decode([String].self))
             return (try cells[0].decode(Int64.self), payload)
         } catch {
-            throw PostgresStore.corrupt("a precedent row is unreadable")
+            throw PostgresStore.corrupt("a precedent row is unreadable: \(error)")
         }
     }
 
