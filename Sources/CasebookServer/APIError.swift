@@ -9,6 +9,8 @@ struct APIError: Error, HTTPResponseError {
     let message: String
     /// Per-item errors of a batch, when there are several.
     var items: [Item] = []
+    /// `wrong_shard`: the shard that holds the request's tenant.
+    var shard: Int?
 
     struct Item: Encodable {
         let index: Int
@@ -28,7 +30,8 @@ struct APIError: Error, HTTPResponseError {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         try JSONResponse.make(
-            ErrorBody(error: .init(code: code, message: message, items: items.isEmpty ? nil : items)), status: status)
+            ErrorBody(error: .init(code: code, message: message, items: items.isEmpty ? nil : items, shard: shard)),
+            status: status)
     }
 }
 
@@ -38,6 +41,7 @@ private struct ErrorBody: Encodable {
         let code: String
         let message: String
         let items: [APIError.Item]?
+        let shard: Int?
     }
     let error: Detail
 }
@@ -68,12 +72,16 @@ extension APIError {
             self.init(
                 inner.status, inner.code, error.description,
                 items: [Item(index: index, id: id?.rawValue, code: inner.code, message: problem.description)])
+            shard = inner.shard
         // A full disk and a read-only file are the operator's to fix and say so; nothing was
         // written. Other database failures stay a bare 500.
         case .storage(let code, _) where code & 0xFF == 13:  // SQLITE_FULL
             self.init(.init(code: 507, reasonPhrase: "Insufficient Storage"), "storage_full", "the database or its disk is full; nothing was written")
         case .storage(let code, _) where code & 0xFF == 8:  // SQLITE_READONLY
             self.init(.serviceUnavailable, "read_only", "the database is read-only; nothing was written")
+        case .wrongShard(_, let shard, _):
+            self.init(.init(code: 421, reasonPhrase: "Misdirected Request"), "wrong_shard", error.description)
+            self.shard = shard
         case .storageUnavailable:
             self.init(.serviceUnavailable, "storage_unavailable", "the database is unavailable; nothing was written, try again")
         case .storage, .unsupportedFormat:

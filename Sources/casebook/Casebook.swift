@@ -15,10 +15,16 @@ struct CasebookCommand: AsyncParsableCommand {
 
 /// `--db PATH`, shared by every command.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "Database file (created if missing).")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Database: a SQLite file (created if missing), or PostgreSQL as postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?sslmode=disable|require].",
+            valueName: "path-or-url"))
     var db: String = "casebook.sqlite"
 
     /// The database with every collection loaded, or only `collections` (commands that work on one
     /// collection, or on the match log alone, need not read every vector of the file).
-    func open(only collections: Set<String>? = nil) throws -> Casebook { try Casebook(path: db, collections: collections) }
+    func open(only collections: Set<String>? = nil, shard: TenantShard? = nil) throws -> Casebook {
+        try Casebook(path: db, collections: collections, shard: shard)
+    }
 }

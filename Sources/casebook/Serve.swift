@@ -19,14 +19,26 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.")
     var maxBody: Int = ServerConfiguration.defaultMaxBodyBytes
 
+    @Option(
+        help: ArgumentHelp(
+            "Hold only the tenants of shard I of N (FNV-1a of the tenant modulo N); others are answered 421 wrong_shard.",
+            valueName: "I/N"))
+    var shard: String?
+
     func validate() throws {
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         if let tcp { _ = try ServerConfiguration.TCPAddress(tcp) }
+        if let shard {
+            do { _ = try TenantShard(shard) } catch { throw ValidationError(error.description) }
+        }
     }
 
     func run() async throws {
         if ProcessInfo.processInfo.environment["CASEBOOK_EVENT_LOOP_TASKS"] != "0" { CasebookServer.runTasksOnEventLoops() }
-        let casebook = try database.open()
+        let casebook = try database.open(shard: try shard.map { text throws(CasebookError) in try TenantShard(text) })
+        // What other processes commit to the same database (other nodes on PostgreSQL, or
+        // `casebook add` into the same SQLite file) reaches this one's indexes.
+        casebook.startFollowingChanges()
         let configuration = ServerConfiguration(
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
             maxBodyBytes: maxBody)

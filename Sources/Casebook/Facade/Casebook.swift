@@ -15,7 +15,11 @@ public final class Casebook: Sendable {
     public let path: String
     let store: any CasebookStore
     package let matchLog: MatchLog
-    private let registry: Mutex<[String: PrecedentCollection]>
+    let registry: Mutex<[String: PrecedentCollection]>
+    /// The tenants this node holds (nil: all).
+    public let shard: TenantShard?
+    /// Where this instance is in the store's change feed (see Casebook+Following).
+    let following: Mutex<Following>
 
     /// Opens (creating if needed) the database at `path` and loads every collection's index, or
     /// only those named in `collections` (a one-shot command that needs one collection of a large
@@ -26,7 +30,11 @@ public final class Casebook: Sendable {
     /// `casebook`, created on first use): many processes may then share it.
     /// - Throws: ``CasebookError/collectionNotFound(_:)`` for a named collection that does not exist;
     ///   ``CasebookError/storageUnavailable(_:)`` when PostgreSQL cannot be reached.
-    public init(path: String, collections names: Set<String>? = nil) throws(CasebookError) {
+    ///
+    /// `shard` (a node of several on one PostgreSQL database): only the tenants of that shard are
+    /// loaded and served; a request for another tenant is refused with
+    /// ``CasebookError/wrongShard(tenant:shard:of:)``.
+    public init(path: String, collections names: Set<String>? = nil, shard: TenantShard? = nil) throws(CasebookError) {
         Casebook.configureBLAS
         let store: any CasebookStore
         if PostgresAddress.isURL(path) {
@@ -46,42 +54,16 @@ public final class Casebook: Sendable {
             }
             records = records.filter { names.contains($0.spec.name) }
         }
-        var specs: [Int64: CollectionSpec] = [:]
-        var loader = IndexLoader(indexes: [:])
-        for record in records {
-            specs[record.id] = record.spec
-            loader.indexes[record.id] = FlatIndex(dimension: record.spec.dimension, metric: record.spec.metric)
-        }
-        try store.loadAll(collections: names == nil ? nil : records.map(\.id), into: &loader)
-        // Taken out of the loader, so each index is held once: a second reference would make the
-        // first write copy its tenant's vectors, and keep flat rows alive while IVF refiles them.
-        var indexes = loader.indexes
-        loader.indexes = [:]
-        // IVF collections take over their loaded rows and file them by the stored lists: no
-        // retraining on open.
-        let ivfCollections = specs.filter { $0.value.index.isIVF }
-        let trainings = ivfCollections.isEmpty ? [:] : try store.loadTrainings(dimensions: ivfCollections.mapValues(\.dimension))
-        let assignments = trainings.isEmpty ? ListAssignments() : try store.loadAssignments()
+        self.shard = shard
+        let (indexes, position) = try Self.loadIndexes(
+            store: store, records: records, subset: names == nil ? nil : records.map(\.id), shard: shard)
         var loaded: [String: PrecedentCollection] = [:]
-        for (id, spec) in specs {
-            let flat = indexes.removeValue(forKey: id)!
-            let index: any VectorIndex
-            if let parameters = spec.index.ivf, spec.index.isIVF {
-                let quantizer = try trainings[id].map { stored throws(CasebookError) in
-                    try Self.quantizer(stored.quantizer, collection: id, spec: spec)
-                }
-                var ivf = IVFIndex(
-                    adopting: flat, parameters: parameters, quantizer: quantizer,
-                    lists: trainings[id] == nil ? nil : assignments)
-                ivf.addedSinceTraining = trainings[id]?.addedSinceTraining ?? 0
-                ivf.training = trainings[id]?.training
-                index = ivf
-            } else {
-                index = flat
-            }
-            loaded[spec.name] = try PrecedentCollection(
-                spec: spec, recordID: id, store: store, matchLog: matchLog, index: index)
+        for record in records {
+            loaded[record.spec.name] = try PrecedentCollection(
+                spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: indexes[record.id]!,
+                shard: shard)
         }
+        following = Mutex(Following(position: position, subset: names))
         registry = Mutex(loaded)
     }
 
@@ -101,10 +83,52 @@ public final class Casebook: Sendable {
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let id = try store.createCollection(spec)
             let collection = try PrecedentCollection(
-                spec: spec, recordID: id, store: store, matchLog: matchLog, index: makeIndex(for: spec))
+                spec: spec, recordID: id, store: store, matchLog: matchLog, index: makeIndex(for: spec), shard: shard)
             collections[spec.name] = collection
             return collection
         }
+    }
+
+    /// Every stored row of the collections in `records` (all of them, or only `subset`) in
+    /// indexes: flat, or IVF filed by the stored lists (no retraining). Returns the change feed's
+    /// position the rows reflect.
+    static func loadIndexes(
+        store: any CasebookStore, records: [StoredCollection], subset: [Int64]?, shard: TenantShard?
+    ) throws(CasebookError) -> (indexes: [Int64: any VectorIndex], position: Int64) {
+        var specs: [Int64: CollectionSpec] = [:]
+        var loader = IndexLoader(indexes: [:], shard: shard)
+        for record in records {
+            specs[record.id] = record.spec
+            loader.indexes[record.id] = FlatIndex(dimension: record.spec.dimension, metric: record.spec.metric)
+        }
+        let position = try store.loadAll(collections: subset, into: &loader)
+        // Taken out of the loader, so each index is held once: a second reference would make the
+        // first write copy its tenant's vectors, and keep flat rows alive while IVF refiles them.
+        var flats = loader.indexes
+        loader.indexes = [:]
+        // IVF collections take over their loaded rows and file them by the stored lists: no
+        // retraining on open.
+        let ivfCollections = specs.filter { $0.value.index.isIVF }
+        let trainings = ivfCollections.isEmpty ? [:] : try store.loadTrainings(dimensions: ivfCollections.mapValues(\.dimension))
+        let assignments = trainings.isEmpty ? ListAssignments() : try store.loadAssignments()
+        var indexes: [Int64: any VectorIndex] = [:]
+        for (id, spec) in specs {
+            let flat = flats.removeValue(forKey: id)!
+            if let parameters = spec.index.ivf, spec.index.isIVF {
+                let quantizer = try trainings[id].map { stored throws(CasebookError) in
+                    try Self.quantizer(stored.quantizer, collection: id, spec: spec)
+                }
+                var ivf = IVFIndex(
+                    adopting: flat, parameters: parameters, quantizer: quantizer,
+                    lists: trainings[id] == nil ? nil : assignments)
+                ivf.addedSinceTraining = trainings[id]?.addedSinceTraining ?? 0
+                ivf.training = trainings[id]?.training
+                indexes[id] = ivf
+            } else {
+                indexes[id] = flat
+            }
+        }
+        return (indexes, position)
     }
 
     /// The named collection.
@@ -112,6 +136,13 @@ public final class Casebook: Sendable {
     public func collection(_ name: String) throws(CasebookError) -> PrecedentCollection {
         guard let collection = registry.withLock({ $0[name] }) else { throw .collectionNotFound(name) }
         return collection
+    }
+
+    /// Refuses a tenant that another shard holds (``CasebookError/wrongShard(tenant:shard:of:)``);
+    /// every collection's reads and writes check it themselves.
+    public func checkHolds(_ tenant: TenantID) throws(CasebookError) {
+        guard let shard, !tenant.rawValue.isEmpty, !shard.holds(tenant) else { return }
+        throw TenantShard.refusal(tenant, shard: shard)
     }
 
     /// All collections, by name.

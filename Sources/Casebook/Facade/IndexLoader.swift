@@ -1,6 +1,10 @@
 /// Fills each collection's flat index from the rows a store streams when a database opens.
 struct IndexLoader: StoredRowSink {
     var indexes: [Int64: FlatIndex]
+    /// Only these tenants' rows (nil: all).
+    var shard: TenantShard? = nil
+
+    func wants(tenant: TenantID) -> Bool { shard?.holds(tenant) ?? true }
 
     func accepts(collection: Int64) -> Bool { indexes[collection] != nil }
 

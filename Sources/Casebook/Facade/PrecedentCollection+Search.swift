@@ -5,7 +5,7 @@ extension PrecedentCollection {
     /// passing the filter.
     public func search(_ request: SearchRequest) throws(CasebookError) -> SearchResponse {
         let started = ContinuousClock.now
-        try Self.checkSearch(tenant: request.tenant, k: request.k)
+        try checkSearch(tenant: request.tenant, k: request.k)
         try checkNprobe(request.nprobe)
         try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         try request.rerank?.check()
@@ -58,7 +58,7 @@ extension PrecedentCollection {
     /// the order of the request's vectors.
     public func search(batch request: BatchSearchRequest) throws(CasebookError) -> [SearchResponse] {
         let started = ContinuousClock.now
-        try Self.checkSearch(tenant: request.tenant, k: request.k)
+        try checkSearch(tenant: request.tenant, k: request.k)
         try checkNprobe(request.nprobe)
         try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         guard !request.vectors.isEmpty else { throw .emptyBatch }
@@ -99,8 +99,9 @@ extension PrecedentCollection {
         }
     }
 
-    private static func checkSearch(tenant: TenantID, k: Int) throws(CasebookError) {
+    private func checkSearch(tenant: TenantID, k: Int) throws(CasebookError) {
         try IdentifierRules.checkTenant(tenant)
+        try checkShard(tenant)
         guard (1...SearchRequest.maxK).contains(k) else { throw .invalidK(k, max: SearchRequest.maxK) }
     }
 

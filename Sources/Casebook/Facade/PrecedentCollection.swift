@@ -24,11 +24,15 @@ public final class PrecedentCollection: Sendable {
     let matchLog: MatchLog
     /// How the match log names this collection's embedder: `hashed-v1`, `external`, `external:<spaceId>`.
     package let embedderVersion: String
+    /// The tenants this node holds (nil: all).
+    let shard: TenantShard?
 
     init(
-        spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: any VectorIndex
+        spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: any VectorIndex,
+        shard: TenantShard? = nil
     ) throws(CasebookError) {
         self.createdSpec = spec
+        self.shard = shard
         self.recordID = recordID
         self.store = store
         self.matchLog = matchLog
@@ -55,6 +59,13 @@ public final class PrecedentCollection: Sendable {
     /// - Throws: ``CasebookError/item(index:id:problem:)`` naming the first refused item.
     @discardableResult
     public func add(_ precedents: [Precedent]) throws(CasebookError) -> [PrecedentID] {
+        for (index, precedent) in precedents.enumerated() {
+            do throws(CasebookError) {
+                try checkShard(precedent.tenant)
+            } catch {
+                throw .item(index: index, id: precedent.id, problem: error)
+            }
+        }
         let prepared = try validation.prepare(precedents)
         try writer.withLock { _ throws(CasebookError) in
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
@@ -73,6 +84,7 @@ public final class PrecedentCollection: Sendable {
     /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
     public func update(_ precedent: Precedent) throws(CasebookError) {
         guard let id = precedent.id else { throw .invalidIdentifier("an update needs the precedent's id") }
+        try checkShard(precedent.tenant)
         let current = try get(tenant: precedent.tenant, id: id)
         var merged = precedent
         if merged.createdAt == nil { merged.createdAt = current.createdAt }
@@ -91,6 +103,7 @@ public final class PrecedentCollection: Sendable {
     /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
     public func delete(tenant: TenantID, id: PrecedentID) throws(CasebookError) {
         try IdentifierRules.checkTenant(tenant)
+        try checkShard(tenant)
         try writer.withLock { _ throws(CasebookError) in
             _ = try store.delete(collection: recordID, tenant: tenant, id: id)
             index.write { _ = $0.remove(tenant: tenant, id: id) }
@@ -103,6 +116,7 @@ public final class PrecedentCollection: Sendable {
     /// - Throws: ``CasebookError/precedentNotFound(_:)``, for another tenant's id too.
     public func get(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Precedent {
         try IdentifierRules.checkTenant(tenant)
+        try checkShard(tenant)
         guard let precedent = try store.fetch(
             collection: recordID, tenant: tenant, id: id, dimension: createdSpec.dimension)
         else { throw .precedentNotFound(id) }
@@ -117,6 +131,12 @@ public final class PrecedentCollection: Sendable {
 
     /// Tenants with at least one precedent (for operators).
     public var tenants: [TenantID] { index.read { $0.tenants } }
+
+    /// Refuses a tenant that another shard holds (a valid tenant only: other checks come first).
+    func checkShard(_ tenant: TenantID) throws(CasebookError) {
+        guard let shard, !tenant.rawValue.isEmpty, !shard.holds(tenant) else { return }
+        throw TenantShard.refusal(tenant, shard: shard)
+    }
 
     static func indexedRow(_ item: StoredPrecedent, key: Int64) -> IndexedRow {
         IndexedRow(

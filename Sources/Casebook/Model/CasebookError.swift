@@ -38,6 +38,8 @@ public enum CasebookError: Error, Sendable, Hashable {
     /// The database server cannot be reached (PostgreSQL down, or the connection lost): nothing
     /// was written, and the same request may succeed once it is back.
     case storageUnavailable(String)
+    /// This node holds another shard of the tenants (`--shard`): the tenant's is `shard`.
+    case wrongShard(tenant: TenantID, shard: Int, of: Int)
     /// The database file was written by an unknown, newer format.
     case unsupportedFormat(found: Int, supported: Int)
     /// No logged search has this id for the tenant (another tenant's query is answered the same).
@@ -78,6 +80,8 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             return "item \(index + 1)\(name): \(problem)"
         case .storage(let code, let message): return "database error \(code): \(message)"
         case .storageUnavailable(let message): return "the database is unavailable: \(message)"
+        case .wrongShard(let tenant, let shard, let count):
+            return "tenant \"\(tenant)\" belongs to shard \(shard) of \(count); this node holds another"
         case .unsupportedFormat(let found, let supported):
             return "database format \(found) is newer than this build supports (\(supported))"
         case .queryNotFound(let id): return "no logged search with queryId \"\(id)\""

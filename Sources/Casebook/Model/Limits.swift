@@ -20,6 +20,8 @@ public enum Limits {
     public static let maxBatch = 100_000
     /// Bytes of a tenant name.
     public static let maxTenantBytes = 128
+    /// Shards a deployment may split its tenants into (`--shard I/N`).
+    public static let maxShards = 1_024
     /// Bytes of a precedent id.
     public static let maxIDBytes = 256
     /// Bytes of `text`.

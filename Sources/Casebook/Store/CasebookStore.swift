@@ -37,8 +37,21 @@ protocol CasebookStore: Sendable {
     /// Precedents by key, without vectors, only those of `tenant`.
     func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent]
     /// Streams every stored row of every collection (nil), or of the listed ones, into `sink`
-    /// (opening a database).
-    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError)
+    /// (opening a database), from one snapshot. Returns the change feed's position that snapshot
+    /// reflects: following the feed from there misses nothing and repeats nothing.
+    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) -> Int64
+
+    // MARK: Change feed
+
+    /// Changes committed after `position`, oldest first, at most `limit`; those this instance
+    /// committed itself are marked ``StoredChange/local``.
+    func changes(after position: Int64, limit: Int) throws(CasebookError) -> [StoredChange]
+    /// The stored rows of these ids of one tenant, now (an id not returned is deleted).
+    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID], dimension: Int) throws(CasebookError)
+        -> [CurrentRow]
+    /// Returns when a change after `position` may have been committed, or after `timeout`; the
+    /// caller then reads ``changes(after:limit:)`` either way.
+    func waitForChanges(after position: Int64, timeout: Duration)
 
     // MARK: IVF state
 

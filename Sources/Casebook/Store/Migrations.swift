@@ -147,6 +147,23 @@ enum Migrations {
                     ALTER TABLE precedent ADD COLUMN policy_version TEXT;
                     """)
         }
+        // The change feed: a serving process sees what another process committed to the same
+        // file (see SQLiteStore+Following). Additive: older builds ignore the table; their writes
+        // add no rows to it, and a process following the file sees those only when it reopens.
+        migrator.registerMigration("v5-change-feed") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE change (
+                        position INTEGER PRIMARY KEY,
+                        collection_id INTEGER NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('collection', 'upsert', 'delete', 'training', 'outcome')),
+                        tenant TEXT,
+                        ids TEXT NOT NULL DEFAULT '[]',
+                        keys TEXT NOT NULL DEFAULT '[]',
+                        committed_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -10,22 +10,24 @@ import GRDBSQLite
 extension SQLiteStore {
     /// Streams every row of every collection (or of `collections` only) into `sink`, in one pass
     /// over the tables, however many collections there are.
-    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) {
+    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) -> Int64 {
         // A subset reads only its own rows: each of the three statements is restricted to the
         // subset's keys, which SQLite looks up in key order (one B-tree descent per row, slower
         // per row than a whole-table scan, and far less to read when other collections are large).
         let subset = collections.map { ids in ids.map(String.init).joined(separator: ", ") }
         let rowFilter = subset.map { "WHERE collection_id IN (\($0))" } ?? ""
         let keyFilter = subset.map { "WHERE precedent_pk IN (SELECT pk FROM precedent WHERE collection_id IN (\($0)))" } ?? ""
-        try read { db in
+        return try read { db in
+            let position = try SQLiteStore.lastPosition(db)
             // Sizing every tenant's storage up front avoids regrowing (and copying) the slabs,
             // id maps and attribute columns while a million rows stream in.
             let sizes = try Row.fetchAll(
                 db, sql: "SELECT collection_id, tenant, count(*) FROM precedent \(rowFilter) GROUP BY collection_id, tenant")
             for row in sizes {
                 let collection: Int64 = row[0]
-                if sink.accepts(collection: collection) {
-                    sink.reserve(collection: collection, tenant: TenantID(row[1] as String), rows: row[2])
+                let tenant = TenantID(row[1] as String)
+                if sink.accepts(collection: collection), sink.wants(tenant: tenant) {
+                    sink.reserve(collection: collection, tenant: tenant, rows: row[2])
                 }
             }
 
@@ -58,6 +60,8 @@ extension SQLiteStore {
                     throw CasebookError.storage(
                         code: SQLITE_CORRUPT, message: "row \(key) names collection \(collection), which does not exist")
                 }
+                let tenant = TenantID(SQLiteStore.text(handle, 2) ?? "")
+                guard sink.wants(tenant: tenant) else { continue }
                 rowTags.removeAll(keepingCapacity: true)
                 rowTexts.removeAll(keepingCapacity: true)
                 for field in PrecedentField.filterableTexts.indices { rowTexts.append(SQLiteStore.text(handle, 6 + Int32(field))) }
@@ -70,7 +74,7 @@ extension SQLiteStore {
                     let byteCount = Int(sqlite3_column_bytes(vectorRow, 1))
                     vectorBytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(vectorRow, 1), count: byteCount)
                     let row = StoredRow(
-                        collection: collection, key: key, tenant: TenantID(SQLiteStore.text(handle, 2) ?? ""),
+                        collection: collection, key: key, tenant: tenant,
                         id: PrecedentID(SQLiteStore.text(handle, 3) ?? ""), texts: rowTexts, tags: rowTags,
                         wasSuccessful: sqlite3_column_type(handle, 4) == SQLITE_NULL
                             ? nil : sqlite3_column_int64(handle, 4) != 0,
@@ -84,6 +88,7 @@ extension SQLiteStore {
                         code: SQLITE_CORRUPT, message: "row \(key) has \(found), expected a vector of \(expected) bytes")
                 }
             }
+            return position
         }
     }
 

@@ -7,6 +7,8 @@ import GRDB
 final class SQLiteStore: CasebookStore {
     let pool: DatabasePool
     private let checkpointer: Checkpointer
+    /// The change feed positions this instance committed.
+    let localChanges = LocalChanges()
 
     init(path: String) throws(CasebookError) {
         var configuration = Configuration()
@@ -59,10 +61,16 @@ final class SQLiteStore: CasebookStore {
         }
     }
 
-    /// Runs a write transaction (rolled back if `body` throws).
+    /// Runs a write transaction (rolled back if `body` throws). The change feed rows it appended
+    /// are this instance's own once it commits.
     func write<T>(_ body: (Database) throws -> T) throws(CasebookError) -> T {
         do {
-            let result = try pool.write(body)
+            let (result, before, after) = try pool.write { db in
+                let before = try SQLiteStore.lastPosition(db)
+                let result = try body(db)
+                return (result, before, try SQLiteStore.lastPosition(db))
+            }
+            if after > before { localChanges.insert((before + 1)...after) }
             checkpointer.requestCheckpoint()
             return result
         } catch let error as CasebookError {

@@ -1,12 +1,14 @@
+import Synchronization
+
 /// One committed write as the change feed records it: the nodes that follow a database apply it
 /// to their indexes by reading the current state of the rows it names.
 struct StoredChange: Sendable, Equatable {
     enum Kind: String, Sendable {
         /// A collection was created.
         case collection
-        /// Rows were added or replaced (their keys).
+        /// Precedents of one tenant were added or replaced (their ids).
         case upsert
-        /// Rows were deleted (their keys).
+        /// Precedents of one tenant were deleted (their ids).
         case delete
         /// A collection's IVF index was trained: its quantizer and every row's list changed.
         case training
@@ -18,6 +20,48 @@ struct StoredChange: Sendable, Equatable {
     var position: Int64
     var collection: Int64
     var kind: Kind
+    /// The tenant of an upsert, delete or outcome.
     var tenant: TenantID?
-    var keys: [Int64]
+    /// The precedents an upsert or delete touched.
+    var ids: [PrecedentID]
+    /// Their store keys (a delete's: the keys they had).
+    var keys: [Int64] = []
+    /// Written by this store instance (its process already applied it).
+    var local = false
+}
+
+/// The feed positions a store instance committed itself, until its follower passes them: the
+/// follower skips them, because the writer applied them to its indexes when it committed.
+final class LocalChanges: Sendable {
+    private let positions = Mutex<Set<Int64>>([])
+    /// Beyond this many unclaimed positions (a process that writes and never follows) the set is
+    /// emptied: its changes are then applied a second time, which changes nothing.
+    private static let limit = 1_000_000
+
+    func insert(_ committed: some Sequence<Int64>) {
+        positions.withLock { set in
+            if set.count > Self.limit { set.removeAll() }
+            set.formUnion(committed)
+        }
+    }
+
+    /// Whether `position` was committed here (claimed once).
+    func claim(_ position: Int64) -> Bool {
+        positions.withLock { $0.remove(position) != nil }
+    }
+}
+
+/// A precedent as it is stored now, as a follower needs it to bring an index up to date.
+struct CurrentRow: Sendable {
+    var key: Int64
+    var tenant: TenantID
+    var id: PrecedentID
+    var vector: [Float]
+    /// The values of ``PrecedentField/filterableTexts``, in that order.
+    var texts: [String?]
+    var tags: [String]
+    var wasSuccessful: Bool?
+    var createdAt: Double
+    /// Its IVF list, when its collection's index is trained.
+    var list: Int32?
 }

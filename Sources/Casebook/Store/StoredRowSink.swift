@@ -21,6 +21,9 @@ protocol StoredRowSink {
     func accepts(collection: Int64) -> Bool
     /// The expected byte count of a collection's vectors, for error messages.
     func vectorBytes(of collection: Int64) -> Int
+    /// Whether rows of `tenant` are wanted at all (a node holding one shard of the tenants); the
+    /// store skips the others without reading their vectors.
+    func wants(tenant: TenantID) -> Bool
     /// Room for `rows` rows of `tenant` in `collection`, before the rows arrive.
     mutating func reserve(collection: Int64, tenant: TenantID, rows: Int)
     /// One row with its vector in ``VectorBlob``'s layout, valid only during the call; false when

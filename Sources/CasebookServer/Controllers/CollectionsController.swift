@@ -24,6 +24,7 @@ struct CollectionsController {
                 try casebook.collection(context.parameters.get("name") ?? "")
             }
             let tenant = request.uri.queryParameters.get("tenant").map(TenantID.init(rawValue:))
+            if let tenant { try LibraryCall.inTask { [casebook] () throws(CasebookError) in try casebook.checkHolds(tenant) } }
             return try JSONResponse.make(CollectionSummary(collection, tenant: tenant))
         }
         return routes

@@ -1,7 +1,9 @@
 import Casebook
 import Hummingbird
 
-/// `GET /v1/health`: the server answers and its database is open.
+/// `GET /v1/health`: the server answers and its database is open; where it is in the database's
+/// change feed (`changePosition`, and the last failure to follow it, if the latest attempt failed),
+/// and which shard of the tenants it holds.
 struct HealthController {
     let casebook: Casebook
 
@@ -11,8 +13,13 @@ struct HealthController {
             struct Health: Encodable {
                 let status: String
                 let collections: Int
+                let changePosition: Int64
+                let followingError: String?
+                let shard: String?
             }
-            return try JSONResponse.make(Health(status: "ok", collections: casebook.collections.count))
+            return try JSONResponse.make(Health(
+                status: "ok", collections: casebook.collections.count, changePosition: casebook.appliedChangePosition,
+                followingError: casebook.followingError?.description, shard: casebook.shard?.description))
         }
         return routes
     }

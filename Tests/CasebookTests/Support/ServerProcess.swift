@@ -7,15 +7,18 @@ import Testing
 
 /// `casebook serve` as a real process on a temporary socket, talked to by `curl`, a second
 /// process, as another service would.
-final class ServerProcess {
+/// Sendable for tests that send requests from several threads: a request only reads `socket`.
+final class ServerProcess: @unchecked Sendable {
     let database: TemporaryDatabase
     let process = Process()
     private let output = Pipe()
-    var socket: String { database.directory.appendingPathComponent("casebook.sock").path }
+    let socket: String
 
-    /// Starts the server and waits (up to 20 s) for its ready line.
-    init(arguments: [String] = [], database: TemporaryDatabase = TemporaryDatabase()) throws {
+    /// Starts the server and waits (up to 20 s) for its ready line. Several servers on one
+    /// database (nodes) need a `name` each for their sockets.
+    init(arguments: [String] = [], database: TemporaryDatabase = TemporaryDatabase(), name: String = "casebook") throws {
         self.database = database
+        socket = database.directory.appendingPathComponent("\(name).sock").path
         process.executableURL = CasebookProcess.executable
         process.arguments = ["serve", "--db", database.path, "--socket", socket] + arguments
         process.standardOutput = output

@@ -14,23 +14,40 @@ enum ChangeFeed {
     @discardableResult
     static func append(
         _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, tenant: TenantID? = nil,
-        keys: [Int64] = []
+        ids: [PrecedentID] = [], keys: [Int64] = []
     ) throws(CasebookError) -> Int64 {
         try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
         let rows = try session.query(
             """
             WITH added AS (
-                INSERT INTO casebook.change (position, collection_id, kind, tenant, keys, committed_at)
-                SELECT coalesce(max(position), 0) + 1, $1, $2, $3, $4, $5 FROM casebook.change
+                INSERT INTO casebook.change (position, collection_id, kind, tenant, ids, keys, committed_at)
+                SELECT coalesce(max(position), 0) + 1, $1, $2, $3, $4, $5, $6 FROM casebook.change
                 RETURNING position
             )
             SELECT position FROM added, pg_notify('\(channel)', position::text)
             """,
-            PostgresBindings(collection, kind.rawValue, tenant?.rawValue, keys, Date().timeIntervalSince1970))
+            PostgresBindings(collection, kind.rawValue, tenant?.rawValue, ids.map(\.rawValue), keys, Date().timeIntervalSince1970))
         guard let position = rows.first.flatMap({ try? $0.decode(Int64.self) }) else {
             throw PostgresStore.corrupt("the change feed returned no position")
         }
+        session.appended?.positions.append(position)
         return position
+    }
+
+    /// One row per tenant of a batch, so that a follower reads each tenant's rows with one query.
+    static func append(
+        _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64]
+    ) throws(CasebookError) {
+        var order: [TenantID] = []
+        var groups: [TenantID: (ids: [PrecedentID], keys: [Int64])] = [:]
+        for (item, key) in zip(items, keys) {
+            if groups[item.precedent.tenant] == nil { order.append(item.precedent.tenant) }
+            groups[item.precedent.tenant, default: ([], [])].ids.append(item.id)
+            groups[item.precedent.tenant]!.keys.append(key)
+        }
+        for tenant in order {
+            try append(session, collection: collection, kind: kind, tenant: tenant, ids: groups[tenant]!.ids, keys: groups[tenant]!.keys)
+        }
     }
 
     /// The changes after `position`, oldest first, at most `limit`.
@@ -39,18 +56,18 @@ enum ChangeFeed {
     {
         let rows = try session.query(
             """
-            SELECT position, collection_id, kind, tenant, keys FROM casebook.change
+            SELECT position, collection_id, kind, tenant, ids, keys FROM casebook.change
             WHERE position > $1 ORDER BY position LIMIT $2
             """,
             PostgresBindings(position, Int64(limit)))
         return try rows.map { row throws(CasebookError) in
-            guard let (position, collection, kind, tenant, keys) = try? row.decode(
-                (Int64, Int64, String, String?, [Int64]).self),
+            guard let (position, collection, kind, tenant, ids, keys) = try? row.decode(
+                (Int64, Int64, String, String?, [String], [Int64]).self),
                 let kind = StoredChange.Kind(rawValue: kind)
             else { throw PostgresStore.corrupt("a change feed row is unreadable") }
             return StoredChange(
                 position: position, collection: collection, kind: kind, tenant: tenant.map(TenantID.init(rawValue:)),
-                keys: keys)
+                ids: ids.map(PrecedentID.init(rawValue:)), keys: keys)
         }
     }
 

@@ -21,7 +21,9 @@ final class PostgresConnections: Sendable {
     private let nextID = Atomic<Int>(1)
     /// Connections kept open between calls; more may be open while many calls run at once.
     private static let maxIdle = 8
-    private let logger = Logger(label: "casebook.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    let logger = Logger(label: "casebook.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// The change feed positions this instance's transactions committed.
+    let localChanges = LocalChanges()
 
     init(address: PostgresAddress) throws(CasebookError) {
         self.address = address
@@ -104,11 +106,13 @@ final class PostgresConnections: Sendable {
     func transaction<T>(
         isolation: String = "READ COMMITTED", _ body: (PostgresSession) throws(CasebookError) -> T
     ) throws(CasebookError) -> T {
-        try withSession { session throws(CasebookError) in
+        try withSession { plain throws(CasebookError) in
+            let session = PostgresSession(connection: plain.connection, logger: plain.logger, appended: AppendedPositions())
             try session.execute("BEGIN ISOLATION LEVEL \(isolation)")
             do throws(CasebookError) {
                 let result = try body(session)
                 try session.execute("COMMIT")
+                localChanges.insert(session.appended!.positions)
                 return result
             } catch {
                 _ = try? session.execute("ROLLBACK")
@@ -135,6 +139,9 @@ final class PostgresConnections: Sendable {
 struct PostgresSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// Inside a transaction: the change feed positions it appended, known as this instance's own
+    /// once it commits.
+    var appended: AppendedPositions? = nil
 
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(CasebookError) -> PostgresQueryResult {
         do {
@@ -185,6 +192,10 @@ struct PostgresSession {
             try execute(code)
         }
     }
+}
+
+final class AppendedPositions {
+    var positions: [Int64] = []
 }
 
 extension PostgresBindings {

@@ -129,6 +129,7 @@ enum PostgresSchema {
                 collection_id bigint NOT NULL,
                 kind text NOT NULL CHECK (kind IN ('collection', 'upsert', 'delete', 'training', 'outcome')),
                 tenant text,
+                ids text[] NOT NULL DEFAULT '{}',
                 keys bigint[] NOT NULL DEFAULT '{}',
                 committed_at double precision NOT NULL
             );

@@ -10,12 +10,7 @@ import PostgresNIO
 extension PostgresStore {
     static let rowsPerPage = 20_000
 
-    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) {
-        _ = try load(collections: collections, into: &sink)
-    }
-
-    /// ``loadAll(collections:into:)``, returning the change feed's position the rows reflect.
-    func load<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) -> Int64 {
+    func loadAll<Sink: StoredRowSink>(collections: [Int64]?, into sink: inout Sink) throws(CasebookError) -> Int64 {
         let subset = collections ?? []
         let restrict = collections == nil ? "" : "AND collection_id = ANY($2)"
         let filterColumns = PrecedentField.filterableTexts.map(\.column)
@@ -33,7 +28,7 @@ extension PostgresStore {
                 collections == nil ? PostgresBindings() : PostgresBindings(subset))
             for row in sizes {
                 guard let (collection, tenant, count) = try? row.decode((Int64, String, Int64).self) else { continue }
-                if sink.accepts(collection: collection) {
+                if sink.accepts(collection: collection), sink.wants(tenant: TenantID(rawValue: tenant)) {
                     sink.reserve(collection: collection, tenant: TenantID(rawValue: tenant), rows: Int(count))
                 }
             }
@@ -67,6 +62,7 @@ extension PostgresStore {
                     guard sink.accepts(collection: collection) else {
                         throw PostgresStore.corrupt("row \(key) names collection \(collection), which does not exist")
                     }
+                    guard sink.wants(tenant: TenantID(rawValue: tenant)) else { continue }
                     texts.removeAll(keepingCapacity: true)
                     for offset in filterOffsets { texts.append(try? cells[offset].decode(String?.self)) }
                     let stored = StoredRow(

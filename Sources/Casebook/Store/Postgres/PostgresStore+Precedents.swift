@@ -32,9 +32,7 @@ extension PostgresStore {
                     "UPDATE casebook.ivf_index SET added_since_training = added_since_training + $1 WHERE collection_id = $2",
                     PostgresBindings(Int64(items.count), collection))
             }
-            let tenants = Set(items.map(\.precedent.tenant))
-            try ChangeFeed.append(
-                session, collection: collection, kind: .upsert, tenant: tenants.count == 1 ? tenants.first : nil, keys: keys)
+            try ChangeFeed.append(session, collection: collection, kind: .upsert, items, keys: keys)
             return keys
         }
         payloads.put(zip(keys, items.lazy.map(PrecedentPayloads.Payload.init)))
@@ -52,7 +50,7 @@ extension PostgresStore {
             guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else {
                 throw .precedentNotFound(item.id)
             }
-            try ChangeFeed.append(session, collection: collection, kind: .upsert, tenant: item.precedent.tenant, keys: [key])
+            try ChangeFeed.append(session, collection: collection, kind: .upsert, tenant: item.precedent.tenant, ids: [item.id], keys: [key])
             return key
         }
         payloads.put([(key, PrecedentPayloads.Payload(item))])
@@ -65,7 +63,7 @@ extension PostgresStore {
                 "DELETE FROM casebook.precedent WHERE collection_id = $1 AND tenant = $2 AND id = $3 RETURNING pk",
                 PostgresBindings(collection, tenant.rawValue, id.rawValue))
             guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else { throw .precedentNotFound(id) }
-            try ChangeFeed.append(session, collection: collection, kind: .delete, tenant: tenant, keys: [key])
+            try ChangeFeed.append(session, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key])
             return key
         }
         payloads.remove([key])

@@ -12,9 +12,11 @@ import PostgresNIO
 final class PostgresStore: CasebookStore {
     let connections: PostgresConnections
     let payloads = PrecedentPayloads()
+    let listener: ChangeListener
 
     init(address: PostgresAddress) throws(CasebookError) {
         connections = try PostgresConnections(address: address)
+        listener = ChangeListener(connections: connections)
         try PostgresSchema.migrate(connections)
     }
 

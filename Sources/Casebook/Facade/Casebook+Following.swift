@@ -1,0 +1,162 @@
+import Foundation
+import Synchronization
+
+/// Following the store's change feed: what other processes (other Casebook nodes on one
+/// PostgreSQL database, or another process writing the same SQLite file) committed, applied to
+/// this instance's indexes in commit order.
+///
+/// A change names rows; applying it reads their current stored state (present: added or
+/// replaced; absent: removed), under the collection's writer lock, which this instance's own
+/// writes also hold from their commit until their rows are in the index. The indexes therefore
+/// converge on the database whatever the interleaving, and applying a change twice changes
+/// nothing. This instance's own changes are skipped: they were applied when they committed.
+extension Casebook {
+    struct Following: Sendable {
+        /// The last feed position applied.
+        var position: Int64
+        /// The collections this instance was opened with (nil: all, and new ones as they appear).
+        var subset: Set<String>?
+        var follower: ChangeFollower?
+    }
+
+    /// Changes read per round trip.
+    static let changesPerRead = 1_000
+
+    /// The change feed position this instance has applied.
+    public var appliedChangePosition: Int64 { following.withLock { $0.position } }
+
+    /// Applies every change committed after ``appliedChangePosition``; returns how many.
+    /// - Throws: ``CasebookError/storageUnavailable(_:)`` while the database is unreachable
+    ///   (what was applied stays applied; the next call goes on from there).
+    @discardableResult
+    public func catchUp() throws(CasebookError) -> Int {
+        try following.withLock { state throws(CasebookError) -> Int in
+            var applied = 0
+            while true {
+                let changes = try store.changes(after: state.position, limit: Self.changesPerRead)
+                for change in changes {
+                    if !change.local { try apply(change, subset: state.subset) }
+                    state.position = change.position
+                    applied += 1
+                }
+                if changes.count < Self.changesPerRead { return applied }
+            }
+        }
+    }
+
+    /// Follows the feed on a background thread until this instance is released or
+    /// ``stopFollowingChanges()`` is called: woken by the database's notifications (PostgreSQL)
+    /// or every 100 ms (SQLite), and at least every `interval`.
+    public func startFollowingChanges(interval: Duration = .seconds(1)) {
+        following.withLock { state in
+            guard state.follower == nil else { return }
+            state.follower = ChangeFollower(casebook: self, interval: interval)
+        }
+    }
+
+    /// Why the latest attempt to follow the feed failed (the database unreachable, say); nil while
+    /// following works or when it is not running.
+    public var followingError: CasebookError? {
+        following.withLock { $0.follower }?.lastError.withLock { $0 }
+    }
+
+    public func stopFollowingChanges() {
+        let follower = following.withLock { state in
+            defer { state.follower = nil }
+            return state.follower
+        }
+        follower?.stop()
+    }
+
+    private func apply(_ change: StoredChange, subset: Set<String>?) throws(CasebookError) {
+        switch change.kind {
+        case .outcome:
+            return
+        case .collection:
+            guard registry.withLock({ $0.values.contains { $0.recordID == change.collection } }) == false,
+                let record = try store.collections().first(where: { $0.id == change.collection }),
+                subset == nil || subset!.contains(record.spec.name)
+            else { return }
+            // Its rows arrive through the changes that follow this one.
+            let collection = try PrecedentCollection(
+                spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: makeIndex(for: record.spec),
+                shard: shard)
+            registry.withLock { $0[record.spec.name] = $0[record.spec.name] ?? collection }
+        case .upsert, .delete:
+            guard let collection = collection(id: change.collection), let tenant = change.tenant,
+                shard?.holds(tenant) ?? true
+            else { return }
+            try collection.applyStoredRows(tenant: tenant, ids: change.ids)
+        case .training:
+            guard let collection = collection(id: change.collection) else { return }
+            try collection.writer.withLock { _ throws(CasebookError) in
+                guard let record = try store.collections().first(where: { $0.id == change.collection }) else { return }
+                let loaded = try Self.loadIndexes(store: store, records: [record], subset: [record.id], shard: shard)
+                collection.index.write { $0 = loaded.indexes[record.id]! }
+            }
+        }
+    }
+
+    private func collection(id: Int64) -> PrecedentCollection? {
+        registry.withLock { $0.values.first { $0.recordID == id } }
+    }
+}
+
+extension PrecedentCollection {
+    /// Brings the index's rows of these ids of one tenant to their stored state.
+    func applyStoredRows(tenant: TenantID, ids: [PrecedentID]) throws(CasebookError) {
+        try writer.withLock { _ throws(CasebookError) in
+            let rows = try store.currentRows(collection: recordID, tenant: tenant, ids: ids, dimension: createdSpec.dimension)
+            var stored: [PrecedentID: CurrentRow] = [:]
+            for row in rows { stored[row.id] = row }
+            index.write { index in
+                for id in Set(ids) {
+                    guard let row = stored[id] else {
+                        index.remove(tenant: tenant, id: id)
+                        continue
+                    }
+                    let indexed = IndexedRow(
+                        tenant: tenant, id: id, key: row.key, vector: row.vector, texts: row.texts, tags: row.tags,
+                        wasSuccessful: row.wasSuccessful, createdAt: row.createdAt)
+                    // A trained index files the row where the database says; a row stored before
+                    // the training this index has, by this index's own quantizer.
+                    let placement = row.list ?? index.placements(for: [row.vector])?.first
+                    if index.vector(tenant: tenant, id: id) != nil {
+                        index.update(indexed, placement: placement)
+                    } else {
+                        index.add([indexed], placements: placement.map { [$0] })
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The thread that keeps a ``Casebook`` following its store's change feed.
+final class ChangeFollower: Sendable {
+    private let stopped = Atomic<Bool>(false)
+    /// The last failure to catch up (nil after a success), for health reports.
+    let lastError = Mutex<CasebookError?>(nil)
+
+    init(casebook: Casebook, interval: Duration) {
+        let thread = Thread { [weak casebook, self] in
+            while !self.stopped.load(ordering: .relaxed) {
+                guard let casebook else { return }
+                casebook.store.waitForChanges(after: casebook.appliedChangePosition, timeout: interval)
+                if self.stopped.load(ordering: .relaxed) { return }
+                do throws(CasebookError) {
+                    try casebook.catchUp()
+                    self.lastError.withLock { $0 = nil }
+                } catch {
+                    self.lastError.withLock { $0 = error }
+                    // Unreachable: try again after a pause rather than spin.
+                    Thread.sleep(forTimeInterval: 0.2)
+                }
+            }
+        }
+        thread.name = "casebook.follow"
+        thread.start()
+    }
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
+}

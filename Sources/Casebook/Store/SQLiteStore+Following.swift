@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+
+/// The change feed in the SQLite file (`change`): every write appends its rows inside its own
+/// transaction. SQLite has one writer at a time, so `max(position) + 1` is handed out in commit
+/// order without gaps; a process serving the file follows it by polling (no notifications
+/// cross processes here), as a PostgreSQL node follows its database.
+extension SQLiteStore {
+    /// How often a follower looks for other processes' commits.
+    static let pollInterval = Duration.milliseconds(100)
+
+    static func appendChange(
+        _ db: Database, collection: Int64, kind: StoredChange.Kind, tenant: TenantID? = nil, ids: [PrecedentID] = [],
+        keys: [Int64] = []
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO change (position, collection_id, kind, tenant, ids, keys, committed_at)
+                SELECT coalesce(max(position), 0) + 1, ?, ?, ?, ?, ?, ? FROM change
+                """,
+            arguments: [
+                collection, kind.rawValue, tenant?.rawValue, jsonArray(ids.map { .string($0.rawValue) }),
+                jsonArray(keys.map { .number(Double($0)) }), Date().timeIntervalSince1970,
+            ])
+    }
+
+    /// One row per tenant of a batch.
+    static func appendChanges(
+        _ db: Database, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64]
+    ) throws {
+        var order: [TenantID] = []
+        var groups: [TenantID: (ids: [PrecedentID], keys: [Int64])] = [:]
+        for (item, key) in zip(items, keys) {
+            if groups[item.precedent.tenant] == nil { order.append(item.precedent.tenant) }
+            groups[item.precedent.tenant, default: ([], [])].ids.append(item.id)
+            groups[item.precedent.tenant]!.keys.append(key)
+        }
+        for tenant in order {
+            try appendChange(db, collection: collection, kind: kind, tenant: tenant, ids: groups[tenant]!.ids, keys: groups[tenant]!.keys)
+        }
+    }
+
+    private static func jsonArray(_ values: [JSONValue]) -> String {
+        JSONWriter.string(.array(values))
+    }
+
+    static func lastPosition(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(position), 0) FROM change") ?? 0
+    }
+
+    func changes(after position: Int64, limit: Int) throws(CasebookError) -> [StoredChange] {
+        let rows = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT position, collection_id, kind, tenant, ids, keys FROM change WHERE position > ? ORDER BY position LIMIT ?",
+                arguments: [position, limit])
+        }
+        return try rows.map { row throws(CasebookError) in
+            let position: Int64 = row[0]
+            guard let kind = StoredChange.Kind(rawValue: row[2]),
+                case .array(let ids)? = try? JSONParser.parse(row[4] as String),
+                case .array(let keys)? = try? JSONParser.parse(row[5] as String)
+            else { throw .storage(code: 11, message: "change \(position) is unreadable") }
+            return StoredChange(
+                position: position, collection: row[1], kind: kind, tenant: (row[3] as String?).map(TenantID.init(rawValue:)),
+                ids: ids.compactMap { if case .string(let id) = $0 { PrecedentID(rawValue: id) } else { nil } },
+                keys: keys.compactMap { if case .number(let key) = $0 { Int64(key) } else { nil } },
+                local: localChanges.claim(position))
+        }
+    }
+
+    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID], dimension: Int) throws(CasebookError)
+        -> [CurrentRow]
+    {
+        guard !ids.isEmpty else { return [] }
+        let filterColumns = PrecedentField.filterableTexts.map(\.column).joined(separator: ", ")
+        return try read { db in
+            var arguments: StatementArguments = [collection, tenant.rawValue]
+            arguments += StatementArguments(ids.map(\.rawValue))
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT pk, id, was_successful, created_at, v.data, a.list, \(filterColumns) FROM precedent
+                    JOIN precedent_vector v ON v.precedent_pk = pk LEFT JOIN ivf_assignment a ON a.precedent_pk = pk
+                    WHERE collection_id = ? AND tenant = ? AND id IN (\(databaseQuestionMarks(count: ids.count)))
+                    """,
+                arguments: arguments)
+            let keys = rows.map { $0[0] as Int64 }
+            let tags = try SQLiteStore.tags(db, of: keys)
+            return try rows.map { row in
+                let key: Int64 = row[0]
+                guard let vector = VectorBlob.decode(row[4], dimension: dimension) else {
+                    throw CasebookError.storage(code: 11, message: "row \(key) has a vector of the wrong length")
+                }
+                let successful: Int64? = row[2]
+                let list: Int64? = row[5]
+                return CurrentRow(
+                    key: key, tenant: tenant, id: PrecedentID(rawValue: row[1]), vector: vector,
+                    texts: PrecedentField.filterableTexts.indices.map { row[6 + $0] }, tags: tags[key] ?? [],
+                    wasSuccessful: successful.map { $0 != 0 }, createdAt: row[3], list: list.map { Int32($0) })
+            }
+        }
+    }
+
+    /// Polls: another process's commit wakes nothing here.
+    func waitForChanges(after position: Int64, timeout: Duration) {
+        Thread.sleep(forTimeInterval: min(timeout, Self.pollInterval).seconds)
+    }
+}

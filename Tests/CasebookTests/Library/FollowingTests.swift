@@ -1,0 +1,151 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Casebook
+
+/// Two instances on one database, as two nodes (or two processes on one SQLite file): what one
+/// commits, the other applies from the change feed, and both then answer exactly as a brute-force
+/// search over the rows the database holds.
+@Suite struct FollowingTests {
+    static let dimension = 12
+
+    /// Every search of `a` and `b` equal, and equal to brute force over `rows`.
+    static func expectSameAnswers(
+        _ a: PrecedentCollection, _ b: PrecedentCollection, rows: [ReferenceRow], exact: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        var random = SeededRandom(seed: 77)
+        for tenant: TenantID in ["acme", "globex", "initech"] {
+            for filter in [SearchFilter(), SearchFilter(category: "credit"), SearchFilter(tags: ["cod"])] {
+                let query = random.vector(dimension: dimension)
+                let request = SearchRequest(tenant: tenant, k: 10, vector: query, filter: filter, exact: exact, log: false)
+                let fromA = try a.search(request), fromB = try b.search(request)
+                #expect(fromA.results.map(\.id) == fromB.results.map(\.id), sourceLocation: sourceLocation)
+                #expect(fromA.results.map(\.score) == fromB.results.map(\.score), sourceLocation: sourceLocation)
+                #expect(fromA.results.map { $0.precedent?.tags } == fromB.results.map { $0.precedent?.tags }, sourceLocation: sourceLocation)
+                if exact {
+                    let reference = BruteForce.search(rows, tenant: tenant, query: query, k: 10, metric: .cosine, filter: filter)
+                    let all = Dictionary(rows.filter { $0.tenant == tenant }.map { ($0.id, BruteForce.score(query, $0.vector, .cosine)) }) { x, _ in x }
+                    expectMatches(fromB.results, reference, allScores: all, sourceLocation: sourceLocation)
+                }
+            }
+        }
+        #expect(a.count == b.count, sourceLocation: sourceLocation)
+        #expect(b.index.read { $0._checkInvariants() }, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: StoreKind.allCases) func everyKindOfChangeReachesTheOtherInstance(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let nodeA = try Casebook(path: database.path)
+        let nodeB = try Casebook(path: database.path)
+        var rows = FlatSearchTests.makeRows(count: 400, dimension: Self.dimension, tenants: ["acme", "globex", "initech"], seed: 5)
+
+        // A collection and a batch made on A appear on B.
+        let a = try nodeA.createCollection(CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine))
+        try a.add(rows.map(\.precedent))
+        #expect(throws: CasebookError.collectionNotFound("c")) { try nodeB.collection("c") }
+        #expect(try nodeB.catchUp() >= 2)
+        let b = try nodeB.collection("c")
+        try Self.expectSameAnswers(a, b, rows: rows)
+
+        // Updates and deletes.
+        for i in stride(from: 0, to: 90, by: 3) {
+            try a.delete(tenant: rows[i].tenant, id: rows[i].id)
+        }
+        rows = rows.enumerated().filter { $0.offset >= 90 || $0.offset % 3 != 0 }.map(\.element)
+        var random = SeededRandom(seed: 6)
+        for i in stride(from: 0, to: 60, by: 2) {
+            var changed = try a.get(tenant: rows[i].tenant, id: rows[i].id)
+            changed.vector = random.vector(dimension: Self.dimension)
+            changed.tags = ["cod"]
+            try a.update(changed)
+            rows[i].vector = changed.vector!
+            rows[i].tags = ["cod"]
+        }
+        try nodeB.catchUp()
+        try Self.expectSameAnswers(a, b, rows: rows)
+
+        // B writes too; A follows B, skipping nothing and applying nothing twice.
+        let extra = FlatSearchTests.makeRows(count: 30, dimension: Self.dimension, tenants: ["acme"], seed: 8).map { row -> ReferenceRow in
+            var row = row
+            row.id = PrecedentID("b-\(row.id)")
+            return row
+        }
+        try b.add(extra.map(\.precedent))
+        rows += extra
+        try nodeA.catchUp()
+        try Self.expectSameAnswers(a, b, rows: rows)
+        #expect(try nodeA.catchUp() == 0 && nodeB.catchUp() >= 0)
+
+        // A training on A: B loads its lists and quantizer.
+        try a.trainIndex(nlist: 8)
+        try nodeB.catchUp()
+        #expect(b.indexInfo.nlist == 8 && b.spec.index == a.spec.index)
+        #expect(b.indexInfo.training == a.indexInfo.training)
+        try Self.expectSameAnswers(a, b, rows: rows, exact: false)
+        try Self.expectSameAnswers(a, b, rows: rows, exact: true)
+        // Rows added after the training are filed by the stored lists on both.
+        let late = FlatSearchTests.makeRows(count: 40, dimension: Self.dimension, tenants: ["globex"], seed: 9).map { row -> ReferenceRow in
+            var row = row
+            row.id = PrecedentID("late-\(row.id)")
+            return row
+        }
+        try a.add(late.map(\.precedent))
+        rows += late
+        try nodeB.catchUp()
+        try Self.expectSameAnswers(a, b, rows: rows, exact: false)
+        try Self.expectSameAnswers(a, b, rows: rows, exact: true)
+    }
+
+    /// A follower thread applies another instance's writes without being asked.
+    @Test(arguments: StoreKind.allCases) func backgroundFollowingConverges(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let nodeA = try Casebook(path: database.path)
+        let a = try nodeA.createCollection(CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine))
+        let nodeB = try Casebook(path: database.path)
+        nodeB.startFollowingChanges()
+        defer { nodeB.stopFollowingChanges() }
+        let rows = FlatSearchTests.makeRows(count: 200, dimension: Self.dimension, tenants: ["acme", "globex"], seed: 3)
+        for start in stride(from: 0, to: rows.count, by: 20) {
+            try a.add(rows[start..<start + 20].map(\.precedent))
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? nodeB.collection("c").count) != rows.count {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        try Self.expectSameAnswers(a, try nodeB.collection("c"), rows: rows)
+    }
+
+    /// Two instances add the same (tenant, id) at once: the database decides, one wins and the
+    /// other is told the id is taken; both then hold the winner's row.
+    @Test(arguments: StoreKind.allCases) func concurrentWritersOfOneIdAgree(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let nodeA = try Casebook(path: database.path)
+        _ = try nodeA.createCollection(CollectionSpec(name: "c", dimension: 2, metric: .cosine))
+        let nodeB = try Casebook(path: database.path)
+        try nodeB.catchUp()
+        let a = try nodeA.collection("c"), b = try nodeB.collection("c")
+        let outcomes = Mutex<[Bool]>([])
+        DispatchQueue.concurrentPerform(iterations: 40) { round in
+            let (collection, vector): (PrecedentCollection, [Float]) = round % 2 == 0 ? (a, [1, 0]) : (b, [0, 1])
+            do {
+                try collection.add([Precedent(id: PrecedentID("x\(round / 2)"), tenant: "acme", vector: vector)])
+                outcomes.withLock { $0.append(true) }
+            } catch CasebookError.item(_, _, .duplicateID) {
+                outcomes.withLock { $0.append(false) }
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        #expect(outcomes.withLock { $0.filter { $0 }.count } == 20)
+        try nodeA.catchUp()
+        try nodeB.catchUp()
+        #expect(a.count == 20 && b.count == 20)
+        for i in 0..<20 {
+            let id = PrecedentID("x\(i)")
+            #expect(a.index.read { $0.vector(tenant: "acme", id: id) } == b.index.read { $0.vector(tenant: "acme", id: id) })
+            #expect(try a.get(tenant: "acme", id: id).vector == a.index.read { $0.vector(tenant: "acme", id: id) })
+        }
+    }
+}
