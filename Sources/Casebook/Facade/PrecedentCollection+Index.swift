@@ -15,7 +15,9 @@ extension PrecedentCollection {
     public func trainIndex(
         nlist: Int? = nil, sampleRows: Int? = nil, progress: (IndexTrainingProgress) -> Void = { _ in }
     ) throws(CasebookError) -> IndexTrainingReport {
-        try writer.withLock { _ throws(CasebookError) in
+        // One training of a collection at a time across every process on the database.
+        try store.withTrainingLock(collection: recordID, name: name) { () throws(CasebookError) in
+          try writer.withLock { _ throws(CasebookError) in
             let current = index.read { copy $0 }
             var parameters = current.config.ivf ?? IVFParameters()
             if let nlist { parameters.nlist = nlist }
@@ -57,6 +59,7 @@ extension PrecedentCollection {
             }
             _ = consume previous
             return report
+          }
         }
     }
 

@@ -38,6 +38,8 @@ public enum CasebookError: Error, Sendable, Hashable {
     /// The database server cannot be reached (PostgreSQL down, or the connection lost): nothing
     /// was written, and the same request may succeed once it is back.
     case storageUnavailable(String)
+    /// Another process is training this collection's index (one at a time per database).
+    case trainingInProgress(String)
     /// This node holds another shard of the tenants (`--shard`): the tenant's is `shard`.
     case wrongShard(tenant: TenantID, shard: Int, of: Int)
     /// The database file was written by an unknown, newer format.
@@ -80,6 +82,8 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             return "item \(index + 1)\(name): \(problem)"
         case .storage(let code, let message): return "database error \(code): \(message)"
         case .storageUnavailable(let message): return "the database is unavailable: \(message)"
+        case .trainingInProgress(let name):
+            return "collection \"\(name)\" is being trained by another node; try again when it is done"
         case .wrongShard(let tenant, let shard, let count):
             return "tenant \"\(tenant)\" belongs to shard \(shard) of \(count); this node holds another"
         case .unsupportedFormat(let found, let supported):

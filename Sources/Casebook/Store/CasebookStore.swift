@@ -64,6 +64,9 @@ protocol CasebookStore: Sendable {
     func loadTrainings(dimensions: [Int64: Int]) throws(CasebookError) -> [Int64: StoredTraining]
     /// Every stored row's list, keys ascending.
     func loadAssignments() throws(CasebookError) -> ListAssignments
+    /// Runs `body` holding the database-wide lock on training `collection` (`name` for the
+    /// refusal): ``CasebookError/trainingInProgress(_:)`` when another process holds it.
+    func withTrainingLock<T>(collection: Int64, name: String, _ body: () throws(CasebookError) -> T) throws(CasebookError) -> T
 
     // MARK: Match log
 

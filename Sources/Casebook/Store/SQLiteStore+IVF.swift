@@ -104,6 +104,12 @@ extension SQLiteStore {
         }
     }
 
+    /// One process trains a SQLite file's collection (the file has one owner); the training's
+    /// save is one write transaction like any other.
+    func withTrainingLock<T>(collection: Int64, name: String, _ body: () throws(CasebookError) -> T) throws(CasebookError) -> T {
+        try body()
+    }
+
     /// Every stored row's list, keys ascending (one sequential scan for all collections).
     func loadAssignments() throws(CasebookError) -> ListAssignments {
         try read { db in

@@ -35,7 +35,7 @@ import Testing
                 group.addTask {
                     var seen = 0
                     var searches = 0
-                    while seen < batchSize * batches {
+                    while seen < batchSize * batches, !Task.isCancelled {
                         let count: Int
                         if searcher % 2 == 0 {
                             count = try collection.search(SearchRequest(tenant: "t", k: 1_000, vector: query, includePrecedents: false)).results.count

@@ -12,7 +12,10 @@ import Testing
 
     /// `### table` headings followed by `| column | ...` rows.
     static func documentedSchema() throws -> [String: [String]] {
-        let text = try String(contentsOf: documentURL, encoding: .utf8)
+        try documentedSchema(String(contentsOf: documentURL, encoding: .utf8))
+    }
+
+    static func documentedSchema(_ text: String) throws -> [String: [String]] {
         var schema: [String: [String]] = [:]
         var current: String?
         for line in text.split(separator: "\n") {

@@ -17,9 +17,10 @@ import Testing
     static let dimension = 8
     static let tenants: [TenantID] = ["acme", "globex", "initech"]
 
-    /// A PostgreSQL database with an external-vector collection `c`.
-    static func database() throws -> TemporaryDatabase {
-        let database = TemporaryDatabase(.postgres)
+    /// A PostgreSQL database with an external-vector collection `c` (on the test server, or on a
+    /// private one).
+    static func database(on cluster: PrivatePostgres? = nil) throws -> TemporaryDatabase {
+        let database = cluster.map { TemporaryDatabase(postgresURL: $0.url) } ?? TemporaryDatabase(.postgres)
         let created = try CasebookProcess.run([
             "init", "--db", database.path, "--collection", "c", "--embedder", "external", "--dims", "\(dimension)",
         ])
@@ -209,10 +210,10 @@ import Testing
     /// `storage_unavailable` and write nothing; once it is back the nodes reconnect by themselves,
     /// and what was acknowledged is everywhere.
     @Test func postgresStoppedAndStartedUnderLoad() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let stop = try #require(environment["CASEBOOK_PG_STOP"], "run through scripts/with-postgres")
-        let start = try #require(environment["CASEBOOK_PG_START"])
-        let database = try Self.database()
+        // A server of its own: stopping the shared one would fail the other tests running now.
+        let cluster = try PrivatePostgres()
+        let (stop, start) = (cluster.stop, cluster.start)
+        let database = try Self.database(on: cluster)
         let nodes = try Self.nodes(database, 2)
         var random = SeededRandom(seed: 3)
         for round in 0..<6 {
@@ -318,6 +319,52 @@ import Testing
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         guard status == 0 else { throw ServerProcessError(description: "failed (\(status)): \(command)") }
+    }
+}
+
+/// A PostgreSQL server of a test's own (a new cluster in a temporary folder, as
+/// scripts/with-postgres makes), for a test that stops and starts it.
+final class PrivatePostgres {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casebook-pg-\(UUID().uuidString)")
+    let url: String
+    let start: String
+    let stop: String
+
+    init() throws {
+        let bin = ProcessInfo.processInfo.environment["CASEBOOK_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let dir = directory.path
+        // initdb refuses to run as root: the cluster then belongs to the postgres account.
+        let owner = getuid() == 0 ? "runuser -u postgres -- " : ""
+        if getuid() == 0 { try MultiNodeTests.shell("chown postgres: \(dir)") }
+        try MultiNodeTests.shell("\(owner)\(bin)/initdb -D \(dir)/data -U casebook --auth=trust -E UTF8 --no-locale")
+        let port = try Self.freePort()
+        start = "\(owner)\(bin)/pg_ctl -D \(dir)/data -l \(dir)/server.log -w -o '-p \(port) -k \(dir) -c listen_addresses=127.0.0.1' start"
+        stop = "\(owner)\(bin)/pg_ctl -D \(dir)/data -m fast -w stop"
+        try MultiNodeTests.shell(start)
+        try MultiNodeTests.shell("\(bin)/psql -h 127.0.0.1 -p \(port) -U casebook -d postgres -qc 'CREATE DATABASE casebook'")
+        url = "postgresql://casebook@127.0.0.1:\(port)/casebook"
+    }
+
+    deinit {
+        try? MultiNodeTests.shell(stop.replacingOccurrences(of: "-m fast", with: "-m immediate"))
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw ServerProcessError(description: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

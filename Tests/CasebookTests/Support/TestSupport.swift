@@ -50,6 +50,15 @@ final class TemporaryDatabase {
         }
     }
 
+    /// An existing PostgreSQL database (a test's private server), left as it is at the end.
+    init(postgresURL: String) {
+        kind = .postgres
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("casebook-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        postgresName = nil
+        path = postgresURL
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: directory)
         if let postgresName { TestPostgres.drop(database: postgresName) }
@@ -74,7 +83,7 @@ enum TestPostgres {
 
     /// Creates an empty database; returns its URL.
     static func create(database name: String) -> String {
-        try! admin.withSession { session throws(CasebookError) in try session.execute("CREATE DATABASE \(name)") }
+        _ = try! admin.withSession { session throws(CasebookError) in try session.execute("CREATE DATABASE \(name)") }
         var address = try! PostgresAddress(url: url)
         address.database = name
         return "postgresql://\(address.user)@\(address.host):\(address.port)/\(name)"

@@ -20,6 +20,14 @@ struct PostgresAddress: Sendable, Equatable {
     var database: String
     var tls: TLSMode
 
+    /// The URL without its password, for logs and messages.
+    var redacted: String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "postgresql://\(user)@\(shownHost):\(port)/\(database)"
+    }
+}
+
+extension PostgresAddress {
     /// Whether `location` names a PostgreSQL database rather than a file.
     static func isURL(_ location: String) -> Bool {
         location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
@@ -61,11 +69,5 @@ struct PostgresAddress: Sendable, Equatable {
         self.password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         self.database = database
         self.tls = tls
-    }
-
-    /// The URL without its password, for logs and messages.
-    var redacted: String {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "postgresql://\(user)@\(shownHost):\(port)/\(database)"
     }
 }

@@ -97,6 +97,20 @@ extension PostgresStore {
         return found
     }
 
+    /// A session-level advisory lock on a connection of its own, held through the k-means and the
+    /// save: a second node asking is refused at once; a node that dies releases it with its
+    /// connection.
+    func withTrainingLock<T>(collection: Int64, name: String, _ body: () throws(CasebookError) -> T) throws(CasebookError) -> T {
+        let connection = try connections.open()
+        defer { PostgresConnections.close(connection) }
+        let session = PostgresSession(connection: connection, logger: connections.logger)
+        let key = PostgresSchema.Locks.training &+ collection
+        let taken = try session.query("SELECT pg_try_advisory_lock($1)", PostgresBindings(key))
+        guard taken.first.flatMap({ try? $0.decode(Bool.self) }) == true else { throw .trainingInProgress(name) }
+        defer { _ = try? session.execute("SELECT pg_advisory_unlock($1)", PostgresBindings(key)) }
+        return try body()
+    }
+
     func loadAssignments() throws(CasebookError) -> ListAssignments {
         let rows = try connections.withSession { session throws(CasebookError) in
             try session.query("SELECT pk, ivf_list FROM casebook.precedent WHERE ivf_list IS NOT NULL ORDER BY pk")
