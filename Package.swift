@@ -109,6 +109,7 @@ let package = Package(
                 "CasebookBench",
                 "UnixSocketHTTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

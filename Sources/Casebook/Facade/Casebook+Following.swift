@@ -22,6 +22,10 @@ extension Casebook {
     /// Changes read per round trip.
     static let changesPerRead = 1_000
 
+    /// How long the change feed keeps a row: a process away for longer (its connection lost)
+    /// reloads everything when it is back, instead of applying the changes one by one.
+    public static let changeRetention: TimeInterval = 7 * 24 * 3_600
+
     /// The change feed position this instance has applied.
     public var appliedChangePosition: Int64 { following.withLock { $0.position } }
 
@@ -34,6 +38,13 @@ extension Casebook {
             var applied = 0
             while true {
                 let changes = try store.changes(after: state.position, limit: Self.changesPerRead)
+                // Positions have no gaps: a missing one was pruned while this instance was away,
+                // and only a full reload brings it up to date.
+                if let first = changes.first, first.position > state.position + 1 {
+                    try reloadAll(&state)
+                    applied += 1
+                    continue
+                }
                 for change in changes {
                     if !change.local { try apply(change, subset: state.subset) }
                     state.position = change.position
@@ -97,6 +108,33 @@ extension Casebook {
         }
     }
 
+    /// Every loaded collection's index read anew, with the feed position it reflects. Holds every
+    /// collection's writer lock meanwhile, so that no write of this instance commits after the
+    /// snapshot and is then replaced by it (its change, being local, would be skipped).
+    private func reloadAll(_ state: inout Following) throws(CasebookError) {
+        let held = registry.withLock { Array($0.values) }.sorted { $0.recordID < $1.recordID }
+        func locked(_ remaining: ArraySlice<PrecedentCollection>) throws(CasebookError) {
+            guard let first = remaining.first else {
+                let records = try store.collections().filter { state.subset?.contains($0.spec.name) ?? true }
+                let loaded = try Self.loadIndexes(store: store, records: records, subset: records.map(\.id), shard: shard)
+                for record in records {
+                    if let collection = collection(id: record.id) {
+                        collection.index.write { $0 = loaded.indexes[record.id]! }
+                    } else {
+                        let collection = try PrecedentCollection(
+                            spec: record.spec, recordID: record.id, store: store, matchLog: matchLog,
+                            index: loaded.indexes[record.id]!, shard: shard)
+                        registry.withLock { $0[record.spec.name] = $0[record.spec.name] ?? collection }
+                    }
+                }
+                state.position = loaded.position
+                return
+            }
+            try first.writer.withLock { _ throws(CasebookError) in try locked(remaining.dropFirst()) }
+        }
+        try locked(held[...])
+    }
+
     private func collection(id: Int64) -> PrecedentCollection? {
         registry.withLock { $0.values.first { $0.recordID == id } }
     }
@@ -132,7 +170,9 @@ extension PrecedentCollection {
     }
 }
 
-/// The thread that keeps a ``Casebook`` following its store's change feed.
+/// The thread that keeps a ``Casebook`` following its store's change feed. It also prunes feed
+/// rows older than ``Casebook/changeRetention`` about once an hour (any node may: deleting what
+/// another already deleted changes nothing).
 final class ChangeFollower: Sendable {
     private let stopped = Atomic<Bool>(false)
     /// The last failure to catch up (nil after a success), for health reports.
@@ -140,8 +180,13 @@ final class ChangeFollower: Sendable {
 
     init(casebook: Casebook, interval: Duration) {
         let thread = Thread { [weak casebook, self] in
+            var nextPrune = Date()
             while !self.stopped.load(ordering: .relaxed) {
                 guard let casebook else { return }
+                if Date() >= nextPrune {
+                    _ = try? casebook.store.pruneChanges(before: Date().addingTimeInterval(-Casebook.changeRetention))
+                    nextPrune = Date().addingTimeInterval(3_600)
+                }
                 casebook.store.waitForChanges(after: casebook.appliedChangePosition, timeout: interval)
                 if self.stopped.load(ordering: .relaxed) { return }
                 do throws(CasebookError) {

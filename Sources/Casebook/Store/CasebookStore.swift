@@ -49,6 +49,9 @@ protocol CasebookStore: Sendable {
     /// The stored rows of these ids of one tenant, now (an id not returned is deleted).
     func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID], dimension: Int) throws(CasebookError)
         -> [CurrentRow]
+    /// Deletes feed rows committed before `date`, always keeping the last (positions go on from
+    /// it). Returns how many were deleted.
+    func pruneChanges(before date: Date) throws(CasebookError) -> Int
     /// Returns when a change after `position` may have been committed, or after `timeout`; the
     /// caller then reads ``changes(after:limit:)`` either way.
     func waitForChanges(after position: Int64, timeout: Duration)

@@ -101,6 +101,15 @@ extension SQLiteStore {
         }
     }
 
+    func pruneChanges(before date: Date) throws(CasebookError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: "DELETE FROM change WHERE committed_at < ? AND position < (SELECT max(position) FROM change)",
+                arguments: [date.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
     /// Polls: another process's commit wakes nothing here.
     func waitForChanges(after position: Int64, timeout: Duration) {
         Thread.sleep(forTimeInterval: min(timeout, Self.pollInterval).seconds)

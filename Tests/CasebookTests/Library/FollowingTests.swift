@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -147,5 +148,43 @@ import Testing
             #expect(a.index.read { $0.vector(tenant: "acme", id: id) } == b.index.read { $0.vector(tenant: "acme", id: id) })
             #expect(try a.get(tenant: "acme", id: id).vector == a.index.read { $0.vector(tenant: "acme", id: id) })
         }
+    }
+}
+
+extension FollowingTests {
+    /// Rows pruned from the feed while an instance was away: it reloads instead of missing them.
+    @Test(arguments: StoreKind.allCases) func aPrunedFeedMakesTheFollowerReload(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let nodeA = try Casebook(path: database.path)
+        let a = try nodeA.createCollection(CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine))
+        let nodeB = try Casebook(path: database.path)
+        try nodeB.catchUp()
+        let rows = FlatSearchTests.makeRows(count: 120, dimension: Self.dimension, tenants: ["acme", "globex"], seed: 12)
+        for start in stride(from: 0, to: rows.count, by: 30) { try a.add(rows[start..<start + 30].map(\.precedent)) }
+        try a.delete(tenant: rows[0].tenant, id: rows[0].id)
+        #expect(try nodeA.store.pruneChanges(before: Date().addingTimeInterval(60)) > 0)
+        try nodeB.catchUp()
+        try Self.expectSameAnswers(a, try nodeB.collection("c"), rows: Array(rows.dropFirst()))
+        // Positions go on after the kept last row: the next write is followed as usual.
+        try a.add([rows[0].precedent])
+        try nodeB.catchUp()
+        try Self.expectSameAnswers(a, try nodeB.collection("c"), rows: rows)
+    }
+
+    /// A training lock held elsewhere (another node training) refuses this training at once.
+    @Test func trainingWaitsForNoOneAndRefusesWhileAnotherNodeTrains() throws {
+        let database = TemporaryDatabase(.postgres)
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: Self.dimension, metric: .cosine))
+        try collection.add(FlatSearchTests.makeRows(count: 100, dimension: Self.dimension, tenants: ["acme"], seed: 2).map(\.precedent))
+        let other = try PostgresConnections(address: try PostgresAddress(url: database.path))
+        let holder = try other.open()
+        defer { PostgresConnections.close(holder) }
+        let session = PostgresSession(connection: holder, logger: other.logger)
+        try session.execute("SELECT pg_advisory_lock($1)", PostgresBindings(PostgresSchema.Locks.training &+ collection.recordID))
+        #expect(throws: CasebookError.trainingInProgress("c")) { try collection.trainIndex(nlist: 4) }
+        #expect(!collection.spec.index.isIVF)
+        try session.execute("SELECT pg_advisory_unlock($1)", PostgresBindings(PostgresSchema.Locks.training &+ collection.recordID))
+        #expect(try collection.trainIndex(nlist: 4).nlist == 4)
     }
 }

@@ -51,6 +51,17 @@ extension PostgresStore {
         return current
     }
 
+    func pruneChanges(before date: Date) throws(CasebookError) -> Int {
+        try connections.transaction { session throws(CasebookError) in
+            try session.execute(
+                """
+                DELETE FROM casebook.change
+                WHERE committed_at < $1 AND position < (SELECT max(position) FROM casebook.change)
+                """,
+                PostgresBindings(date.timeIntervalSince1970))
+        }
+    }
+
     func waitForChanges(after position: Int64, timeout: Duration) {
         listener.wait(after: position, timeout: timeout)
     }
