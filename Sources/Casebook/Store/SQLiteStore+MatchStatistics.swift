@@ -20,11 +20,10 @@ extension SQLiteStore {
             """
         let used = "u.use_type IN (\(MatchSQL.useTypes))"
         return try read { db in
-            let queries = try Int.fetchOne(db, sql: "\(searches) SELECT count(*) FROM q", arguments: window) ?? 0
+            var figures = MatchFigures()
+            figures.queries = try Int.fetchOne(db, sql: "\(searches) SELECT count(*) FROM q", arguments: window) ?? 0
 
             // Per rank: shown, used, viewed, rejected (a pair counts once per kind).
-            var shownByRank: [Int: Int] = [:], usedByRank: [Int: Int] = [:]
-            var viewed = 0, rejected = 0
             let perRank = try Row.fetchAll(
                 db,
                 sql: """
@@ -39,36 +38,23 @@ extension SQLiteStore {
                 arguments: window)
             for row in perRank {
                 let rank: Int = row["rank"]
-                shownByRank[rank] = row["shown"]
-                usedByRank[rank] = row["used"]
-                viewed += row["viewed"] as Int
-                rejected += row["rejected"] as Int
-            }
-            let maxRank = shownByRank.keys.max() ?? 0
-            let useRateByRank = maxRank == 0 ? [] : (1...maxRank).map { rank -> Double in
-                let shown = shownByRank[rank] ?? 0
-                return shown == 0 ? 0 : Double(usedByRank[rank] ?? 0) / Double(shown)
+                figures.shownByRank[rank] = row["shown"]
+                figures.usedByRank[rank] = row["used"]
+                figures.viewed += row["viewed"] as Int
+                figures.rejected += row["rejected"] as Int
             }
 
             // Queries with a use: the rank of the first used result (MRR, hit@k).
-            let firstUsed = try Int.fetchAll(
+            figures.firstUsedRanks = try Int.fetchAll(
                 db,
                 sql: "\(searches) SELECT min(u.rank) FROM match_use u JOIN q ON q.pk = u.query_pk WHERE \(used) GROUP BY u.query_pk",
                 arguments: window)
-            let withAnyUse = try Int.fetchOne(
+            figures.queriesWithAnyUse = try Int.fetchOne(
                 db, sql: "\(searches) SELECT count(DISTINCT u.query_pk) FROM match_use u JOIN q ON q.pk = u.query_pk",
                 arguments: window) ?? 0
-
-            let share = { (count: Int) -> Double in queries == 0 ? 0 : Double(count) / Double(queries) }
-            let reciprocal = firstUsed.reduce(0.0) { $0 + 1 / Double($1) }
-            return MatchStatistics(
-                tenant: request.tenant, collection: name, since: request.since, until: request.until,
-                queries: queries, shown: shownByRank.values.reduce(0, +), used: usedByRank.values.reduce(0, +),
-                viewed: viewed, rejected: rejected, useRateByRank: useRateByRank,
-                mrr: queries == 0 ? 0 : reciprocal / Double(queries), hitAtK: share(firstUsed.count),
-                noUseShare: share(queries - withAnyUse),
-                outcomeLift: try Self.outcomeLift(db, searches: searches, window: window, tenant: request.tenant),
-                precedents: try Self.usefulness(db, searches: searches, window: window, limit: request.topPrecedents))
+            figures.decisions = try Self.linkedDecisions(db, searches: searches, window: window, tenant: request.tenant)
+            figures.precedents = try Self.usefulness(db, searches: searches, window: window)
+            return figures.statistics(request, collection: name)
         }
     }
 
@@ -80,9 +66,9 @@ extension SQLiteStore {
     /// Decisions with a known outcome that the window's searches served or their uses named;
     /// "applied" when any `applied` use is linked to the decision (a use's own decision id, else
     /// its search's).
-    private static func outcomeLift(
+    private static func linkedDecisions(
         _ db: Database, searches: String, window: StatementArguments, tenant: TenantID
-    ) throws -> OutcomeLift {
+    ) throws -> [(applied: Bool, successful: Bool)] {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -99,26 +85,11 @@ extension SQLiteStore {
                 GROUP BY l.decision
                 """,
             arguments: window + [tenant.rawValue])
-        var counts = (applied: 0, appliedSuccess: 0, other: 0, otherSuccess: 0)
-        for row in rows {
-            let success: Bool = row["success"]
-            if row["applied"] as Bool {
-                counts.applied += 1
-                counts.appliedSuccess += success ? 1 : 0
-            } else {
-                counts.other += 1
-                counts.otherSuccess += success ? 1 : 0
-            }
-        }
-        let applied = counts.applied == 0 ? nil : Double(counts.appliedSuccess) / Double(counts.applied)
-        let other = counts.other == 0 ? nil : Double(counts.otherSuccess) / Double(counts.other)
-        return OutcomeLift(
-            decisionsApplied: counts.applied, successRateApplied: applied, decisionsNotApplied: counts.other,
-            successRateNotApplied: other, lift: applied.flatMap { a in other.map { a - $0 } })
+        return rows.map { (applied: $0["applied"] as Bool, successful: $0["success"] as Bool) }
     }
 
     private static func usefulness(
-        _ db: Database, searches: String, window: StatementArguments, limit: Int
+        _ db: Database, searches: String, window: StatementArguments
     ) throws -> [PrecedentUsefulness] {
         let rows = try Row.fetchAll(
             db,
@@ -129,10 +100,7 @@ extension SQLiteStore {
                 GROUP BY s.precedent_id
                 """,
             arguments: window)
-        let all = rows.map { PrecedentUsefulness(id: PrecedentID(rawValue: $0["id"]), shown: $0["shown"], used: $0["used"]) }
-        return Array(all.sorted {
-            ($0.usefulness, $0.shown, $1.id) > ($1.usefulness, $1.shown, $0.id)
-        }.prefix(max(0, limit)))
+        return rows.map { PrecedentUsefulness(id: PrecedentID(rawValue: $0["id"]), shown: $0["shown"], used: $0["used"]) }
     }
 
     /// Shown and used counts of some precedents over the tenant's whole log of a collection (for

@@ -30,6 +30,21 @@ struct StoredChange: Sendable, Equatable {
     var local = false
 }
 
+extension StoredChange {
+    /// A batch's ids and keys by tenant, tenants in the order they first appear: a batch takes
+    /// one feed row per tenant, so a follower reads each tenant's rows with one query.
+    static func tenantGroups(_ items: [StoredPrecedent], keys: [Int64]) -> [(tenant: TenantID, ids: [PrecedentID], keys: [Int64])] {
+        var order: [TenantID] = []
+        var groups: [TenantID: (ids: [PrecedentID], keys: [Int64])] = [:]
+        for (item, key) in zip(items, keys) {
+            if groups[item.precedent.tenant] == nil { order.append(item.precedent.tenant) }
+            groups[item.precedent.tenant, default: ([], [])].ids.append(item.id)
+            groups[item.precedent.tenant]!.keys.append(key)
+        }
+        return order.map { (tenant: $0, ids: groups[$0]!.ids, keys: groups[$0]!.keys) }
+    }
+}
+
 /// The feed positions a store instance committed itself, until its follower passes them: the
 /// follower skips them, because the writer applied them to its indexes when it committed.
 final class LocalChanges: Sendable {

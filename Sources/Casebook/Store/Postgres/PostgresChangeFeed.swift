@@ -38,15 +38,8 @@ enum ChangeFeed {
     static func append(
         _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64]
     ) throws(CasebookError) {
-        var order: [TenantID] = []
-        var groups: [TenantID: (ids: [PrecedentID], keys: [Int64])] = [:]
-        for (item, key) in zip(items, keys) {
-            if groups[item.precedent.tenant] == nil { order.append(item.precedent.tenant) }
-            groups[item.precedent.tenant, default: ([], [])].ids.append(item.id)
-            groups[item.precedent.tenant]!.keys.append(key)
-        }
-        for tenant in order {
-            try append(session, collection: collection, kind: kind, tenant: tenant, ids: groups[tenant]!.ids, keys: groups[tenant]!.keys)
+        for group in StoredChange.tenantGroups(items, keys: keys) {
+            try append(session, collection: collection, kind: kind, tenant: group.tenant, ids: group.ids, keys: group.keys)
         }
     }
 

@@ -25,9 +25,8 @@ extension PostgresStore {
             func ints(_ sql: String, _ binds: PostgresBindings = window) throws(CasebookError) -> [Int] {
                 try session.query(sql, binds).map { row in Int(((try? row.decode(Int64?.self)) ?? nil) ?? 0) }
             }
-            let queries = try ints("\(searches) SELECT count(*) FROM q").first ?? 0
-            var shownByRank: [Int: Int] = [:], usedByRank: [Int: Int] = [:]
-            var viewed = 0, rejected = 0
+            var figures = MatchFigures()
+            figures.queries = try ints("\(searches) SELECT count(*) FROM q").first ?? 0
             for row in try session.query(
                 """
                 \(searches)
@@ -40,25 +39,18 @@ extension PostgresStore {
                 guard let (rank, shown, usedCount, viewedCount, rejectedCount) = try? row.decode(
                     (Int, Int64, Int64, Int64, Int64).self)
                 else { throw PostgresStore.corrupt("a statistics row is unreadable") }
-                shownByRank[rank] = Int(shown)
-                usedByRank[rank] = Int(usedCount)
-                viewed += Int(viewedCount)
-                rejected += Int(rejectedCount)
+                figures.shownByRank[rank] = Int(shown)
+                figures.usedByRank[rank] = Int(usedCount)
+                figures.viewed += Int(viewedCount)
+                figures.rejected += Int(rejectedCount)
             }
-            let maxRank = shownByRank.keys.max() ?? 0
-            let useRateByRank = maxRank == 0 ? [] : (1...maxRank).map { rank -> Double in
-                let shown = shownByRank[rank] ?? 0
-                return shown == 0 ? 0 : Double(usedByRank[rank] ?? 0) / Double(shown)
-            }
-            let firstUsed = try session.query(
+            figures.firstUsedRanks = try session.query(
                 "\(searches) SELECT min(u.rank) FROM casebook.match_use u JOIN q ON q.pk = u.query_pk WHERE \(used) GROUP BY u.query_pk",
                 window
             ).compactMap { try? $0.decode(Int.self) }
-            let withAnyUse = try ints(
+            figures.queriesWithAnyUse = try ints(
                 "\(searches) SELECT count(DISTINCT u.query_pk) FROM casebook.match_use u JOIN q ON q.pk = u.query_pk").first ?? 0
-
-            var lift = (applied: 0, appliedSuccess: 0, other: 0, otherSuccess: 0)
-            for row in try session.query(
+            figures.decisions = try session.query(
                 """
                 \(searches), linked AS (
                     SELECT decision_id AS decision, false AS applied FROM q WHERE decision_id IS NOT NULL
@@ -71,21 +63,9 @@ extension PostgresStore {
                 FROM linked l JOIN casebook.decision_outcome o ON o.tenant = $2 AND o.decision_id = l.decision
                 WHERE o.was_successful IS NOT NULL
                 GROUP BY l.decision
-                """, window)
-            {
-                guard let (applied, success) = try? row.decode((Bool, Bool).self) else { continue }
-                if applied {
-                    lift.applied += 1
-                    lift.appliedSuccess += success ? 1 : 0
-                } else {
-                    lift.other += 1
-                    lift.otherSuccess += success ? 1 : 0
-                }
-            }
-            let appliedRate = lift.applied == 0 ? nil : Double(lift.appliedSuccess) / Double(lift.applied)
-            let otherRate = lift.other == 0 ? nil : Double(lift.otherSuccess) / Double(lift.other)
-
-            let precedents = try session.query(
+                """, window
+            ).compactMap { row in (try? row.decode((Bool, Bool).self)).map { (applied: $0.0, successful: $0.1) } }
+            figures.precedents = try session.query(
                 """
                 \(searches)
                 SELECT s.precedent_id, count(*), sum(\(shownHas(MatchSQL.useTypes)))
@@ -96,20 +76,7 @@ extension PostgresStore {
                 guard let (id, shown, usedCount) = try? row.decode((String, Int64, Int64).self) else { return nil }
                 return PrecedentUsefulness(id: PrecedentID(rawValue: id), shown: Int(shown), used: Int(usedCount))
             }
-            let share = { (count: Int) -> Double in queries == 0 ? 0 : Double(count) / Double(queries) }
-            let reciprocal = firstUsed.reduce(0.0) { $0 + 1 / Double($1) }
-            return MatchStatistics(
-                tenant: request.tenant, collection: name, since: request.since, until: request.until,
-                queries: queries, shown: shownByRank.values.reduce(0, +), used: usedByRank.values.reduce(0, +),
-                viewed: viewed, rejected: rejected, useRateByRank: useRateByRank,
-                mrr: queries == 0 ? 0 : reciprocal / Double(queries), hitAtK: share(firstUsed.count),
-                noUseShare: share(queries - withAnyUse),
-                outcomeLift: OutcomeLift(
-                    decisionsApplied: lift.applied, successRateApplied: appliedRate, decisionsNotApplied: lift.other,
-                    successRateNotApplied: otherRate, lift: appliedRate.flatMap { a in otherRate.map { a - $0 } }),
-                precedents: Array(precedents.sorted {
-                    ($0.usefulness, $0.shown, $1.id) > ($1.usefulness, $1.shown, $0.id)
-                }.prefix(max(0, request.topPrecedents))))
+            return figures.statistics(request, collection: name)
         }
     }
 
