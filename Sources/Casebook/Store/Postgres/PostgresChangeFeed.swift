@@ -16,31 +16,53 @@ enum ChangeFeed {
         _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, tenant: TenantID? = nil,
         ids: [PrecedentID] = [], keys: [Int64] = []
     ) throws(CasebookError) -> Int64 {
-        try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
-        let rows = try session.query(
-            """
-            WITH added AS (
-                INSERT INTO casebook.change (position, collection_id, kind, tenant, ids, keys, committed_at)
-                SELECT coalesce(max(position), 0) + 1, $1, $2, $3, $4, $5, $6 FROM casebook.change
-                RETURNING position
-            )
-            SELECT position FROM added, pg_notify('\(channel)', position::text)
-            """,
-            PostgresBindings(collection, kind.rawValue, tenant?.rawValue, ids.map(\.rawValue), keys, Date().timeIntervalSince1970))
-        guard let position = rows.first.flatMap({ try? $0.decode(Int64.self) }) else {
-            throw PostgresStore.corrupt("the change feed returned no position")
-        }
-        session.appended?.positions.append(position)
-        return position
+        try append(session, collection: collection, kind: kind, groups: [(tenant, ids, keys)]).last!
     }
 
     /// One row per tenant of a batch, so that a follower reads each tenant's rows with one query.
     static func append(
         _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64]
     ) throws(CasebookError) {
-        for group in StoredChange.tenantGroups(items, keys: keys) {
-            try append(session, collection: collection, kind: kind, tenant: group.tenant, ids: group.ids, keys: group.keys)
+        let groups = StoredChange.tenantGroups(items, keys: keys).map { (Optional($0.tenant), $0.ids, $0.keys) }
+        try append(session, collection: collection, kind: kind, groups: groups)
+    }
+
+    /// The rows of `groups`, numbered on from the last position under the feed's lock, in one
+    /// statement; returns their positions.
+    @discardableResult
+    private static func append(
+        _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind,
+        groups: [(tenant: TenantID?, ids: [PrecedentID], keys: [Int64])]
+    ) throws(CasebookError) -> [Int64] {
+        try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+        // Each group's ids and keys travel as one JSON text: arrays of arrays are not unnested
+        // row by row.
+        var binds = PostgresBindings(collection, kind.rawValue, Date().timeIntervalSince1970)
+        do {
+            try binds.append(NullableArray(groups.map { $0.tenant?.rawValue }))
+        } catch {
+            throw .storage(code: -1, message: "a change could not be encoded for PostgreSQL")
         }
+        binds.append(groups.map { JSONWriter.string(.array($0.ids.map { .string($0.rawValue) })) })
+        binds.append(groups.map { JSONWriter.string(.array($0.keys.map { .number(Double($0)) })) })
+        let rows = try session.query(
+            """
+            WITH base AS (SELECT coalesce(max(position), 0) AS last FROM casebook.change),
+            added AS (
+                INSERT INTO casebook.change (position, collection_id, kind, tenant, ids, keys, committed_at)
+                SELECT base.last + g.n, $1, $2, g.tenant,
+                    ARRAY(SELECT jsonb_array_elements_text(g.ids::jsonb)),
+                    ARRAY(SELECT (jsonb_array_elements_text(g.keys::jsonb))::bigint), $3
+                FROM base, unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS g(tenant, ids, keys, n)
+                RETURNING position
+            )
+            SELECT position FROM added, pg_notify('\(channel)', position::text) ORDER BY position
+            """,
+            binds)
+        let positions = rows.compactMap { try? $0.decode(Int64.self) }
+        guard positions.count == groups.count else { throw PostgresStore.corrupt("the change feed returned no position") }
+        session.appended?.positions.append(contentsOf: positions)
+        return positions
     }
 
     /// The changes after `position`, oldest first, at most `limit`.

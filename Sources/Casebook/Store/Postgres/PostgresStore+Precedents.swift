@@ -16,13 +16,15 @@ extension PostgresStore {
             ).map { row in (try? row.decode(Int64.self)) ?? 0 }
             // DO NOTHING: a (tenant, id) already stored, or committed meanwhile by another node,
             // comes back missing from RETURNING instead of aborting with no name.
-            let inserted = Set(try session.insertRows(
-                PostgresPrecedentRow.insertHead, width: PostgresPrecedentRow.insertColumns.count, items.indices,
-                tail: "ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk"
-            ) { binds, index in
-                PostgresPrecedentRow.bindInsert(
-                    &binds, key: keys[index], collection: collection, items[index], list: lists?[index], now: now)
-            }.map { row in (try? row.decode(Int64.self)) ?? 0 })
+            var inserted: Set<Int64> = []
+            for start in stride(from: 0, to: items.count, by: PostgresPrecedentRow.rowsPerInsert) {
+                let range = start..<min(items.count, start + PostgresPrecedentRow.rowsPerInsert)
+                let rows = try session.query(
+                    PostgresPrecedentRow.bulkInsertSQL,
+                    try PostgresPrecedentRow.bulkInsertBinds(
+                        keys: keys[range], collection: collection, items[range], lists: lists?[range], now: now))
+                for row in rows { if let key = try? row.decode(Int64.self) { inserted.insert(key) } }
+            }
             if inserted.count < items.count, let refused = items.indices.first(where: { !inserted.contains(keys[$0]) }) {
                 let id = items[refused].id
                 throw .item(index: refused, id: id, problem: .duplicateID(id))
@@ -140,23 +142,62 @@ enum PostgresPrecedentRow {
         }
     }
 
-    static let insertColumns = ["pk", "collection_id", "tenant", "id"] + textColumns
-        + ["context", "was_successful", "created_at", "updated_at", "tags", "vector", "ivf_list"]
+    /// Rows per bulk INSERT: bounds one statement's message (a 16,384-d vector is 64 KiB).
+    static let rowsPerInsert = 5_000
 
-    static let insertHead = "INSERT INTO casebook.precedent (\(insertColumns.joined(separator: ", ")))"
+    /// One INSERT of many rows: each column arrives as one array (``bulkInsertBinds``), the
+    /// tags as one JSON array per row.
+    static let bulkInsertSQL: String = {
+        let texts = textColumns.enumerated().map { (offset: $0.offset, column: $0.element) }
+        let arrays = ["$2::bigint[]", "$3::text[]", "$4::text[]"] + texts.map { "$\(5 + $0.offset)::text[]" }
+            + (0..<6).map { "$\(5 + texts.count + $0)::" + ["text[]", "bool[]", "float8[]", "text[]", "bytea[]", "int[]"][$0] }
+        let names = ["pk", "tenant", "id"] + textColumns + ["context", "was_successful", "created_at", "tags", "vector", "ivf_list"]
+        let now = "$\(5 + texts.count + 6)"
+        let columns = ["pk", "collection_id", "tenant", "id"] + textColumns
+            + ["context", "was_successful", "created_at", "updated_at", "tags", "vector", "ivf_list"]
+        let values = ["u.pk", "$1", "u.tenant", "u.id"] + textColumns.map { "u.\($0)" }
+            + ["u.context", "u.was_successful", "u.created_at", now,
+               "ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb))", "u.vector", "u.ivf_list"]
+        return """
+            INSERT INTO casebook.precedent (\(columns.joined(separator: ", ")))
+            SELECT \(values.joined(separator: ", "))
+            FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", ")))
+            ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk
+            """
+    }()
 
-    static func bindInsert(
-        _ binds: inout PostgresBindings, key: Int64, collection: Int64, _ item: StoredPrecedent, list: Int32?, now: Double
-    ) {
-        binds.append(key)
-        binds.append(collection)
-        binds.append(item.precedent.tenant.rawValue)
-        binds.append(item.id.rawValue)
-        bindFields(&binds, item, now: now)
-        binds.append(list)
+    static func bulkInsertBinds(
+        keys: ArraySlice<Int64>, collection: Int64, _ items: ArraySlice<StoredPrecedent>, lists: ArraySlice<Int32>?,
+        now: Double
+    ) throws(CasebookError) -> PostgresBindings {
+        do {
+            return try bulkInsertBinds(keys: keys, collection: collection, items, lists: lists, now: now, throwing: ())
+        } catch {
+            throw .storage(code: -1, message: "a batch could not be encoded for PostgreSQL")
+        }
     }
 
-    /// The text fields through the vector, shared by inserts and updates.
+    private static func bulkInsertBinds(
+        keys: ArraySlice<Int64>, collection: Int64, _ items: ArraySlice<StoredPrecedent>, lists: ArraySlice<Int32>?,
+        now: Double, throwing: Void
+    ) throws -> PostgresBindings {
+        var binds = PostgresBindings(capacity: 12 + textColumns.count)
+        binds.append(collection)
+        binds.append(Array(keys))
+        binds.append(items.map(\.precedent.tenant.rawValue))
+        binds.append(items.map(\.id.rawValue))
+        for field in PrecedentField.texts { try binds.append(NullableArray(items.map { $0.precedent[text: field] })) }
+        binds.append(items.map(\.contextJSON))
+        try binds.append(NullableArray(items.map(\.precedent.wasSuccessful)))
+        binds.append(items.map(\.createdAt))
+        binds.append(items.map { JSONWriter.string(.array($0.precedent.tags.map(JSONValue.string))) })
+        binds.append(items.map { vectorBytes($0.vector) })
+        try binds.append(NullableArray(lists.map { $0.map(Optional.some) } ?? Array(repeating: nil, count: items.count)))
+        binds.append(now)
+        return binds
+    }
+
+    /// The text fields through the vector, as an update sets them.
     private static func bindFields(_ binds: inout PostgresBindings, _ item: StoredPrecedent, now: Double) {
         for field in PrecedentField.texts { binds.append(item.precedent[text: field]) }
         binds.append(item.contextJSON)
