@@ -17,7 +17,8 @@ extension PostgresStore {
         let payloadTexts = PrecedentField.texts.map(\.column)
         let selected = ["pk", "collection_id", "tenant", "id", "was_successful", "created_at", "tags", "vector", "context"]
             + payloadTexts
-        let filterOffsets = filterColumns.map { column in selected.firstIndex(of: column)! }
+        // Where each filterable field is among the text fields that end every row.
+        let filterOffsets = filterColumns.map { column in payloadTexts.firstIndex(of: column)! }
         return try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) -> Int64 in
             let position = try ChangeFeed.lastPosition(session)
             let sizes = try session.query(
@@ -47,38 +48,45 @@ extension PostgresStore {
                 let rows: PostgresQueryResult
                 do { rows = try pending.wait() } catch { throw PostgresErrors.translate(error) }
                 guard let last = rows.rows.last else { break }
-                let lastKey = (try? last.makeRandomAccess()[0].decode(Int64.self)) ?? .max
+                let lastKey = BinaryCell.int64(last.first?.bytes) ?? .max
                 if rows.count == Self.rowsPerPage { pending = page(after: lastKey) }
                 cachedPayloads.removeAll(keepingCapacity: true)
                 for row in rows {
-                    let cells = row.makeRandomAccess()
-                    guard let key = try? cells[0].decode(Int64.self), let collection = try? cells[1].decode(Int64.self),
-                        let tenant = try? cells[2].decode(String.self), let id = try? cells[3].decode(String.self),
-                        let createdAt = try? cells[5].decode(Double.self),
-                        let tags = try? cells[6].decode([String].self), let context = try? cells[8].decode(String.self)
+                    // Cells in column order, read straight from their binary values.
+                    var cells = row.makeIterator()
+                    let keyCell = cells.next()?.bytes, collectionCell = cells.next()?.bytes
+                    let tenantCell = cells.next()?.bytes, idCell = cells.next()?.bytes
+                    let successCell = cells.next()?.bytes, createdCell = cells.next()?.bytes
+                    let tagsCell = cells.next()?.bytes, vectorCell = cells.next()?.bytes, contextCell = cells.next()?.bytes
+                    guard let key = BinaryCell.int64(keyCell), let collection = BinaryCell.int64(collectionCell),
+                        let tenantText = BinaryCell.text(tenantCell), let id = BinaryCell.text(idCell),
+                        let createdAt = BinaryCell.double(createdCell), let tags = BinaryCell.texts(tagsCell),
+                        let context = BinaryCell.text(contextCell)
                     else { throw PostgresStore.corrupt("a precedent row is unreadable") }
-                    // (Outside the guard: `try?` flattens a NULL into the failure it would read as.)
-                    let successful = (try? cells[4].decode(Bool?.self)) ?? nil
                     guard sink.accepts(collection: collection) else {
                         throw PostgresStore.corrupt("row \(key) names collection \(collection), which does not exist")
                     }
-                    guard sink.wants(tenant: TenantID(rawValue: tenant)) else { continue }
+                    let tenant = TenantID(rawValue: tenantText)
+                    guard sink.wants(tenant: tenant) else { continue }
+                    let successful = BinaryCell.bool(successCell)
+                    var fieldTexts: [String?] = []
+                    fieldTexts.reserveCapacity(PrecedentField.texts.count)
+                    while let cell = cells.next() { fieldTexts.append(BinaryCell.text(cell.bytes)) }
                     texts.removeAll(keepingCapacity: true)
-                    for offset in filterOffsets { texts.append(try? cells[offset].decode(String?.self)) }
+                    for offset in filterOffsets { texts.append(fieldTexts[offset]) }
                     let stored = StoredRow(
-                        collection: collection, key: key, tenant: TenantID(rawValue: tenant), id: PrecedentID(rawValue: id),
+                        collection: collection, key: key, tenant: tenant, id: PrecedentID(rawValue: id),
                         texts: texts, tags: tags, wasSuccessful: successful, createdAt: createdAt)
-                    let accepted = cells[7].bytes.map { bytes in
+                    let accepted = vectorCell.map { bytes in
                         bytes.withUnsafeReadableBytes { sink.add(stored, vector: $0) }
                     } ?? false
                     guard accepted else {
-                        let found = cells[7].bytes.map { "\($0.readableBytes) bytes" } ?? "no vector"
+                        let found = vectorCell.map { "\($0.readableBytes) bytes" } ?? "no vector"
                         throw PostgresStore.corrupt(
                             "row \(key) has \(found), expected a vector of \(sink.vectorBytes(of: collection)) bytes")
                     }
-                    let payloadTexts = (0..<PrecedentField.texts.count).map { try? cells[9 + $0].decode(String?.self) }
                     cachedPayloads.append((key, PrecedentPayloads.Payload(
-                        tenant: stored.tenant, id: stored.id, texts: payloadTexts.map { $0 ?? nil }, context: context,
+                        tenant: tenant, id: stored.id, texts: fieldTexts, context: context,
                         wasSuccessful: successful, createdAt: createdAt, tags: tags)))
                 }
                 payloads.put(cachedPayloads)

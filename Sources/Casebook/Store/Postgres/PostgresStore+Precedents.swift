@@ -9,25 +9,28 @@ extension PostgresStore {
         guard !items.isEmpty else { return [] }
         let now = Date().timeIntervalSince1970
         let keys = try connections.transaction { session throws(CasebookError) -> [Int64] in
-            // Keys drawn first, ascending in the batch's order (loading reads rows in key order).
-            let keys = try session.query(
-                "SELECT nextval('casebook.precedent_pk') FROM generate_series(1, $1::int) ORDER BY 1",
-                PostgresBindings(Int64(items.count))
-            ).map { row in (try? row.decode(Int64.self)) ?? 0 }
-            // DO NOTHING: a (tenant, id) already stored, or committed meanwhile by another node,
-            // comes back missing from RETURNING instead of aborting with no name.
-            var inserted: Set<Int64> = []
+            // Keys come from the sequence inside the INSERT (in the batch's order, as unnest
+            // yields the rows); DO NOTHING: a (tenant, id) already stored, or committed meanwhile
+            // by another node, comes back missing from RETURNING instead of aborting with no name.
+            var stored: [RowName: Int64] = [:]
             for start in stride(from: 0, to: items.count, by: PostgresPrecedentRow.rowsPerInsert) {
                 let range = start..<min(items.count, start + PostgresPrecedentRow.rowsPerInsert)
                 let rows = try session.query(
                     PostgresPrecedentRow.bulkInsertSQL,
                     try PostgresPrecedentRow.bulkInsertBinds(
-                        keys: keys[range], collection: collection, items[range], lists: lists?[range], now: now))
-                for row in rows { if let key = try? row.decode(Int64.self) { inserted.insert(key) } }
+                        collection: collection, items[range], lists: lists?[range], now: now))
+                for row in rows {
+                    guard let (key, tenant, id) = try? row.decode((Int64, String, String).self) else { continue }
+                    stored[RowName(tenant: tenant, id: id)] = key
+                }
             }
-            if inserted.count < items.count, let refused = items.indices.first(where: { !inserted.contains(keys[$0]) }) {
-                let id = items[refused].id
-                throw .item(index: refused, id: id, problem: .duplicateID(id))
+            var keys: [Int64] = []
+            keys.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                guard let key = stored[RowName(tenant: item.precedent.tenant.rawValue, id: item.id.rawValue)] else {
+                    throw .item(index: index, id: item.id, problem: .duplicateID(item.id))
+                }
+                keys.append(key)
             }
             if lists != nil {
                 try session.execute(
@@ -39,6 +42,11 @@ extension PostgresStore {
         }
         payloads.put(zip(keys, items.lazy.map(PrecedentPayloads.Payload.init)))
         return keys
+    }
+
+    private struct RowName: Hashable {
+        var tenant: String
+        var id: String
     }
 
     func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64 {
@@ -149,41 +157,38 @@ enum PostgresPrecedentRow {
     /// tags as one JSON array per row.
     static let bulkInsertSQL: String = {
         let texts = textColumns.enumerated().map { (offset: $0.offset, column: $0.element) }
-        let arrays = ["$2::bigint[]", "$3::text[]", "$4::text[]"] + texts.map { "$\(5 + $0.offset)::text[]" }
-            + (0..<6).map { "$\(5 + texts.count + $0)::" + ["text[]", "bool[]", "float8[]", "text[]", "bytea[]", "int[]"][$0] }
-        let names = ["pk", "tenant", "id"] + textColumns + ["context", "was_successful", "created_at", "tags", "vector", "ivf_list"]
-        let now = "$\(5 + texts.count + 6)"
+        let arrays = ["$2::text[]", "$3::text[]"] + texts.map { "$\(4 + $0.offset)::text[]" }
+            + (0..<6).map { "$\(4 + texts.count + $0)::" + ["text[]", "bool[]", "float8[]", "text[]", "bytea[]", "int[]"][$0] }
+        let names = ["tenant", "id"] + textColumns + ["context", "was_successful", "created_at", "tags", "vector", "ivf_list"]
+        let now = "$\(4 + texts.count + 6)"
         let columns = ["pk", "collection_id", "tenant", "id"] + textColumns
             + ["context", "was_successful", "created_at", "updated_at", "tags", "vector", "ivf_list"]
-        let values = ["u.pk", "$1", "u.tenant", "u.id"] + textColumns.map { "u.\($0)" }
+        let values = ["nextval('casebook.precedent_pk')", "$1", "u.tenant", "u.id"] + textColumns.map { "u.\($0)" }
             + ["u.context", "u.was_successful", "u.created_at", now,
                "ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb))", "u.vector", "u.ivf_list"]
         return """
             INSERT INTO casebook.precedent (\(columns.joined(separator: ", ")))
             SELECT \(values.joined(separator: ", "))
             FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", ")))
-            ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk
+            ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk, tenant, id
             """
     }()
 
     static func bulkInsertBinds(
-        keys: ArraySlice<Int64>, collection: Int64, _ items: ArraySlice<StoredPrecedent>, lists: ArraySlice<Int32>?,
-        now: Double
+        collection: Int64, _ items: ArraySlice<StoredPrecedent>, lists: ArraySlice<Int32>?, now: Double
     ) throws(CasebookError) -> PostgresBindings {
         do {
-            return try bulkInsertBinds(keys: keys, collection: collection, items, lists: lists, now: now, throwing: ())
+            return try bulkInsertBinds(collection: collection, items, lists: lists, now: now, throwing: ())
         } catch {
             throw .storage(code: -1, message: "a batch could not be encoded for PostgreSQL")
         }
     }
 
     private static func bulkInsertBinds(
-        keys: ArraySlice<Int64>, collection: Int64, _ items: ArraySlice<StoredPrecedent>, lists: ArraySlice<Int32>?,
-        now: Double, throwing: Void
+        collection: Int64, _ items: ArraySlice<StoredPrecedent>, lists: ArraySlice<Int32>?, now: Double, throwing: Void
     ) throws -> PostgresBindings {
-        var binds = PostgresBindings(capacity: 12 + textColumns.count)
+        var binds = PostgresBindings(capacity: 11 + textColumns.count)
         binds.append(collection)
-        binds.append(Array(keys))
         binds.append(items.map(\.precedent.tenant.rawValue))
         binds.append(items.map(\.id.rawValue))
         for field in PrecedentField.texts { try binds.append(NullableArray(items.map { $0.precedent[text: field] })) }
