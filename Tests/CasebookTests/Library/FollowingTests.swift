@@ -188,3 +188,22 @@ extension FollowingTests {
         #expect(try collection.trainIndex(nlist: 4).nlist == 4)
     }
 }
+
+extension FollowingTests {
+    /// A logged batch written again (its first commit's answer lost with the connection) is
+    /// neither refused nor doubled, so the match log's retry cannot stick.
+    @Test func aRetriedMatchLogBatchIsWrittenOnce() throws {
+        let database = TemporaryDatabase(.postgres)
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 2, metric: .cosine))
+        try collection.add([Precedent(id: "p", tenant: "acme", vector: [1, 0])])
+        let entry = LoggedSearch(
+            queryId: "q-1", collection: collection.recordID, tenant: "acme", actor: nil, decisionId: nil,
+            filter: SearchFilter(), k: 1, nprobe: nil, exact: true, reranked: false, tookMs: 0.1, embedder: "external",
+            indexVersion: "flat", createdAt: 1, ids: ["p"], scores: [1], similarities: nil)
+        try casebook.store.insertSearches([entry][...])
+        try casebook.store.insertSearches([entry][...])
+        #expect(try TestPostgres.query(database.path, "SELECT count(*)::text FROM casebook.match_query") == ["1"])
+        #expect(try TestPostgres.query(database.path, "SELECT count(*)::text FROM casebook.match_shown") == ["1"])
+    }
+}

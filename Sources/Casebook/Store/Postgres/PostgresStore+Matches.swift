@@ -23,7 +23,10 @@ extension PostgresStore {
                 INSERT INTO casebook.match_query (query_id, collection_id, tenant, actor, decision_id, filter, k, nprobe,
                     exact, reranked, took_ms, embedder, index_version, created_at)
                 """,
-                width: 14, Array(zip(entries, filters)), tail: "RETURNING pk, query_id"
+                width: 14, Array(zip(entries, filters)),
+                // A retry of a batch whose commit was lost with its connection: the searches that
+                // did arrive stay as they are, with their shown rows.
+                tail: "ON CONFLICT (query_id) DO NOTHING RETURNING pk, query_id"
             ) { binds, pair in
                 let (entry, filter) = pair
                 binds.append(entry.queryId)
@@ -45,8 +48,8 @@ extension PostgresStore {
             for row in keyed {
                 if let (key, queryId) = try? row.decode((Int64, String).self) { keys[queryId] = key }
             }
-            let shown = entries.flatMap { entry in
-                entry.ids.indices.map { position in (keys[entry.queryId] ?? 0, position, entry) }
+            let shown = entries.filter { keys[$0.queryId] != nil }.flatMap { entry in
+                entry.ids.indices.map { position in (keys[entry.queryId]!, position, entry) }
             }
             _ = try session.insertRows(
                 "INSERT INTO casebook.match_shown (query_pk, rank, precedent_id, score, similarity)", width: 5, shown
