@@ -250,6 +250,20 @@ import Testing
         #expect(try Self.storedCount(database.path, prefix: "down") == 0)
         try Self.waitForConvergence(nodes, url: database.path)
         try Self.expectNodesMatchDatabase(nodes, url: database.path)
+        // The searches logged while the database was away were kept, and are written with the
+        // next ones.
+        for node in nodes {
+            #expect(try node.request(
+                "POST", "/v1/collections/c/search", "{\"tenant\":\"globex\",\"k\":2,\"vector\":[1,0,0,0,0,0,0,0]}"
+            ).status == 200)
+        }
+        var logged = 0
+        let logDeadline = Date().addingTimeInterval(15)
+        while logged < 4, Date() < logDeadline {
+            logged = Int(try Self.psql(database.path, "SELECT count(*) FROM casebook.match_query")[0][0]) ?? 0
+            if logged < 4 { usleep(100_000) }
+        }
+        #expect(logged == 4, "2 searches logged during the outage and 2 after; the database holds \(logged)")
     }
 
     /// Two nodes add the same ids at the same time: PostgreSQL decides, each id is acknowledged
