@@ -56,7 +56,7 @@ struct Demo: ParsableCommand {
         let started = Date()
         try collection.add(batch)
         let seconds = Date().timeIntervalSince(started)
-        print("Loaded \(batch.count) precedents of \(collection.tenants.count) tenants into \(db) "
+        print("Loaded \(batch.count) precedents of \(collection.tenants.count) tenants into \(casebook.path) "
             + "(hashed-v1, \(dims) dims) in \(String(format: "%.2f", seconds)) s, embedding included.\n")
 
         for demoCase in Self.cases {
@@ -75,7 +75,7 @@ struct Demo: ParsableCommand {
             for line in Self.actionSummary(response.results) { print("     \(line)") }
             print("")
         }
-        print("Try your own: casebook search --db \(db) --collection precedents --tenant acme-retail "
+        print("Try your own: casebook search --db \(casebook.path) --collection precedents --tenant acme-retail "
             + "--text 'customer refused, wrong size' --context '{\"paymentMode\": \"prepaid\"}' --explain")
     }
 

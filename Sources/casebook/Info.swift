@@ -42,10 +42,10 @@ struct Info: ParsableCommand {
                 tenant: tenant, tenants: tenant == nil ? collection.tenants.count : nil)
         }
         if json {
-            try JSONOutput.print(Report(database: database.db, collections: collections))
+            try JSONOutput.print(Report(database: casebook.path, collections: collections))
             return
         }
-        print("database \(database.db): \(collections.count) collection(s)")
+        print("database \(casebook.path): \(collections.count) collection(s)")
         for c in collections {
             let scope = tenant.map { " for tenant \($0)" } ?? " over \(c.tenants ?? 0) tenant(s)"
             print("  \(c.name)  dim \(c.dim)  \(c.metric)  embedder \(c.embedder.kind)  index \(c.index.kind)  \(c.count) precedents\(scope)")

@@ -53,7 +53,8 @@ struct Init: ParsableCommand {
 
     func run() throws {
         let spec = try options.spec()
-        try database.open(only: []).createCollection(spec)
-        print("created collection \(collection) (\(spec.embedder.kind), dim \(spec.dimension), \(spec.metric.rawValue), \(spec.index.kind) index) in \(database.db)")
+        let casebook = try database.open(only: [])
+        try casebook.createCollection(spec)
+        print("created collection \(collection) (\(spec.embedder.kind), dim \(spec.dimension), \(spec.metric.rawValue), \(spec.index.kind) index) in \(casebook.path)")
     }
 }

@@ -12,6 +12,7 @@ import Synchronization
 /// let response = try ndr.search(SearchRequest(tenant: "acme", k: 5, vector: v))
 /// ```
 public final class Casebook: Sendable {
+    /// The SQLite file, or the PostgreSQL database's URL without its password.
     public let path: String
     let store: any CasebookStore
     package let matchLog: MatchLog
