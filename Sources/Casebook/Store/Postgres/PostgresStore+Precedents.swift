@@ -9,28 +9,23 @@ extension PostgresStore {
         guard !items.isEmpty else { return [] }
         let now = Date().timeIntervalSince1970
         let keys = try connections.transaction { session throws(CasebookError) -> [Int64] in
-            // Keys come from the sequence inside the INSERT (in the batch's order, as unnest
-            // yields the rows); DO NOTHING: a (tenant, id) already stored, or committed meanwhile
-            // by another node, comes back missing from RETURNING instead of aborting with no name.
-            var stored: [RowName: Int64] = [:]
+            // Keys come from the sequence inside the INSERT, and RETURNING gives them in the
+            // order unnest yields the rows (an INSERT inserts row by row, in order). DO NOTHING:
+            // a (tenant, id) already stored, or committed meanwhile by another node, is missing
+            // from RETURNING instead of aborting with no name; the rows returned then tell which.
+            var keys: [Int64] = []
+            keys.reserveCapacity(items.count)
             for start in stride(from: 0, to: items.count, by: PostgresPrecedentRow.rowsPerInsert) {
                 let range = start..<min(items.count, start + PostgresPrecedentRow.rowsPerInsert)
                 let rows = try session.query(
                     PostgresPrecedentRow.bulkInsertSQL,
                     try PostgresPrecedentRow.bulkInsertBinds(
                         collection: collection, items[range], lists: lists?[range], now: now))
-                for row in rows {
-                    guard let (key, tenant, id) = try? row.decode((Int64, String, String).self) else { continue }
-                    stored[RowName(tenant: tenant, id: id)] = key
+                let returned = rows.compactMap { BinaryCell.int64($0.first?.bytes) }
+                guard returned.count == range.count else {
+                    throw try Self.refusedItem(session, returned, items, offset: start)
                 }
-            }
-            var keys: [Int64] = []
-            keys.reserveCapacity(items.count)
-            for (index, item) in items.enumerated() {
-                guard let key = stored[RowName(tenant: item.precedent.tenant.rawValue, id: item.id.rawValue)] else {
-                    throw .item(index: index, id: item.id, problem: .duplicateID(item.id))
-                }
-                keys.append(key)
+                keys += returned
             }
             if lists != nil {
                 try session.execute(
@@ -44,9 +39,17 @@ extension PostgresStore {
         return keys
     }
 
-    private struct RowName: Hashable {
-        var tenant: String
-        var id: String
+    /// The first item of a batch that the database did not take (its id already stored).
+    private static func refusedItem(
+        _ session: PostgresSession, _ inserted: [Int64], _ items: [StoredPrecedent], offset: Int
+    ) throws(CasebookError) -> CasebookError {
+        let rows = try session.query(
+            "SELECT tenant, id FROM casebook.precedent WHERE pk = ANY($1)", PostgresBindings(inserted))
+        let taken = Set(rows.compactMap { row in (try? row.decode((String, String).self)).map { "\($0.0)\u{0}\($0.1)" } })
+        let index = items.indices.dropFirst(offset).first { index in
+            !taken.contains("\(items[index].precedent.tenant.rawValue)\u{0}\(items[index].id.rawValue)")
+        } ?? offset
+        return .item(index: index, id: items[index].id, problem: .duplicateID(items[index].id))
     }
 
     func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64 {
@@ -170,7 +173,7 @@ enum PostgresPrecedentRow {
             INSERT INTO casebook.precedent (\(columns.joined(separator: ", ")))
             SELECT \(values.joined(separator: ", "))
             FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", ")))
-            ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk, tenant, id
+            ON CONFLICT (collection_id, tenant, id) DO NOTHING RETURNING pk
             """
     }()
 
