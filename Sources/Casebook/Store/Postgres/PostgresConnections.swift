@@ -108,9 +108,12 @@ final class PostgresConnections: Sendable {
     ) throws(CasebookError) -> T {
         try withSession { plain throws(CasebookError) in
             let session = PostgresSession(connection: plain.connection, logger: plain.logger, appended: AppendedPositions())
-            try session.execute("BEGIN ISOLATION LEVEL \(isolation)")
+            // Sent without waiting: the connection runs its queries in order, so the body's first
+            // statement follows it one round trip sooner.
+            let begun = session.send("BEGIN ISOLATION LEVEL \(isolation)")
             do throws(CasebookError) {
                 let result = try body(session)
+                try session.wait(begun)
                 try session.execute("COMMIT")
                 localChanges.insert(session.appended!.positions)
                 return result
@@ -144,8 +147,19 @@ struct PostgresSession {
     var appended: AppendedPositions? = nil
 
     func query(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) throws(CasebookError) -> PostgresQueryResult {
+        try wait(send(sql, binds))
+    }
+
+    /// Sends a statement without waiting for its answer (``wait(_:)`` takes it later); the
+    /// connection answers its statements in the order they were sent.
+    func send(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) -> EventLoopFuture<PostgresQueryResult> {
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    @discardableResult
+    func wait(_ answer: EventLoopFuture<PostgresQueryResult>) throws(CasebookError) -> PostgresQueryResult {
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            return try answer.wait()
         } catch {
             throw PostgresErrors.translate(error)
         }
