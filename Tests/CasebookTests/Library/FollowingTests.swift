@@ -36,6 +36,15 @@ import Testing
         #expect(b.index.read { $0._checkInvariants() }, sourceLocation: sourceLocation)
     }
 
+    /// Rows of one tenant whose ids start with `prefix` (apart from the first rows').
+    static func rows(_ count: Int, tenant: TenantID, seed: UInt64, prefix: String) -> [ReferenceRow] {
+        FlatSearchTests.makeRows(count: count, dimension: dimension, tenants: [tenant], seed: seed).map { row in
+            var row = row
+            row.id = PrecedentID("\(prefix)\(row.id)")
+            return row
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func everyKindOfChangeReachesTheOtherInstance(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
         let nodeA = try Casebook(path: database.path)
@@ -68,16 +77,12 @@ import Testing
         try Self.expectSameAnswers(a, b, rows: rows)
 
         // B writes too; A follows B, skipping nothing and applying nothing twice.
-        let extra = FlatSearchTests.makeRows(count: 30, dimension: Self.dimension, tenants: ["acme"], seed: 8).map { row -> ReferenceRow in
-            var row = row
-            row.id = PrecedentID("b-\(row.id)")
-            return row
-        }
+        let extra = Self.rows(30, tenant: "acme", seed: 8, prefix: "b-")
         try b.add(extra.map(\.precedent))
         rows += extra
         try nodeA.catchUp()
         try Self.expectSameAnswers(a, b, rows: rows)
-        #expect(try nodeA.catchUp() == 0 && nodeB.catchUp() >= 0)
+        #expect(try nodeA.catchUp() == 0)
 
         // A training on A: B loads its lists and quantizer.
         try a.trainIndex(nlist: 8)
@@ -87,11 +92,7 @@ import Testing
         try Self.expectSameAnswers(a, b, rows: rows, exact: false)
         try Self.expectSameAnswers(a, b, rows: rows, exact: true)
         // Rows added after the training are filed by the stored lists on both.
-        let late = FlatSearchTests.makeRows(count: 40, dimension: Self.dimension, tenants: ["globex"], seed: 9).map { row -> ReferenceRow in
-            var row = row
-            row.id = PrecedentID("late-\(row.id)")
-            return row
-        }
+        let late = Self.rows(40, tenant: "globex", seed: 9, prefix: "late-")
         try a.add(late.map(\.precedent))
         rows += late
         try nodeB.catchUp()
