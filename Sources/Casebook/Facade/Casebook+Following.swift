@@ -89,10 +89,7 @@ extension Casebook {
                 subset == nil || subset!.contains(record.spec.name)
             else { return }
             // Its rows arrive through the changes that follow this one.
-            let collection = try PrecedentCollection(
-                spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: makeIndex(for: record.spec),
-                shard: shard)
-            registry.withLock { $0[record.spec.name] = $0[record.spec.name] ?? collection }
+            try register(record, index: makeIndex(for: record.spec))
         case .upsert, .delete:
             guard let collection = collection(id: change.collection), let tenant = change.tenant,
                 shard?.holds(tenant) ?? true
@@ -121,10 +118,7 @@ extension Casebook {
                     if let collection = collection(id: record.id) {
                         collection.index.write { $0 = loaded.indexes[record.id]! }
                     } else {
-                        let collection = try PrecedentCollection(
-                            spec: record.spec, recordID: record.id, store: store, matchLog: matchLog,
-                            index: loaded.indexes[record.id]!, shard: shard)
-                        registry.withLock { $0[record.spec.name] = $0[record.spec.name] ?? collection }
+                        try register(record, index: loaded.indexes[record.id]!)
                     }
                 }
                 state.position = loaded.position
@@ -133,6 +127,13 @@ extension Casebook {
             try first.writer.withLock { _ throws(CasebookError) in try locked(remaining.dropFirst()) }
         }
         try locked(held[...])
+    }
+
+    /// Makes a collection another process created reachable here (unless one of its name already is).
+    private func register(_ record: StoredCollection, index: any VectorIndex) throws(CasebookError) {
+        let collection = try PrecedentCollection(
+            spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: index, shard: shard)
+        registry.withLock { $0[record.spec.name] = $0[record.spec.name] ?? collection }
     }
 
     private func collection(id: Int64) -> PrecedentCollection? {

@@ -142,8 +142,7 @@ public final class Casebook: Sendable {
     /// Refuses a tenant that another shard holds (``CasebookError/wrongShard(tenant:shard:of:)``);
     /// every collection's reads and writes check it themselves.
     public func checkHolds(_ tenant: TenantID) throws(CasebookError) {
-        guard let shard, !tenant.rawValue.isEmpty, !shard.holds(tenant) else { return }
-        throw TenantShard.refusal(tenant, shard: shard)
+        try shard?.check(tenant)
     }
 
     /// All collections, by name.

@@ -134,8 +134,7 @@ public final class PrecedentCollection: Sendable {
 
     /// Refuses a tenant that another shard holds (a valid tenant only: other checks come first).
     func checkShard(_ tenant: TenantID) throws(CasebookError) {
-        guard let shard, !tenant.rawValue.isEmpty, !shard.holds(tenant) else { return }
-        throw TenantShard.refusal(tenant, shard: shard)
+        try shard?.check(tenant)
     }
 
     static func indexedRow(_ item: StoredPrecedent, key: Int64) -> IndexedRow {

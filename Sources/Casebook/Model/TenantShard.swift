@@ -33,9 +33,11 @@ public struct TenantShard: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(index)/\(count)" }
 
-    /// The error for a tenant this shard does not hold, naming the shard that does.
-    static func refusal(_ tenant: TenantID, shard: TenantShard) -> CasebookError {
-        .wrongShard(tenant: tenant, shard: Self.shard(of: tenant, count: shard.count), of: shard.count)
+    /// Refuses a tenant this shard does not hold, naming the shard that does (an empty tenant is
+    /// left to the tenant checks).
+    func check(_ tenant: TenantID) throws(CasebookError) {
+        guard !tenant.rawValue.isEmpty, !holds(tenant) else { return }
+        throw .wrongShard(tenant: tenant, shard: Self.shard(of: tenant, count: count), of: count)
     }
 
     /// FNV-1a, 64-bit: offset basis 0xcbf29ce484222325, prime 0x100000001b3.

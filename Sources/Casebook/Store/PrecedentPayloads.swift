@@ -53,8 +53,6 @@ final class PrecedentPayloads: Sendable {
 
     private let table = ReadWriteLocked<[Int64: Payload]>([:])
 
-    var count: Int { table.read { $0.count } }
-
     func put(_ payloads: some Sequence<(Int64, Payload)>) {
         table.write { table in
             for (key, payload) in payloads { table[key] = payload }

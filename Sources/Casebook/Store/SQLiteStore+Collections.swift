@@ -10,7 +10,7 @@ extension SQLiteStore {
             }
             var record = try CollectionRecord(spec: spec, createdAt: Date())
             try record.insert(db)
-            try SQLiteStore.appendChange(db, collection: record.id!, kind: .collection)
+            try appendChange(db, collection: record.id!, kind: .collection)
             return record.id!
         }
     }

@@ -9,7 +9,7 @@ extension SQLiteStore {
     /// How often a follower looks for other processes' commits.
     static let pollInterval = Duration.milliseconds(100)
 
-    static func appendChange(
+    func appendChange(
         _ db: Database, collection: Int64, kind: StoredChange.Kind, tenant: TenantID? = nil, ids: [PrecedentID] = [],
         keys: [Int64] = []
     ) throws {
@@ -19,13 +19,15 @@ extension SQLiteStore {
                 SELECT coalesce(max(position), 0) + 1, ?, ?, ?, ?, ?, ? FROM change
                 """,
             arguments: [
-                collection, kind.rawValue, tenant?.rawValue, jsonArray(ids.map { .string($0.rawValue) }),
-                jsonArray(keys.map { .number(Double($0)) }), Date().timeIntervalSince1970,
+                collection, kind.rawValue, tenant?.rawValue, SQLiteStore.jsonArray(ids.map { .string($0.rawValue) }),
+                SQLiteStore.jsonArray(keys.map { .number(Double($0)) }), Date().timeIntervalSince1970,
             ])
+        // `position` is the table's rowid.
+        uncommitted.withLock { $0.append(db.lastInsertedRowID) }
     }
 
     /// One row per tenant of a batch.
-    static func appendChanges(
+    func appendChanges(
         _ db: Database, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64]
     ) throws {
         for group in StoredChange.tenantGroups(items, keys: keys) {

@@ -41,7 +41,7 @@ extension SQLiteStore {
                     trainingJSON,
                 ])
             try SQLiteStore.insertAssignments(db, assignments.lazy.map { ($0.key, $0.list) })
-            try SQLiteStore.appendChange(db, collection: collection, kind: .training)
+            try appendChange(db, collection: collection, kind: .training)
         }
     }
 

@@ -103,7 +103,7 @@ extension SQLiteStore {
                     outcome.tenant.rawValue, outcome.decisionId, outcome.outcome, outcome.wasSuccessful,
                     now.timeIntervalSince1970,
                 ])
-            try SQLiteStore.appendChange(db, collection: 0, kind: .outcome, tenant: outcome.tenant)
+            try appendChange(db, collection: 0, kind: .outcome, tenant: outcome.tenant)
         }
     }
 

@@ -37,7 +37,7 @@ extension SQLiteStore {
                 keys.append(key)
             }
             if let lists { try SQLiteStore.recordAssignments(db, collection: collection, keys: keys, lists: lists) }
-            try SQLiteStore.appendChanges(db, collection: collection, kind: .upsert, items, keys: keys)
+            try appendChanges(db, collection: collection, kind: .upsert, items, keys: keys)
             return keys
         }
     }
@@ -61,7 +61,7 @@ extension SQLiteStore {
                 sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
                 arguments: [VectorBlob.encode(item.vector), key])
             if let list { try db.execute(sql: SQLiteStore.insertAssignmentSQL, arguments: [key, list]) }
-            try SQLiteStore.appendChange(db, collection: collection, kind: .upsert, tenant: p.tenant, ids: [item.id], keys: [key])
+            try appendChange(db, collection: collection, kind: .upsert, tenant: p.tenant, ids: [item.id], keys: [key])
             return key
         }
     }
@@ -73,7 +73,7 @@ extension SQLiteStore {
                 throw CasebookError.precedentNotFound(id)
             }
             try db.execute(sql: "DELETE FROM precedent WHERE pk = ?", arguments: [key])
-            try SQLiteStore.appendChange(db, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key])
+            try appendChange(db, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key])
             return key
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The SQLite database: one file in WAL mode, read through a `DatabasePool` (concurrent readers,
 /// one writer). Every multi-statement change runs inside one `write {}` transaction, so a batch is
@@ -9,6 +10,9 @@ final class SQLiteStore: CasebookStore {
     private let checkpointer: Checkpointer
     /// The change feed positions this instance committed.
     let localChanges = LocalChanges()
+    /// Positions appended by the write transaction in progress (one at a time: the pool
+    /// serialises writes), known as this instance's own once it commits.
+    let uncommitted = Mutex<[Int64]>([])
 
     init(path: String) throws(CasebookError) {
         var configuration = Configuration()
@@ -65,12 +69,12 @@ final class SQLiteStore: CasebookStore {
     /// are this instance's own once it commits.
     func write<T>(_ body: (Database) throws -> T) throws(CasebookError) -> T {
         do {
-            let (result, before, after) = try pool.write { db in
-                let before = try SQLiteStore.lastPosition(db)
+            let (result, appended) = try pool.write { db in
+                uncommitted.withLock { $0.removeAll() }
                 let result = try body(db)
-                return (result, before, try SQLiteStore.lastPosition(db))
+                return (result, uncommitted.withLock { $0 })
             }
-            if after > before { localChanges.insert((before + 1)...after) }
+            localChanges.insert(appended)
             checkpointer.requestCheckpoint()
             return result
         } catch let error as CasebookError {

@@ -66,15 +66,6 @@ final class PostgresConnections: Sendable {
         (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
-    /// Closes every idle connection (a test simulating a lost server, or shutdown).
-    func closeIdle() {
-        let connections = idle.withLock { list in
-            defer { list.removeAll() }
-            return list
-        }
-        for connection in connections { try? (connection.close() as EventLoopFuture<Void>).wait() }
-    }
-
     /// A new connection, outside the pool (the change feed's listener keeps one for itself).
     func open() throws(CasebookError) -> PostgresConnection {
         do {
