@@ -4,12 +4,20 @@ each drawn from a known *scenario*, so that retrieval quality can be measured (d
 return precedents of the query's scenario, and does their vote predict the outcome?).
 
 Writes, deterministically (fixed seed, Python's `random` only):
-  data/sample-precedents.jsonl  the precedents to ingest (Casebook's JSONL, no vectors)
-  data/sample-queries.jsonl     held-out precedents of the same distribution, used as queries
+  data/sample-precedents.jsonl  the precedents to ingest (Casebook's JSONL, no vectors): the
+                                situation in `context` and `text`, what was done in `action` (the
+                                text's last sentence is the agent's note of it), how it went in
+                                `outcome` and `wasSuccessful`
+  data/sample-queries.jsonl     held-out decisions of the same distribution, used as queries: their
+                                `text` and `context` describe the situation only, never the decision
+                                taken; `action`, `outcome` and `wasSuccessful` record what was done
+                                and how it went, for scoring
   data/sample-labels.csv        id,scenario,successProbability for both files (kept out of the
                                 precedents, so that labels are never embedded): the scenario, and
                                 the probability that the action taken works in that scenario —
                                 the value `wasSuccessful` was drawn from
+  data/sample-scenarios.json    per scenario, every action's success probability (what a perfect
+                                adviser would know), for measuring the regret of suggestions
 
 A scenario fixes the situation (failure reason, payment mode, value range, attempts, customer
 tier ...), how agents tend to describe it (several paraphrases, abbreviations, the odd Hinglish
@@ -218,12 +226,13 @@ def ndr_precedent(rng, scenario_name, tenant_bias):
     if rng.random() < 0.3:
         parts.append(f"attempt {attempts}")
     reasoning = pick(rng, NDR_REASONING[action])
-    text = "; ".join(parts) + ". " + reasoning[0].upper() + reasoning[1:] + "."
+    situation_text = "; ".join(parts) + "."
+    note = " " + reasoning[0].upper() + reasoning[1:] + "."
     if rng.random() < 0.25:
-        text = text.replace("customer", "cust")
+        situation_text, note = situation_text.replace("customer", "cust"), note.replace("customer", "cust")
     context = {
         "carrier": pick(rng, CARRIERS), "reason": s["reason"], "attempts": attempts, "pincode": pincode,
-        "metro": metro, "orderValue": value, "paymentMode": payment, "action": action,
+        "metro": metro, "orderValue": value, "paymentMode": payment,
     }
     if rng.random() < 0.5:
         context["customer"] = {"orders": rng.randint(0, 40), "priorNdrs": rng.randint(0, 4)}
@@ -231,7 +240,7 @@ def ndr_precedent(rng, scenario_name, tenant_bias):
     if payment == "cod" and "cod" not in tags:
         tags.append("cod")
     outcomes = RTO_OUTCOMES if action == "rto" else NDR_OUTCOMES
-    return "ndr_resolution", context, text, pick(rng, outcomes[success]), success, tags, p_success
+    return "ndr_resolution", context, (situation_text, note), action, pick(rng, outcomes[success]), success, tags, p_success
 
 
 def credit_precedent(rng, scenario_name, tenant_bias):
@@ -246,13 +255,14 @@ def credit_precedent(rng, scenario_name, tenant_bias):
     success = rng.random() < p_success
     situation = pick(rng, s["phrases"])
     reasoning = pick(rng, CREDIT_REASONING[action])
-    text = f"{situation}; utilisation {round(utilisation * 100)}%, {overdue} days overdue. {reasoning[0].upper() + reasoning[1:]}."
+    situation_text = f"{situation}; utilisation {round(utilisation * 100)}%, {overdue} days overdue."
+    note = f" {reasoning[0].upper() + reasoning[1:]}."
     context = {
         "customerTier": tier, "tenureMonths": tenure, "limitUtilisation": utilisation, "overdueDays": overdue,
         "orderValue": order, "creditLimit": round(order / max(utilisation, 0.5) * rng.uniform(0.8, 1.2), -3),
-        "action": action,
     }
-    return "credit_override", context, text, pick(rng, CREDIT_OUTCOMES[success]), success, list(s["tags"]), p_success
+    return ("credit_override", context, (situation_text, note), action, pick(rng, CREDIT_OUTCOMES[success]), success,
+            list(s["tags"]), p_success)
 
 
 def tenant_biases(rng):
@@ -266,20 +276,23 @@ def scenario_weights(rng):
     return {tenant: [(n, rng.uniform(0.4, 1.6) * (1.0 if n.startswith("ndr") else 0.8)) for n in names] for tenant, _ in TENANTS}
 
 
-def generate(count, prefix, rng, biases, mix, start_minutes):
+def generate(count, prefix, rng, biases, mix, start_minutes, with_note=True):
+    """Rows of `count` decisions. Without `with_note` (queries), the text describes the situation
+    only: the agent's note of what it did would name the decision being asked about."""
     rows = []
     minutes = start_minutes
     for i in range(count):
         tenant = weighted(rng, TENANTS)
         scenario = weighted(rng, mix[tenant])
         maker = ndr_precedent if scenario.startswith("ndr") else credit_precedent
-        category, context, text, outcome, success, tags, p_success = maker(rng, scenario, biases[tenant])
+        category, context, (situation_text, note), action, outcome, success, tags, p_success = maker(
+            rng, scenario, biases[tenant])
         minutes += rng.randint(5, 150)
         created = START + timedelta(minutes=minutes)
         row = {
             "id": f"{prefix}-{i + 1:05d}", "tenant": tenant, "category": category,
-            "decisionEventId": f"evt-{prefix}-{i + 1:05d}", "context": context, "text": text,
-            "outcome": outcome, "wasSuccessful": success, "tags": sorted(set(tags)),
+            "decisionEventId": f"evt-{prefix}-{i + 1:05d}", "context": context,
+            "text": situation_text + note if with_note else situation_text, "action": action, "outcome": outcome, "wasSuccessful": success, "tags": sorted(set(tags)),
             "createdAt": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         rows.append((row, scenario, p_success))
@@ -297,7 +310,7 @@ def main():
     biases = tenant_biases(rng)
     mix = scenario_weights(rng)
     precedents, minutes = generate(args.precedents, "p", rng, biases, mix, 0)
-    queries, _ = generate(args.queries, "q", rng, biases, mix, minutes)
+    queries, _ = generate(args.queries, "q", rng, biases, mix, minutes, with_note=False)
     os.makedirs(args.out, exist_ok=True)
     for name, rows in [("sample-precedents.jsonl", precedents), ("sample-queries.jsonl", queries)]:
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
@@ -308,6 +321,10 @@ def main():
         writer.writerow(["id", "scenario", "successProbability"])
         for row, scenario, p_success in precedents + queries:
             writer.writerow([row["id"], scenario, p_success])
+    scenarios = {name: dict(s["actions"]) for name, s in list(NDR_SCENARIOS.items()) + list(CREDIT_SCENARIOS.items())}
+    with open(os.path.join(args.out, "sample-scenarios.json"), "w", encoding="utf-8") as f:
+        json.dump(scenarios, f, indent=1, sort_keys=True)
+        f.write("\n")
     print(f"wrote {len(precedents)} precedents, {len(queries)} queries and their scenario labels to {os.path.normpath(args.out)}")
 
 

@@ -39,11 +39,13 @@ struct OutcomeBody: Decodable {
     var tenant: TenantID
     var outcome: String?
     var wasSuccessful: Bool?
+    /// What the decision did.
+    var action: String?
     /// Also set the outcome on this collection's precedents recording the decision.
     var collection: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case tenant, outcome, wasSuccessful, collection
+        case tenant, outcome, wasSuccessful, action, collection
     }
 
     init(from decoder: any Decoder) throws {
@@ -54,13 +56,14 @@ struct OutcomeBody: Decodable {
             throw JSONValueDecoder.Failure(path: "wasSuccessful", kind: .missing)
         }
         wasSuccessful = try c.decodeIfPresent(Bool.self, forKey: .wasSuccessful)
+        action = try c.decodeIfPresent(String.self, forKey: .action)
         collection = try c.decodeIfPresent(String.self, forKey: .collection)
     }
 
     func outcome(decisionId: String) -> DecisionOutcome {
         DecisionOutcome(
             tenant: tenant, decisionId: decisionId, outcome: outcome, wasSuccessful: wasSuccessful,
-            precedentCollection: collection)
+            action: action, precedentCollection: collection)
     }
 }
 

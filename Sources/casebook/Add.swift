@@ -15,6 +15,11 @@ struct Add: ParsableCommand {
     @Argument(help: "JSONL file, or - for standard input.")
     var file: String
 
+    @Option(help: ArgumentHelp(
+        "Move this top-level context key (a string) into each precedent's action.",
+        discussion: "For data written before action was a field: left in the context it would be embedded."))
+    var actionFrom: String?
+
     func run() throws {
         let casebook = try database.open(only: [collection])
         let target = try casebook.collection(collection)
@@ -24,7 +29,9 @@ struct Add: ParsableCommand {
         try LineReader.forEachLine(of: file) { number, line in
             guard line.contains(where: { !$0.isWhitespace }) else { return }
             do {
-                batch.append(try Precedent(jsonText: line))
+                var precedent = try Precedent(jsonText: line)
+                if let actionFrom { precedent = try precedent.liftingAction(fromContextKey: actionFrom) }
+                batch.append(precedent)
             } catch {
                 throw CLIError("line \(number): \(error)")
             }

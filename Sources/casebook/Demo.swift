@@ -10,7 +10,7 @@ struct Demo: ParsableCommand {
             Creates the database (refusing an existing file unless --replace), a hashed-v1 collection \
             "precedents", adds data/sample-precedents.jsonl (NDR resolutions and credit overrides of \
             four tenants) and asks, for three new cases, which past decisions look most like them, \
-            what was done and whether it worked.
+            what was done and whether it worked, and what to do now (a suggestion).
             """)
 
     @Option(help: "Database file to create.")
@@ -71,26 +71,17 @@ struct Demo: ParsableCommand {
                     queryId: response.queryId, exact: response.exact, tookMs: response.tookMs, results: [result]),
                     header: false)
             }
-            print("   What the 10 closest did, and how it went:")
-            for line in Self.actionSummary(response.results) { print("     \(line)") }
+            let suggestion = try collection.suggest(SuggestRequest(
+                tenant: TenantID(demoCase.tenant), text: demoCase.text, context: demoCase.context,
+                filter: SearchFilter(category: demoCase.category)))
+            print("   What the \(suggestion.considered) closest with a known outcome did, and how it went:")
+            Suggest.printReport(suggestion, indent: "   ")
             print("")
         }
-        print("Try your own: casebook search --db \(casebook.path) --collection precedents --tenant acme-retail "
+        try casebook.flushMatchLog()
+        print("Try your own: casebook suggest --db \(casebook.path) --collection precedents --tenant acme-retail "
+            + "--category ndr_resolution --text 'customer refused, wrong size' --context '{\"paymentMode\": \"prepaid\"}'")
+        print("          or: casebook search --db \(casebook.path) --collection precedents --tenant acme-retail "
             + "--text 'customer refused, wrong size' --context '{\"paymentMode\": \"prepaid\"}' --explain")
-    }
-
-    /// Per action taken among the results: how many, and how many worked.
-    static func actionSummary(_ results: [SearchResult]) -> [String] {
-        var tally: [String: (count: Int, worked: Int)] = [:]
-        for result in results {
-            guard let precedent = result.precedent, case .string(let action)? = precedent.context["action"] else { continue }
-            var entry = tally[action, default: (0, 0)]
-            entry.count += 1
-            if precedent.wasSuccessful == true { entry.worked += 1 }
-            tally[action] = entry
-        }
-        return tally.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.map {
-            "\($0.key): \($0.value.count) case(s), worked in \($0.value.worked)"
-        }
     }
 }

@@ -20,6 +20,9 @@ struct Outcome: ParsableCommand {
     @Option(help: "What happened, in words.")
     var outcome: String?
 
+    @Option(help: "What the decision did (an action code): tells the statistics whether a suggestion was followed.")
+    var action: String?
+
     @Option(help: "Also set this outcome on the collection's precedents recording this decision (decisionEventId).")
     var collection: String?
 
@@ -32,7 +35,8 @@ struct Outcome: ParsableCommand {
     func run() throws {
         let receipt = try database.open(only: Set(collection.map { [$0] } ?? [])).recordOutcome(DecisionOutcome(
             tenant: TenantID(tenant), decisionId: decision, outcome: outcome,
-            wasSuccessful: successful == "unknown" ? nil : successful == "true", precedentCollection: collection))
+            wasSuccessful: successful == "unknown" ? nil : successful == "true", action: action,
+            precedentCollection: collection))
         print("recorded outcome of \(decision)"
             + (collection == nil ? "" : "; \(receipt.precedentsUpdated) precedent(s) updated"))
     }

@@ -36,6 +36,7 @@ extension Casebook {
             throw .invalidField("outcome is longer than \(Limits.maxTextBytes) bytes")
         }
         try PrecedentValidation.checkNoNUL(outcome.outcome, "outcome")
+        if let action = outcome.action { try IdentifierRules.checkName("action", action) }
         let collection = try outcome.precedentCollection.map { name throws(CasebookError) in try self.collection(name) }
         try store.recordOutcome(outcome, now: Date())
         guard let collection else { return OutcomeReceipt(precedentsUpdated: 0) }
@@ -45,6 +46,7 @@ extension Casebook {
             var precedent = try collection.get(tenant: outcome.tenant, id: id)
             precedent.outcome = outcome.outcome
             precedent.wasSuccessful = outcome.wasSuccessful
+            if let action = outcome.action { precedent.action = action }
             try collection.update(precedent)
         }
         return OutcomeReceipt(precedentsUpdated: ids.count)

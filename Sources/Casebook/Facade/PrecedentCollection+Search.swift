@@ -123,8 +123,12 @@ extension PrecedentCollection {
             queryId: QueryIDs.next(), exact: answer.exact, probed: answer.probed, tookMs: 0, results: results)
     }
 
-    /// Hands the search to the match log (an append; the log writes it in the background).
-    private func log(_ response: SearchResponse, tenant: TenantID, _ logging: SearchLogging, indexVersion: String) {
+    /// Hands the search to the match log (an append; the log writes it in the background). A
+    /// suggestion passes what it recommended.
+    func log(
+        _ response: SearchResponse, tenant: TenantID, _ logging: SearchLogging, indexVersion: String,
+        suggestion: Bool = false, recommendedAction: String? = nil
+    ) {
         guard logging.enabled else { return }
         matchLog.append(LoggedSearch(
             queryId: response.queryId, collection: recordID, tenant: tenant, actor: logging.actor,
@@ -132,6 +136,7 @@ extension PrecedentCollection {
             exact: response.exact, reranked: response.reranked, tookMs: response.tookMs, embedder: embedderVersion,
             indexVersion: indexVersion, createdAt: Date().timeIntervalSince1970, ids: response.results.map(\.id),
             scores: response.results.map(\.score),
-            similarities: response.reranked ? response.results.map { $0.similarity ?? $0.score } : nil))
+            similarities: response.reranked ? response.results.map { $0.similarity ?? $0.score } : nil,
+            suggestion: suggestion, recommendedAction: recommendedAction))
     }
 }

@@ -70,6 +70,8 @@ struct PrecedentValidation {
         }
         for field in PrecedentField.texts { try checkNoNUL(p[text: field], field.rawValue) }
         for tag in p.tags { try checkNoNUL(tag, "a tag") }
+        // A short code that suggestions group by and filters match exactly: named like an actor.
+        if let action = p.action { try IdentifierRules.checkName("action", action) }
         let context = JSONValue.object(p.context)
         guard context.depth <= Limits.maxContextDepth else {
             throw .invalidField("context nests deeper than \(Limits.maxContextDepth) levels")

@@ -19,6 +19,8 @@ struct FlatIndex: VectorIndex {
 
     func count(tenant: TenantID) -> Int { slabs[tenant]?.count ?? 0 }
 
+    func outcomeCounts(tenant: TenantID) -> OutcomeCounts { slabs[tenant]?.outcomeCounts ?? OutcomeCounts() }
+
     var config: IndexConfig { .flat }
     var version: String { "flat" }
     var info: IndexInfo { IndexInfo(kind: config.kind, trained: true, rows: count) }

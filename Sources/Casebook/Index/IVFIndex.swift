@@ -77,6 +77,11 @@ struct IVFIndex: VectorIndex {
     var tenants: [TenantID] { tenantRows.filter { $0.value.count > 0 }.keys.sorted() }
     func count(tenant: TenantID) -> Int { tenantRows[tenant]?.count ?? 0 }
 
+    func outcomeCounts(tenant: TenantID) -> OutcomeCounts {
+        guard let rows = tenantRows[tenant] else { return OutcomeCounts() }
+        return rows.lists.reduce(rows.flat.outcomeCounts) { $0 + $1.outcomeCounts }
+    }
+
     var config: IndexConfig { .ivf(parameters) }
     var version: String { training.map { "ivf@\(Int($0.trainedAt))" } ?? "ivf-untrained" }
 

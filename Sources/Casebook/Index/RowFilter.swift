@@ -6,6 +6,8 @@ struct RowFilter {
     private let texts: [(field: Int, code: Int32)]
     private let requiredTags: [Int32]
     private let success: Int8?
+    /// Whether the row's success must be known (true) or unknown (false).
+    private let known: Bool?
     private let since: Double
     private let until: Double
     private let excludedRows: Set<Int32>
@@ -27,12 +29,14 @@ struct RowFilter {
         }
         requiredTags = Array(Set(tags)).sorted()
         success = filter.wasSuccessful.map { $0 ? 1 : 0 }
+        known = filter.outcomeKnown
+        if filter.wasSuccessful != nil, filter.outcomeKnown == false { impossible = true }
         since = filter.since?.timeIntervalSince1970 ?? -.infinity
         until = filter.until?.timeIntervalSince1970 ?? .infinity
         excludedRows = Set(filter.excludeIds.compactMap { slab.row(of: $0) })
         if since >= until { impossible = true }
         matchesNothing = impossible
-        isTrivial = !impossible && texts.isEmpty && requiredTags.isEmpty && success == nil
+        isTrivial = !impossible && texts.isEmpty && requiredTags.isEmpty && success == nil && known == nil
             && since == -.infinity && until == .infinity && excludedRows.isEmpty
     }
 
@@ -41,6 +45,7 @@ struct RowFilter {
         if isTrivial { return true }
         for text in texts where slab.textCodes[row * AttributeVocabulary.textWidth + text.field] != text.code { return false }
         if let success, slab.successes[row] != success { return false }
+        if let known, (slab.successes[row] >= 0) != known { return false }
         let createdAt = slab.createdAts[row]
         if createdAt < since || createdAt >= until { return false }
         if !requiredTags.isEmpty, !RowFilter.containsAll(slab.tags[row], requiredTags) { return false }

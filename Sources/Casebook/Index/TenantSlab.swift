@@ -45,6 +45,16 @@ struct TenantSlab: Sendable {
 
     func row(of id: PrecedentID) -> Int32? { rowOfID[id] }
 
+    /// Rows whose outcome is known, and those of them that succeeded.
+    var outcomeCounts: OutcomeCounts {
+        var counts = OutcomeCounts()
+        for success in successes where success >= 0 {
+            counts.known += 1
+            counts.successful += Int(success)
+        }
+        return counts
+    }
+
     /// Makes room for `extra` more rows, growing geometrically: reserving the exact size on every
     /// batch would reallocate and copy the whole slab each time.
     mutating func reserve(_ extra: Int) {

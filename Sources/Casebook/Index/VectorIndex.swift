@@ -13,6 +13,8 @@ protocol VectorIndex: Sendable {
     var count: Int { get }
     /// Rows of one tenant (0 for an unknown tenant).
     func count(tenant: TenantID) -> Int
+    /// How many of a tenant's rows have a known outcome, and how many of those succeeded.
+    func outcomeCounts(tenant: TenantID) -> OutcomeCounts
     /// Every tenant with at least one row, sorted.
     var tenants: [TenantID] { get }
     /// The configuration a collection stores for this index.

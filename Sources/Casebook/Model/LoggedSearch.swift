@@ -24,12 +24,15 @@ package struct LoggedSearch: Sendable {
     let scores: [Float]
     /// Re-ranked searches: each result's metric score.
     let similarities: [Float]?
+    /// A suggestion's entry: what it recommended (nil when the evidence was too thin).
+    let suggestion: Bool
+    let recommendedAction: String?
 
     package init(
         queryId: String, collection: Int64, tenant: TenantID, actor: String?, decisionId: String?,
         filter: SearchFilter, k: Int, nprobe: Int?, exact: Bool, reranked: Bool, tookMs: Double,
         embedder: String, indexVersion: String, createdAt: Double, ids: [PrecedentID], scores: [Float],
-        similarities: [Float]?
+        similarities: [Float]?, suggestion: Bool = false, recommendedAction: String? = nil
     ) {
         self.queryId = queryId
         self.collection = collection
@@ -48,5 +51,7 @@ package struct LoggedSearch: Sendable {
         self.ids = ids
         self.scores = scores
         self.similarities = similarities
+        self.suggestion = suggestion
+        self.recommendedAction = recommendedAction
     }
 }

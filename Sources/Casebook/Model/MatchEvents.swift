@@ -60,18 +60,22 @@ public struct DecisionOutcome: Sendable, Hashable, Codable {
     public var outcome: String?
     /// nil while not known.
     public var wasSuccessful: Bool?
+    /// What the decision did (a precedent's ``Precedent/action``): tells the match statistics
+    /// whether a suggestion serving the decision was followed.
+    public var action: String?
     /// When the decision has become a precedent itself: also set `outcome` and `wasSuccessful`
     /// on this collection's precedents of the tenant whose `decisionEventId` is `decisionId`.
     public var precedentCollection: String?
 
     public init(
-        tenant: TenantID, decisionId: String, outcome: String? = nil, wasSuccessful: Bool?,
+        tenant: TenantID, decisionId: String, outcome: String? = nil, wasSuccessful: Bool?, action: String? = nil,
         precedentCollection: String? = nil
     ) {
         self.tenant = tenant
         self.decisionId = decisionId
         self.outcome = outcome
         self.wasSuccessful = wasSuccessful
+        self.action = action
         self.precedentCollection = precedentCollection
     }
 }

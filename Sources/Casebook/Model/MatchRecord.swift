@@ -20,6 +20,9 @@ public struct MatchRecord: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var shown: [Shown]
     public var uses: [Use]
+    /// A suggestion's entry (its shown rows are its evidence), and what it recommended.
+    public var suggestion = false
+    public var recommendedAction: String?
 
     public struct Shown: Sendable, Hashable, Codable {
         public var rank: Int

@@ -45,6 +45,8 @@ public struct MatchStatistics: Sendable, Hashable, Codable {
     /// Share of queries with no recorded use event of any type (not even viewed or rejected).
     public var noUseShare: Double
     public var outcomeLift: OutcomeLift
+    /// How suggestions fared once the decisions they served had outcomes.
+    public var suggestions: SuggestionRecord
     /// The most useful precedents (see ``PrecedentUsefulness``), best first.
     public var precedents: [PrecedentUsefulness]
 }
@@ -59,6 +61,20 @@ public struct OutcomeLift: Sendable, Hashable, Codable {
     public var successRateNotApplied: Double?
     /// `successRateApplied − successRateNotApplied`; nil unless both groups have decisions.
     public var lift: Double?
+}
+
+/// Suggestions (``PrecedentCollection/suggest(_:)``) of the window, and the decisions they served
+/// whose outcome was recorded with the action taken (``DecisionOutcome/action``): *followed* when
+/// that action is the one recommended. A decision served by several suggestions counts once, by
+/// the last. Rates are nil for empty groups.
+public struct SuggestionRecord: Sendable, Hashable, Codable {
+    /// Logged suggestions (they also count in `queries`), and those that recommended an action.
+    public var suggestions: Int
+    public var recommended: Int
+    public var decisionsFollowed: Int
+    public var successRateFollowed: Double?
+    public var decisionsNotFollowed: Int
+    public var successRateNotFollowed: Double?
 }
 
 /// How often one precedent was used when shown: `usefulness` = (used + 1) ÷ (shown + 2), the mean

@@ -32,3 +32,17 @@ public enum Metric: String, Sendable, Hashable, Codable, CaseIterable {
         }
     }
 }
+
+extension Metric {
+    /// How much a precedent at this reported score counts as evidence, in [0, 1]: the cosine or
+    /// inner product clipped to [0, 1] (inner products are taken as similarities of normalised
+    /// vectors), and 1 ÷ (1 + d) for a squared L2 distance d.
+    public func evidenceWeight(_ score: Float) -> Double {
+        let s = Double(score)
+        guard s.isFinite else { return 0 }
+        switch self {
+        case .cosine, .innerProduct: return min(1, max(0, s))
+        case .l2: return 1 / (1 + max(0, s))
+        }
+    }
+}

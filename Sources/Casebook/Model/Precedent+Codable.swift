@@ -36,7 +36,7 @@ extension Precedent: Codable {
                     }
                     createdAt = date
                 }
-            case .category, .decisionEventId, .policyVersion, .text, .outcome:
+            case .category, .decisionEventId, .policyVersion, .text, .action, .outcome:
                 self[text: field] = try c.decodeIfPresent(String.self, forKey: key)
             }
         }
@@ -54,7 +54,7 @@ extension Precedent: Codable {
             case .tags: try c.encode(tags, forKey: key)
             case .createdAt: try c.encodeIfPresent(createdAt.map(Timestamp.format), forKey: key)
             case .vector: try c.encodeIfPresent(vector, forKey: key)
-            case .category, .decisionEventId, .policyVersion, .text, .outcome:
+            case .category, .decisionEventId, .policyVersion, .text, .action, .outcome:
                 try c.encodeIfPresent(self[text: field], forKey: key)
             }
         }

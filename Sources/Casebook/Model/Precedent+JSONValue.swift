@@ -41,7 +41,7 @@ extension Precedent {
         switch field {
         case .tenant: return
         case .id: id = try Self.string(value, name).map(PrecedentID.init(_:))
-        case .category, .decisionEventId, .policyVersion, .text, .outcome: self[text: field] = try Self.string(value, name)
+        case .category, .decisionEventId, .policyVersion, .text, .action, .outcome: self[text: field] = try Self.string(value, name)
         case .context:
             switch value {
             case .null: context = [:]

@@ -17,6 +17,9 @@ public struct Precedent: Sendable, Hashable {
     public var context: [String: JSONValue]
     /// Free-text reasoning.
     public var text: String?
+    /// What was decided, as a short code (`reattempt_next_day`). Like ``outcome`` it describes the
+    /// answer, so it is never embedded; ``PrecedentCollection/suggest(_:)`` groups evidence by it.
+    public var action: String?
     public var outcome: String?
     /// Nil until the outcome is known.
     public var wasSuccessful: Bool?
@@ -28,7 +31,7 @@ public struct Precedent: Sendable, Hashable {
     public init(
         id: PrecedentID? = nil, tenant: TenantID, category: String? = nil,
         decisionEventId: String? = nil, policyVersion: String? = nil, context: [String: JSONValue] = [:], text: String? = nil,
-        outcome: String? = nil, wasSuccessful: Bool? = nil, tags: [String] = [],
+        action: String? = nil, outcome: String? = nil, wasSuccessful: Bool? = nil, tags: [String] = [],
         createdAt: Date? = nil, vector: [Float]? = nil
     ) {
         self.id = id
@@ -38,6 +41,7 @@ public struct Precedent: Sendable, Hashable {
         self.policyVersion = policyVersion
         self.context = context
         self.text = text
+        self.action = action
         self.outcome = outcome
         self.wasSuccessful = wasSuccessful
         self.tags = tags

@@ -9,7 +9,7 @@ import Foundation
 /// Docs/StorageFormat.md. A text field that filters matches exactly also goes in
 /// ``filterableTexts`` and gets its line in ``SearchFilter/subscript(text:)``.
 public enum PrecedentField: String, CaseIterable, Sendable, Hashable {
-    case id, tenant, category, decisionEventId, policyVersion, context, text, outcome, wasSuccessful, tags,
+    case id, tenant, category, decisionEventId, policyVersion, context, text, action, outcome, wasSuccessful, tags,
         createdAt, vector
 
     /// How a field is written in JSON and kept in storage.
@@ -33,7 +33,7 @@ public enum PrecedentField: String, CaseIterable, Sendable, Hashable {
     public var kind: Kind {
         switch self {
         case .id, .tenant: return .identifier
-        case .category, .decisionEventId, .policyVersion, .text, .outcome: return .text
+        case .category, .decisionEventId, .policyVersion, .text, .action, .outcome: return .text
         case .context: return .object
         case .wasSuccessful: return .bool
         case .tags: return .strings
@@ -46,9 +46,9 @@ public enum PrecedentField: String, CaseIterable, Sendable, Hashable {
     public static let texts: [PrecedentField] = allCases.filter { $0.kind == .text }
 
     /// Text fields a ``SearchFilter`` matches exactly; the index keeps them as integer codes.
-    public static let filterableTexts: [PrecedentField] = [.category, .policyVersion]
+    public static let filterableTexts: [PrecedentField] = [.category, .policyVersion, .action]
 
-    /// Fields the featurizer reads. `outcome`, `wasSuccessful`, `decisionEventId` and
+    /// Fields the featurizer reads. `action`, `outcome`, `wasSuccessful`, `decisionEventId` and
     /// `policyVersion` describe the answer or its circumstances, not the question: never embedded.
     public static let embedded: Set<PrecedentField> = [.text, .context, .tags, .category]
 
@@ -68,6 +68,7 @@ extension Precedent {
             case .decisionEventId: return decisionEventId
             case .policyVersion: return policyVersion
             case .text: return text
+            case .action: return action
             case .outcome: return outcome
             default: preconditionFailure("\(field.rawValue) is not a text field")
             }
@@ -78,6 +79,7 @@ extension Precedent {
             case .decisionEventId: decisionEventId = newValue
             case .policyVersion: policyVersion = newValue
             case .text: text = newValue
+            case .action: action = newValue
             case .outcome: outcome = newValue
             default: preconditionFailure("\(field.rawValue) is not a text field")
             }
@@ -96,7 +98,7 @@ extension Precedent {
             case .tags: out.tags = changes.tags
             case .createdAt: out.createdAt = changes.createdAt
             case .vector: out.vector = changes.vector
-            case .category, .decisionEventId, .policyVersion, .text, .outcome: out[text: field] = changes[text: field]
+            case .category, .decisionEventId, .policyVersion, .text, .action, .outcome: out[text: field] = changes[text: field]
             }
         }
         return out

@@ -8,9 +8,14 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     public var category: String?
     /// The business policy version the decision was taken under.
     public var policyVersion: String?
+    /// What was decided (``Precedent/action``).
+    public var action: String?
     /// Every one of these tags must be on the precedent.
     public var tags: [String]
     public var wasSuccessful: Bool?
+    /// true: only precedents whose outcome is known (`wasSuccessful` true or false); false: only
+    /// those still waiting for it.
+    public var outcomeKnown: Bool?
     /// Inclusive lower bound on `createdAt`.
     public var since: Date?
     /// Exclusive upper bound on `createdAt`.
@@ -19,20 +24,22 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     public var excludeIds: [PrecedentID]
 
     public init(
-        category: String? = nil, policyVersion: String? = nil, tags: [String] = [], wasSuccessful: Bool? = nil,
-        since: Date? = nil, until: Date? = nil, excludeIds: [PrecedentID] = []
+        category: String? = nil, policyVersion: String? = nil, action: String? = nil, tags: [String] = [], wasSuccessful: Bool? = nil,
+        outcomeKnown: Bool? = nil, since: Date? = nil, until: Date? = nil, excludeIds: [PrecedentID] = []
     ) {
         self.category = category
         self.policyVersion = policyVersion
+        self.action = action
         self.tags = tags
         self.wasSuccessful = wasSuccessful
+        self.outcomeKnown = outcomeKnown
         self.since = since
         self.until = until
         self.excludeIds = excludeIds
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case category, policyVersion, tags, wasSuccessful, since, until, excludeIds
+        case category, policyVersion, action, tags, wasSuccessful, outcomeKnown, since, until, excludeIds
     }
 
     /// Absent members take their defaults (no condition).
@@ -41,6 +48,7 @@ public struct SearchFilter: Sendable, Hashable, Codable {
         self.init(
             tags: try c.decodeIfPresent([String].self, forKey: .tags) ?? [],
             wasSuccessful: try c.decodeIfPresent(Bool.self, forKey: .wasSuccessful),
+            outcomeKnown: try c.decodeIfPresent(Bool.self, forKey: .outcomeKnown),
             since: try c.decodeIfPresent(Date.self, forKey: .since), until: try c.decodeIfPresent(Date.self, forKey: .until),
             excludeIds: try c.decodeIfPresent([PrecedentID].self, forKey: .excludeIds) ?? [])
         for field in PrecedentField.filterableTexts {
@@ -49,7 +57,7 @@ public struct SearchFilter: Sendable, Hashable, Codable {
     }
 
     public var isEmpty: Bool {
-        PrecedentField.filterableTexts.allSatisfy { self[text: $0] == nil } && tags.isEmpty && wasSuccessful == nil && since == nil && until == nil
+        PrecedentField.filterableTexts.allSatisfy { self[text: $0] == nil } && tags.isEmpty && wasSuccessful == nil && outcomeKnown == nil && since == nil && until == nil
             && excludeIds.isEmpty
     }
 }
@@ -61,6 +69,7 @@ extension SearchFilter {
             switch field {
             case .category: return category
             case .policyVersion: return policyVersion
+            case .action: return action
             default: preconditionFailure("\(field.rawValue) is not a filterable text field")
             }
         }
@@ -68,6 +77,7 @@ extension SearchFilter {
             switch field {
             case .category: category = newValue
             case .policyVersion: policyVersion = newValue
+            case .action: action = newValue
             default: preconditionFailure("\(field.rawValue) is not a filterable text field")
             }
         }

@@ -160,7 +160,7 @@ extension Precedent {
                     }
                     out.raw("]")
                 }
-            case .category, .decisionEventId, .policyVersion, .text, .outcome:
+            case .category, .decisionEventId, .policyVersion, .text, .action, .outcome:
                 if let text = self[text: field] {
                     key(name)
                     out.string(text)

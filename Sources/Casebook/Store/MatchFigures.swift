@@ -13,6 +13,11 @@ struct MatchFigures {
     /// Each decision with a known outcome that the window's searches or uses link to.
     var decisions: [(applied: Bool, successful: Bool)] = []
     var precedents: [PrecedentUsefulness] = []
+    var suggestions = 0
+    var recommended = 0
+    /// Per suggestion (in log order) that recommended an action for a decision whose outcome and
+    /// action are known.
+    var suggestedDecisions: [(decision: String, recommended: String, action: String, successful: Bool)] = []
 
     func statistics(_ request: MatchStatisticsRequest, collection name: String) -> MatchStatistics {
         let maxRank = shownByRank.keys.max() ?? 0
@@ -27,10 +32,25 @@ struct MatchFigures {
             queries: queries, shown: shownByRank.values.reduce(0, +), used: usedByRank.values.reduce(0, +),
             viewed: viewed, rejected: rejected, useRateByRank: useRateByRank,
             mrr: queries == 0 ? 0 : reciprocal / Double(queries), hitAtK: share(firstUsedRanks.count),
-            noUseShare: share(queries - queriesWithAnyUse), outcomeLift: outcomeLift,
+            noUseShare: share(queries - queriesWithAnyUse), outcomeLift: outcomeLift, suggestions: suggestionRecord,
             precedents: Array(precedents.sorted {
                 ($0.usefulness, $0.shown, $1.id) > ($1.usefulness, $1.shown, $0.id)
             }.prefix(max(0, request.topPrecedents))))
+    }
+
+    /// Followed and other decisions, each decision judged by its last suggestion.
+    var suggestionRecord: SuggestionRecord {
+        var last: [String: (followed: Bool, successful: Bool)] = [:]
+        for entry in suggestedDecisions {
+            last[entry.decision] = (entry.action == entry.recommended, entry.successful)
+        }
+        let followed = last.values.filter(\.followed), other = last.values.filter { !$0.followed }
+        let rate = { (group: [(followed: Bool, successful: Bool)]) -> Double? in
+            group.isEmpty ? nil : Double(group.filter(\.successful).count) / Double(group.count)
+        }
+        return SuggestionRecord(
+            suggestions: suggestions, recommended: recommended, decisionsFollowed: followed.count,
+            successRateFollowed: rate(followed), decisionsNotFollowed: other.count, successRateNotFollowed: rate(other))
     }
 
     /// Success rates of decisions where a shown precedent was applied, and of the others.

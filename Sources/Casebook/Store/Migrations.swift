@@ -164,6 +164,18 @@ enum Migrations {
                     );
                     """)
         }
+        // What was decided (`precedent.action`), and what suggestions recommended and decisions
+        // did, so the recorder can tell followed suggestions from the others. Additive: older
+        // builds leave these NULL.
+        migrator.registerMigration("v6-action") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE precedent ADD COLUMN action TEXT;
+                    ALTER TABLE match_query ADD COLUMN suggestion INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE match_query ADD COLUMN recommended_action TEXT;
+                    ALTER TABLE decision_outcome ADD COLUMN action TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -53,7 +53,8 @@ extension SQLiteStore {
                     actor: row["actor"], decisionId: row["decision_id"], filter: row["filter"], k: row["k"],
                     nprobe: row["nprobe"], exact: row["exact"], reranked: row["reranked"], tookMs: row["took_ms"],
                     embedder: row["embedder"], indexVersion: row["index_version"],
-                    createdAt: Date(timeIntervalSince1970: row["created_at"]), shown: shownRows, uses: useRows))
+                    createdAt: Date(timeIntervalSince1970: row["created_at"]), shown: shownRows, uses: useRows,
+                    suggestion: row["suggestion"], recommendedAction: row["recommended_action"]))
             }
         }
     }

@@ -54,6 +54,24 @@ extension SQLiteStore {
                 arguments: window) ?? 0
             figures.decisions = try Self.linkedDecisions(db, searches: searches, window: window, tenant: request.tenant)
             figures.precedents = try Self.usefulness(db, searches: searches, window: window)
+            let windowed = "q.collection_id = ? AND q.tenant = ? AND q.created_at >= ? AND q.created_at < ? AND q.suggestion"
+            if let counts = try Row.fetchOne(
+                db, sql: "SELECT count(*), count(q.recommended_action) FROM match_query q WHERE \(windowed)", arguments: window)
+            {
+                figures.suggestions = counts[0]
+                figures.recommended = counts[1]
+            }
+            figures.suggestedDecisions = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT q.decision_id, q.recommended_action, o.action, o.was_successful FROM match_query q
+                    JOIN decision_outcome o ON o.tenant = q.tenant AND o.decision_id = q.decision_id
+                    WHERE \(windowed) AND q.recommended_action IS NOT NULL AND o.action IS NOT NULL
+                        AND o.was_successful IS NOT NULL
+                    ORDER BY q.pk
+                    """,
+                arguments: window
+            ).map { row in (row[0], row[1], row[2], row[3]) }
             return figures.statistics(request, collection: name)
         }
     }

@@ -28,6 +28,8 @@ extension SQLiteStore {
                 insertQuery.bind(12, entry.embedder)
                 insertQuery.bind(13, entry.indexVersion)
                 insertQuery.bind(14, entry.createdAt)
+                insertQuery.bind(15, entry.suggestion)
+                insertQuery.bind(16, entry.recommendedAction)
                 try insertQuery.step(db)
                 let key = db.lastInsertedRowID
                 for (position, id) in entry.ids.enumerated() {
@@ -45,8 +47,8 @@ extension SQLiteStore {
 
     static let insertQuerySQL = """
         INSERT INTO match_query (query_id, collection_id, tenant, actor, decision_id, filter, k, nprobe, exact,
-            reranked, took_ms, embedder, index_version, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            reranked, took_ms, embedder, index_version, created_at, suggestion, recommended_action)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let insertShownSQL = "INSERT INTO match_shown (query_pk, rank, precedent_id, score, similarity) VALUES (?, ?, ?, ?, ?)"
 
@@ -93,15 +95,15 @@ extension SQLiteStore {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO decision_outcome (tenant, decision_id, outcome, was_successful, recorded_at)
-                    VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO decision_outcome (tenant, decision_id, outcome, was_successful, action, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (tenant, decision_id) DO UPDATE SET
                         outcome = excluded.outcome, was_successful = excluded.was_successful,
-                        recorded_at = excluded.recorded_at
+                        action = excluded.action, recorded_at = excluded.recorded_at
                     """,
                 arguments: [
                     outcome.tenant.rawValue, outcome.decisionId, outcome.outcome, outcome.wasSuccessful,
-                    now.timeIntervalSince1970,
+                    outcome.action, now.timeIntervalSince1970,
                 ])
             try appendChange(db, collection: 0, kind: .outcome, tenant: outcome.tenant)
         }

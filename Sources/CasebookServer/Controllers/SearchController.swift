@@ -4,7 +4,8 @@ import HTTPTypes
 import Hummingbird
 
 /// `/v1/collections/{name}/search` (one query: JSON, or a raw little-endian float32 vector with
-/// the options in the query string) and `/search/batch` (many vectors, one filter).
+/// the options in the query string), `/search/batch` (many vectors, one filter) and `/suggest`
+/// (advice from the closest precedents with a known outcome).
 struct SearchController {
     let casebook: Casebook
     let limit: Int
@@ -38,6 +39,15 @@ struct SearchController {
                 try casebook.collection(name).search(batch: batch)
             }
             return JSONResponse.make(json: SearchResponse.jsonBytes(batch: responses))
+        }
+        routes.post("collections/:name/suggest") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            var request = request
+            let suggest = try await RequestBody.decode(SuggestRequest.self, &request, limit: limit)
+            let suggestion = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
+                try casebook.collection(name).suggest(suggest)
+            }
+            return try JSONResponse.make(suggestion)
         }
         return routes
     }

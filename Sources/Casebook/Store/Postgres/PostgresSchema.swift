@@ -134,6 +134,14 @@ enum PostgresSchema {
                 committed_at double precision NOT NULL
             );
             """),
+        // What was decided, what suggestions recommended and what decisions did (as SQLite's
+        // v6-action). Additive: older builds leave the columns NULL.
+        ("v2-action", """
+            ALTER TABLE casebook.precedent ADD COLUMN action text;
+            ALTER TABLE casebook.match_query ADD COLUMN suggestion boolean NOT NULL DEFAULT false;
+            ALTER TABLE casebook.match_query ADD COLUMN recommended_action text;
+            ALTER TABLE casebook.decision_outcome ADD COLUMN action text;
+            """),
     ]
 
     /// Creates the schema or brings it up to date, inside one transaction under an advisory lock,

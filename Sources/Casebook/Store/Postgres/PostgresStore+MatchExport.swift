@@ -22,7 +22,7 @@ extension PostgresStore {
         }
         let pageSQL = """
             SELECT q.pk, q.query_id, c.name, q.tenant, q.actor, q.decision_id, q.filter, q.k, q.nprobe, q.exact,
-                q.reranked, q.took_ms, q.embedder, q.index_version, q.created_at
+                q.reranked, q.took_ms, q.embedder, q.index_version, q.created_at, q.suggestion, q.recommended_action
             FROM casebook.match_query q JOIN casebook.collection c ON c.id = q.collection_id
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY q.created_at, q.pk LIMIT \(Self.exportPage)
             """
@@ -45,7 +45,8 @@ extension PostgresStore {
                             k: try c[7].decode(Int.self), nprobe: try c[8].decode(Int?.self), exact: try c[9].decode(Bool.self),
                             reranked: try c[10].decode(Bool.self), tookMs: try c[11].decode(Double.self),
                             embedder: try c[12].decode(String.self), indexVersion: try c[13].decode(String.self),
-                            createdAt: Date(timeIntervalSince1970: try c[14].decode(Double.self)), shown: [], uses: [])))
+                            createdAt: Date(timeIntervalSince1970: try c[14].decode(Double.self)), shown: [], uses: [],
+                            suggestion: try c[15].decode(Bool.self), recommendedAction: try c[16].decode(String?.self))))
                     } catch {
                         throw PostgresStore.corrupt("a logged search is unreadable")
                     }

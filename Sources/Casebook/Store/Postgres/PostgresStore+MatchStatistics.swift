@@ -76,6 +76,26 @@ extension PostgresStore {
                 guard let (id, shown, usedCount) = try? row.decode((String, Int64, Int64).self) else { return nil }
                 return PrecedentUsefulness(id: PrecedentID(rawValue: id), shown: Int(shown), used: Int(usedCount))
             }
+            let windowed = "q.collection_id = $1 AND q.tenant = $2 AND q.created_at >= $3 AND q.created_at < $4 AND q.suggestion"
+            let counts = try session.query(
+                "SELECT count(*), count(q.recommended_action) FROM casebook.match_query q WHERE \(windowed)", window)
+            if let row = counts.first, let (all, recommended) = try? row.decode((Int64, Int64).self) {
+                figures.suggestions = Int(all)
+                figures.recommended = Int(recommended)
+            }
+            figures.suggestedDecisions = try session.query(
+                """
+                SELECT q.decision_id, q.recommended_action, o.action, o.was_successful FROM casebook.match_query q
+                JOIN casebook.decision_outcome o ON o.tenant = q.tenant AND o.decision_id = q.decision_id
+                WHERE \(windowed) AND q.recommended_action IS NOT NULL AND o.action IS NOT NULL
+                    AND o.was_successful IS NOT NULL
+                ORDER BY q.pk
+                """, window
+            ).compactMap { row in
+                (try? row.decode((String, String, String, Bool).self)).map {
+                    (decision: $0.0, recommended: $0.1, action: $0.2, successful: $0.3)
+                }
+            }
             return figures.statistics(request, collection: name)
         }
     }

@@ -21,9 +21,9 @@ extension PostgresStore {
             let keyed = try session.insertRows(
                 """
                 INSERT INTO casebook.match_query (query_id, collection_id, tenant, actor, decision_id, filter, k, nprobe,
-                    exact, reranked, took_ms, embedder, index_version, created_at)
+                    exact, reranked, took_ms, embedder, index_version, created_at, suggestion, recommended_action)
                 """,
-                width: 14, Array(zip(entries, filters)),
+                width: 16, Array(zip(entries, filters)),
                 // A retry of a batch whose commit was lost with its connection: the searches that
                 // did arrive stay as they are, with their shown rows.
                 tail: "ON CONFLICT (query_id) DO NOTHING RETURNING pk, query_id"
@@ -43,6 +43,8 @@ extension PostgresStore {
                 binds.append(entry.embedder)
                 binds.append(entry.indexVersion)
                 binds.append(entry.createdAt)
+                binds.append(entry.suggestion)
+                binds.append(entry.recommendedAction)
             }
             var keys: [String: Int64] = [:]
             for row in keyed {
@@ -102,14 +104,15 @@ extension PostgresStore {
         try connections.transaction { session throws(CasebookError) in
             try session.execute(
                 """
-                INSERT INTO casebook.decision_outcome (tenant, decision_id, outcome, was_successful, recorded_at)
-                VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO casebook.decision_outcome (tenant, decision_id, outcome, was_successful, action, recorded_at)
+                VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (tenant, decision_id) DO UPDATE SET outcome = excluded.outcome,
-                    was_successful = excluded.was_successful, recorded_at = excluded.recorded_at
+                    was_successful = excluded.was_successful, action = excluded.action,
+                    recorded_at = excluded.recorded_at
                 """,
                 PostgresBindings(
                     outcome.tenant.rawValue, outcome.decisionId, outcome.outcome, outcome.wasSuccessful,
-                    now.timeIntervalSince1970))
+                    outcome.action, now.timeIntervalSince1970))
             // In the feed for completeness (no collection: an outcome belongs to a decision);
             // nodes hold nothing of it in memory.
             try ChangeFeed.append(session, collection: 0, kind: .outcome, tenant: outcome.tenant)
