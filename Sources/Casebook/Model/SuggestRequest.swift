@@ -58,6 +58,7 @@ public struct SuggestRequest: Sendable, Hashable {
 
     /// The advice-specific parameters' ranges (the query's are checked as a search's).
     func checkParameters() throws(CasebookError) {
+        guard (1...SearchRequest.maxK).contains(k) else { throw .invalidK(k, max: SearchRequest.maxK) }
         guard priorStrength.isFinite, priorStrength > 0, priorStrength <= Self.maxPriorStrength else {
             throw .invalidParameter("priorStrength must be above 0 and at most \(Int(Self.maxPriorStrength))")
         }
