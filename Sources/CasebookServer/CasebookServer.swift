@@ -25,8 +25,8 @@ public struct CasebookServer: Sendable {
         self.configuration = configuration
     }
 
-    /// Every route, on one router (shared by the socket and TCP listeners).
-    func makeRouter() -> Router<BasicRequestContext> {
+    /// Every route, on one router (shared by the socket and TCP listeners); `/mcp` with `mcp`.
+    func makeRouter(mcp: MCPEndpoint? = nil) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         let limit = configuration.maxBodyBytes
@@ -36,6 +36,7 @@ public struct CasebookServer: Sendable {
         router.addRoutes(SearchController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(MatchesController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(IndexController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        mcp?.register(on: router, limit: limit)
         return router
     }
 
@@ -59,7 +60,8 @@ public struct CasebookServer: Sendable {
         let path = configuration.socketPath
         try SocketFile.prepare(path)
         let logger = Logger(label: "casebook.server") { ServerLogHandler(label: $0) }
-        let router = makeRouter()
+        let mcp = configuration.mcp ? MCPEndpoint(casebook: casebook, logger: logger) : nil
+        let router = makeRouter(mcp: mcp)
         // The socket is created owner-only: umask 0177 while it is bound, then chmod for certain.
         let previousMask = umask(0o177)
         let socket = Application(
@@ -78,6 +80,9 @@ public struct CasebookServer: Sendable {
                 configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: Self.serverName),
                 logger: logger))
         }
+        // Last, so graceful shutdown reaches it first: open MCP sessions hold SSE streams that
+        // would keep their connections, and so the listeners, from finishing.
+        if let mcp { services.append(MCPSessionsService(endpoint: mcp)) }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { SocketFile.remove(path) }

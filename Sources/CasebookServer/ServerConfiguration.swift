@@ -6,13 +6,16 @@ public struct ServerConfiguration: Sendable {
     public var tcp: TCPAddress?
     /// Largest request body accepted (413 above it).
     public var maxBodyBytes: Int
+    /// Also serve MCP (streamable HTTP) at `/mcp` on the same listeners.
+    public var mcp: Bool
 
     public static let defaultMaxBodyBytes = 16 << 20
 
-    public init(socketPath: String, tcp: TCPAddress? = nil, maxBodyBytes: Int = defaultMaxBodyBytes) {
+    public init(socketPath: String, tcp: TCPAddress? = nil, maxBodyBytes: Int = defaultMaxBodyBytes, mcp: Bool = false) {
         self.socketPath = socketPath
         self.tcp = tcp
         self.maxBodyBytes = maxBodyBytes
+        self.mcp = mcp
     }
 
     public struct TCPAddress: Sendable, Hashable {

@@ -25,6 +25,9 @@ struct Serve: AsyncParsableCommand {
             valueName: "I/N"))
     var shard: String?
 
+    @Flag(help: "Also serve MCP tools for LLM agents (streamable HTTP) at /mcp; each session's tenant comes from its X-Casebook-Tenant header.")
+    var mcp = false
+
     func validate() throws {
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         if let tcp { _ = try ServerConfiguration.TCPAddress(tcp) }
@@ -41,7 +44,7 @@ struct Serve: AsyncParsableCommand {
         casebook.startFollowingChanges()
         let configuration = ServerConfiguration(
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
-            maxBodyBytes: maxBody)
+            maxBodyBytes: maxBody, mcp: mcp)
         let socketPath = socket
         if let tcp {
             // The socket's 0600 mode keeps other users out; a TCP port has no such boundary.

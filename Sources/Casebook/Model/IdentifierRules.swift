@@ -39,3 +39,11 @@ enum IdentifierRules {
         text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 }
+
+extension TenantID {
+    /// Checks the rules every tenant obeys (non-empty, at most ``Limits/maxTenantBytes``, no
+    /// control characters), for callers that fix a tenant ahead of any request (an MCP session).
+    public func check() throws(CasebookError) {
+        try IdentifierRules.checkTenant(self)
+    }
+}

@@ -217,3 +217,42 @@ extension TenantSlab {
         append(vector: vector, key: key, id: id, texts: texts, success: success, createdAt: createdAt, tags: tags)
     }
 }
+
+/// The Python with the pinned test tools (the MCP SDK) that `scripts/with-python-tools` made.
+/// Without it a test that needs it fails: it never skips.
+enum TestPython {
+    static var executable: String {
+        guard let path = ProcessInfo.processInfo.environment["CASEBOOK_TEST_PYTHON"], !path.isEmpty else {
+            fatalError("CASEBOOK_TEST_PYTHON is not set: run the tests as README says, through scripts/with-python-tools")
+        }
+        return path
+    }
+
+    /// Runs a script of Tests/python with arguments; returns its exit status and output. The
+    /// output goes to files, not pipes: a server another test starts meanwhile inherits open pipe
+    /// ends, and a reader waiting for end-of-file would wait for that server to exit.
+    static func run(_ script: String, _ arguments: [String], timeout: TimeInterval = 300) throws -> CasebookProcess.Outcome {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casebook-python-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outPath = directory.appendingPathComponent("stdout"), errPath = directory.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outPath.path, contents: nil)
+        FileManager.default.createFile(atPath: errPath.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [Repository.path("Tests/python/\(script)").path] + arguments
+        process.standardOutput = try FileHandle(forWritingTo: outPath)
+        process.standardError = try FileHandle(forWritingTo: errPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let timedOut = process.isRunning
+        if timedOut { process.terminate() }
+        process.waitUntilExit()
+        let err = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
+        return CasebookProcess.Outcome(
+            status: timedOut ? -1 : process.terminationStatus, stdout: (try? String(contentsOf: outPath, encoding: .utf8)) ?? "",
+            stderr: timedOut ? "timed out after \(Int(timeout)) s\n" + err : err)
+    }
+}
