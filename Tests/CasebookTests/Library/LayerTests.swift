@@ -174,13 +174,13 @@ import Testing
         #expect(Self.violations(files).contains(Violation(file: "Model/CollectionSpec.swift", type: "SQLiteStore", owner: "Store")))
     }
 
-    /// The server and the CLI use the library's public API only: nothing it declares `package`
+    /// The server, the MCP tools and the CLI use the library's public API only: nothing it declares `package`
     /// (for the benchmark target) is named there.
     @Test func serverAndCommandsUseThePublicAPIOnly() throws {
         let packageNames = Self.packageNames(try Self.files(of: "Casebook"))
         #expect(packageNames.isSuperset(of: ["MatchLog", "KMeans", "withTenantVectors", "recordID"]), "\(packageNames.sorted())")
         #expect(!packageNames.contains("dimension"), "a member of a package type counted: \(packageNames.sorted())")
-        for target in ["CasebookServer", "casebook"] {
+        for target in ["CasebookServer", "CasebookMCP", "casebook"] {
             for file in try Self.files(of: target) {
                 let code = Self.code(file.text)
                 let used = Set(code.matches(of: #/\w+/#).map { String($0.output) }).intersection(packageNames)
