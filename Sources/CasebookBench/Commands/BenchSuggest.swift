@@ -49,6 +49,16 @@ struct BenchSuggest: ParsableCommand {
         var suggestP50Ms: Double
     }
 
+    /// One line of `--per-query`.
+    struct PerQuery: Encodable {
+        var dataset: String
+        var id: String
+        var action: String?
+        var wasSuccessful: Bool
+        var estimate: Double
+        var recommended: String?
+    }
+
     struct Report: Encodable {
         var k: Int
         var priorStrength: Double
@@ -149,11 +159,10 @@ struct BenchSuggest: ParsableCommand {
                 let estimate = s.actions.first { $0.action == query.action }?.estimate ?? s.baseRate
                 scored.append((estimate, outcome))
                 if perQuery != nil {
-                    lines.append(JSONWriter.string(object: [
-                        "dataset": .string(name), "id": .string(query.id!.rawValue), "action": query.action.map(JSONValue.string) ?? .null,
-                        "wasSuccessful": .bool(outcome), "estimate": .number(estimate),
-                        "recommended": chosen.map(JSONValue.string) ?? .null,
-                    ]))
+                    let line = PerQuery(
+                        dataset: name, id: query.id!.rawValue, action: query.action, wasSuccessful: outcome,
+                        estimate: estimate, recommended: chosen)
+                    lines.append(String(decoding: try JSONEncoder().encode(line), as: UTF8.self))
                 }
             }
         }
