@@ -1,5 +1,4 @@
 import Casebook
-import Dispatch
 import Foundation
 import MCP
 
@@ -154,25 +153,14 @@ public struct CasebookTools: Sendable {
         return named
     }
 
-    private static let queue = DispatchQueue(label: "casebook.mcp.library", attributes: .concurrent)
-
-    /// A library call, on a Dispatch thread: the library is synchronous (a write waits for its
-    /// commit, a PostgreSQL store for the network) and must not hold one of the few threads of
-    /// Swift's cooperative pool that serve every session.
+    /// A library call, off Swift's cooperative pool (``Offloaded``).
     private func library<T: Sendable>(_ body: @escaping @Sendable () throws(CasebookError) -> T) async throws(ToolError) -> T {
-        let result: Result<T, CasebookError> = await withCheckedContinuation { continuation in
-            Self.queue.async {
-                do throws(CasebookError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        switch result {
-        case .success(let value): return value
-        case .failure(.item(_, _, let problem)): throw ToolError(String(describing: problem))
-        case .failure(let error): throw ToolError(String(describing: error))
+        do throws(CasebookError) {
+            return try await Offloaded.run(body)
+        } catch .item(_, _, let problem) {
+            throw ToolError(String(describing: problem))
+        } catch {
+            throw ToolError(String(describing: error))
         }
     }
 }

@@ -1,5 +1,4 @@
 import Casebook
-import Dispatch
 
 /// How handlers call the synchronous library. Reads and searches run in the handler's task:
 /// they are CPU-bound for milliseconds, and a hop to another thread and back measured ~0.4 ms of
@@ -7,8 +6,6 @@ import Dispatch
 /// thread, so a commit waiting on the disk (`synchronous = FULL`) never holds one of the few
 /// threads of Swift's cooperative pool that serve every connection.
 enum LibraryCall {
-    private static let queue = DispatchQueue(label: "casebook.server.writes", attributes: .concurrent)
-
     /// A read or a search, in the calling task.
     static func inTask<T: Sendable>(_ body: @Sendable () throws(CasebookError) -> T) throws(APIError) -> T {
         do throws(CasebookError) {
@@ -20,18 +17,10 @@ enum LibraryCall {
 
     /// A write, on a Dispatch thread.
     static func onWriteQueue<T: Sendable>(_ body: @escaping @Sendable () throws(CasebookError) -> T) async throws(APIError) -> T {
-        let result: Result<T, CasebookError> = await withCheckedContinuation { continuation in
-            queue.async {
-                do throws(CasebookError) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        switch result {
-        case .success(let value): return value
-        case .failure(let error): throw APIError(error)
+        do throws(CasebookError) {
+            return try await Offloaded.run(body)
+        } catch {
+            throw APIError(error)
         }
     }
 }
