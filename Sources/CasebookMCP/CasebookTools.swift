@@ -59,6 +59,7 @@ public struct CasebookTools: Sendable {
 
     private func search(_ query: ToolArguments.Query) async throws(ToolError) -> (Value, String) {
         try query.checkSomethingToAsk()
+        try Self.checkK(query.k, max: ToolCatalog.maxSearchK)
         let name = try collectionName(query.collection)
         let response = try await library { [tenant, actor] () throws(CasebookError) in
             let collection = try casebook.collection(name)
@@ -74,6 +75,7 @@ public struct CasebookTools: Sendable {
 
     private func suggest(_ query: ToolArguments.Query) async throws(ToolError) -> (Value, String) {
         try query.checkSomethingToAsk()
+        try Self.checkK(query.k, max: ToolCatalog.maxSuggestK)
         let name = try collectionName(query.collection)
         let suggestion = try await library { [tenant, actor] () throws(CasebookError) in
             try casebook.collection(name).suggest(SuggestRequest(
@@ -137,6 +139,12 @@ public struct CasebookTools: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The schema's bound on k (a model's context is no place for a thousand precedents).
+    private static func checkK(_ k: Int?, max: Int) throws(ToolError) {
+        guard let k else { return }
+        guard (1...max).contains(k) else { throw ToolError("k must be between 1 and \(max), got \(k)") }
+    }
 
     /// The configured collection, or the one named (required then).
     private func collectionName(_ named: String?) throws(ToolError) -> String {

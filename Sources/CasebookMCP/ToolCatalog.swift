@@ -10,6 +10,9 @@ enum ToolCatalog {
     static let recordUse = "record_use"
     static let recordOutcome = "record_outcome"
     static let precedentStats = "precedent_stats"
+    /// The largest k each tool takes.
+    static let maxSearchK = 50
+    static let maxSuggestK = 200
 
     static func tools(collectionArgument: Bool) -> [Tool] {
         let collection: [String: Value] = collectionArgument
@@ -26,7 +29,7 @@ enum ToolCatalog {
                     """,
                 inputSchema: object(
                     query.merging(filters) { a, _ in a }.merging(collection) { a, _ in a }.merging([
-                        "k": integer("how many precedents (default 5)", minimum: 1, maximum: 50),
+                        "k": integer("how many precedents (default 5)", minimum: 1, maximum: maxSearchK),
                         "wasSuccessful": boolean("only precedents that worked (true) or failed (false)"),
                     ]) { a, _ in a },
                     required: required),
@@ -42,7 +45,7 @@ enum ToolCatalog {
                     """,
                 inputSchema: object(
                     query.merging(filters) { a, _ in a }.merging(collection) { a, _ in a }.merging([
-                        "k": integer("precedents with a known outcome to weigh (default 25)", minimum: 1, maximum: 200),
+                        "k": integer("precedents with a known outcome to weigh (default 25)", minimum: 1, maximum: maxSuggestK),
                     ]) { a, _ in a },
                     required: required),
                 annotations: .init(readOnlyHint: true, openWorldHint: false)),

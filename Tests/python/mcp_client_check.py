@@ -107,6 +107,8 @@ async def exercise(session, fixed_collection, foreign_query_id):
         ("search_precedents", {"text": "x", "colour": "red", **extra}, "colour"),
         ("search_precedents", {"k": 3, **extra}, "describe the case"),
         ("search_precedents", {"text": "x", "k": 0, **extra}, "k must be"),
+        ("search_precedents", {"text": "x", "k": 51, **extra}, "k must be between 1 and 50"),
+        ("suggest_decision", {"text": "x", "k": 500, **extra}, "k must be between 1 and 200"),
         ("suggest_decision", {"text": "x", "context": [1, 2], **extra}, "context"),
         ("record_use", {"queryId": query_id, "precedentId": "acme-1", "type": "loved"}, "type"),
         ("record_use", {"precedentId": "acme-1", "type": "viewed"}, "queryId"),
