@@ -55,6 +55,10 @@ struct Stats: ParsableCommand {
         print("  outcome: applied a precedent \(percent(lift.successRateApplied)) success of \(lift.decisionsApplied)"
             + ", applied none \(percent(lift.successRateNotApplied)) of \(lift.decisionsNotApplied)"
             + ", lift \(lift.lift.map { String(format: "%+.1f points", 100 * $0) } ?? "-")")
+        let record = s.suggestions
+        print("  suggestions \(record.suggestions) (\(record.recommended) recommending an action): followed "
+            + "\(percent(record.successRateFollowed)) success of \(record.decisionsFollowed), not followed "
+            + "\(percent(record.successRateNotFollowed)) of \(record.decisionsNotFollowed)")
         guard !s.precedents.isEmpty else { return }
         print("  most useful precedents (usefulness = (used + 1) / (shown + 2)):")
         for p in s.precedents {

@@ -93,13 +93,19 @@ import Testing
 
         let suggested = try CasebookProcess.run(
             ["suggest", "--collection", "c", "--tenant", "t", "--text", "customer not answering", "--min-support", "2",
-             "--json"] + db)
+             "--decision", "d1", "--json"] + db)
         #expect(suggested.status == 0, "\(suggested.stderr)")
         let suggestion = try JSONDecoder().decode(Suggestion.self, from: Data(suggested.stdout.utf8))
         #expect(suggestion.recommendedAction == "call_then_reattempt" && suggestion.considered == 3)
         let report = try CasebookProcess.run(
             ["suggest", "--collection", "c", "--tenant", "t", "--text", "customer not answering"] + db)
         #expect(report.stdout.contains("no recommendation (insufficient evidence)"), "\(report.stdout)")
+        // The decision took the recommended action and worked: stats count it as followed.
+        let outcome = try CasebookProcess.run(
+            ["outcome", "--tenant", "t", "--decision", "d1", "--successful", "true", "--action", "call_then_reattempt"] + db)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let stats = try CasebookProcess.run(["stats", "--tenant", "t", "--collection", "c"] + db)
+        #expect(stats.stdout.contains("suggestions 2 (1 recommending an action): followed 100.0% success of 1"), "\(stats.stdout)")
 
         // A line whose context.action is not a string names its line; nothing is added.
         try #"{"tenant":"t","id":"d","context":{"action":7}}"#.write(to: file, atomically: true, encoding: .utf8)
