@@ -9,8 +9,10 @@ import Casebook
 struct AddPrecedentsBody: Decodable {
     var tenant: TenantID
     var precedents: [JSONValue]
+    /// The space the items' vectors are in: refused (422 wrong_space) unless the collection's.
+    var spaceId: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case tenant, precedents }
+    enum CodingKeys: String, CodingKey, CaseIterable { case tenant, precedents, spaceId }
 }
 
 /// `POST /v1/matches/{queryId}/uses` (the query id comes from the path).

@@ -15,6 +15,9 @@ struct Add: ParsableCommand {
     @Argument(help: "JSONL file, or - for standard input.")
     var file: String
 
+    @Option(help: "The model space the file's vectors are in: refused unless it is the collection's --space-id.")
+    var spaceId: String?
+
     @Option(help: ArgumentHelp(
         "Move this top-level context key (a string) into each precedent's action.",
         discussion: "For data written before action was a field: left in the context it would be embedded."))
@@ -43,7 +46,7 @@ struct Add: ParsableCommand {
         progress.say("writing \(batch.count) precedents in one transaction")
         let started = Date()
         do {
-            try target.add(batch)
+            try target.add(batch, space: spaceId)
         } catch {
             throw Self.naming(lines: lineNumbers, error)
         }

@@ -21,6 +21,9 @@ struct QueryOptions: ParsableArguments {
     @Option(help: "The new case's structured context as a JSON object (hashed-v1 collections).")
     var context: String?
 
+    @Option(help: "The model space the query vector is in: refused unless it is the collection's --space-id.")
+    var spaceId: String?
+
     @Option(help: "IVF collections: inverted lists to scan (default: the collection's).")
     var nprobe: Int?
 

@@ -35,7 +35,7 @@ struct Search: ParsableCommand {
             tenant: TenantID(query.tenant), k: k, vector: try query.queryVector(), text: query.text,
             context: try query.parsedContext(), filter: query.filter, explain: explain, nprobe: query.nprobe,
             exact: query.exact, actor: query.actor, decisionId: query.decision, log: !query.noLog,
-            rerank: rerank ? RerankOptions() : nil)
+            rerank: rerank ? RerankOptions() : nil, spaceId: query.spaceId)
         let casebook = try database.open(only: [collection])
         let response = try casebook.collection(collection).search(request)
         // The log writes in the background; a process about to exit writes it now.

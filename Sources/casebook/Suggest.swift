@@ -41,7 +41,7 @@ struct Suggest: ParsableCommand {
             tenant: TenantID(query.tenant), k: k, vector: try query.queryVector(), text: query.text,
             context: try query.parsedContext(), filter: query.filter, nprobe: query.nprobe, exact: query.exact,
             actor: query.actor, decisionId: query.decision, log: !query.noLog, priorStrength: priorStrength,
-            confidence: confidence, minSupport: minSupport)
+            confidence: confidence, minSupport: minSupport, spaceId: query.spaceId)
         let casebook = try database.open(only: [collection])
         let suggestion = try casebook.collection(collection).suggest(request)
         try casebook.flushMatchLog()

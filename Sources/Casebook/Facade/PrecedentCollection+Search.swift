@@ -6,6 +6,7 @@ extension PrecedentCollection {
     public func search(_ request: SearchRequest) throws(CasebookError) -> SearchResponse {
         let started = ContinuousClock.now
         try checkSearch(tenant: request.tenant, k: request.k)
+        try checkSpace(request.spaceId)
         try checkNprobe(request.nprobe)
         try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         try request.rerank?.check()
@@ -59,6 +60,7 @@ extension PrecedentCollection {
     public func search(batch request: BatchSearchRequest) throws(CasebookError) -> [SearchResponse] {
         let started = ContinuousClock.now
         try checkSearch(tenant: request.tenant, k: request.k)
+        try checkSpace(request.spaceId)
         try checkNprobe(request.nprobe)
         try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         guard !request.vectors.isEmpty else { throw .emptyBatch }

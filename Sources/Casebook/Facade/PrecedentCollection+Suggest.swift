@@ -13,7 +13,7 @@ extension PrecedentCollection {
         let search = SearchRequest(
             tenant: request.tenant, k: request.k, vector: request.vector, text: request.text, context: request.context,
             filter: filter, includePrecedents: true, nprobe: request.nprobe, exact: request.exact, actor: request.actor,
-            decisionId: request.decisionId, log: false)
+            decisionId: request.decisionId, log: false, spaceId: request.spaceId)
         var response = try self.search(search)
         let (base, indexVersion) = index.read { ($0.outcomeCounts(tenant: request.tenant), $0.version) }
         let metric = spec.metric

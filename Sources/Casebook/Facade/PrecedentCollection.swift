@@ -55,10 +55,20 @@ public final class PrecedentCollection: Sendable {
 
     // MARK: Writing
 
-    /// Adds a batch whole or not at all. Returns the ids in order (generated where absent).
+    /// Refuses a request that names a vector space other than the collection's. Naming none is
+    /// allowed (the dimension is still checked): the name is the caller's assertion, not a key.
+    func checkSpace(_ named: String?) throws(CasebookError) {
+        guard let named, named != spec.embedder.space else { return }
+        throw .wrongSpace(named: named, collection: spec.embedder.space)
+    }
+
+    /// Adds a batch whole or not at all. Returns the ids in order (generated where absent). With
+    /// `space`, the caller says which model's space its vectors are in, and a batch for another
+    /// space is refused (``CasebookError/wrongSpace(named:collection:)``).
     /// - Throws: ``CasebookError/item(index:id:problem:)`` naming the first refused item.
     @discardableResult
-    public func add(_ precedents: [Precedent]) throws(CasebookError) -> [PrecedentID] {
+    public func add(_ precedents: [Precedent], space: String? = nil) throws(CasebookError) -> [PrecedentID] {
+        try checkSpace(space)
         for (index, precedent) in precedents.enumerated() {
             do throws(CasebookError) {
                 try checkShard(precedent.tenant)
@@ -82,7 +92,8 @@ public final class PrecedentCollection: Sendable {
     /// version is prepared (and embedded) before any lock is taken; concurrent updates of one
     /// precedent resolve as last writer wins.
     /// - Throws: ``CasebookError/precedentNotFound(_:)`` when the tenant has no such id.
-    public func update(_ precedent: Precedent) throws(CasebookError) {
+    public func update(_ precedent: Precedent, space: String? = nil) throws(CasebookError) {
+        try checkSpace(space)
         guard let id = precedent.id else { throw .invalidIdentifier("an update needs the precedent's id") }
         try checkShard(precedent.tenant)
         let current = try get(tenant: precedent.tenant, id: id)

@@ -50,6 +50,9 @@ public enum CasebookError: Error, Sendable, Hashable {
     case precedentNotShown(queryId: String, id: PrecedentID)
     /// The event id was already recorded for a different use.
     case eventConflict(String)
+    /// A request named the vector space of its vectors (`spaceId`), and it is not the
+    /// collection's (nil: the collection names none).
+    case wrongSpace(named: String, collection: String?)
 }
 
 extension CasebookError: CustomStringConvertible, LocalizedError {
@@ -82,6 +85,11 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             return "item \(index + 1)\(name): \(problem)"
         case .storage(let code, let message): return "database error \(code): \(message)"
         case .storageUnavailable(let message): return "the database is unavailable: \(message)"
+        case .wrongSpace(let named, let collection):
+            guard let collection else {
+                return "the request names space \"\(named)\" but the collection names no space, so its vectors cannot be checked"
+            }
+            return "the request names space \"\(named)\" but the collection's vectors are in space \"\(collection)\""
         case .trainingInProgress(let name):
             return "collection \"\(name)\" is being trained by another node; try again when it is done"
         case .wrongShard(let tenant, let shard, let count):

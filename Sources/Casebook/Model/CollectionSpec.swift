@@ -60,6 +60,10 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     }
 
     /// The kind of the built-in featurizer, `hashed-v1` (``HashedNGramEmbedder`` embeds by it).
+    /// The vector space a request names to be checked against (``CasebookError/wrongSpace(named:collection:)``):
+    /// an external collection's `spaceId`, or the featurizer's version (`hashed-v1`).
+    public var space: String? { kind == Self.externalKind ? spaceId : kind }
+
     public static let hashedV1Kind = "hashed-v1"
     /// The kind of vectors supplied by the client.
     public static let externalKind = "external"

@@ -3,7 +3,7 @@
 extension SearchRequest: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tenant, k, vector, text, context, filter, includePrecedents, explain, nprobe, exact, actor, decisionId,
-            log, rerank
+            log, rerank, spaceId
     }
 
     public init(from decoder: any Decoder) throws {
@@ -21,13 +21,14 @@ extension SearchRequest: Decodable {
             actor: try c.decodeIfPresent(String.self, forKey: .actor),
             decisionId: try c.decodeIfPresent(String.self, forKey: .decisionId),
             log: try c.decodeIfPresent(Bool.self, forKey: .log) ?? true,
-            rerank: try RerankOptions.decodeSwitch(c, forKey: .rerank))
+            rerank: try RerankOptions.decodeSwitch(c, forKey: .rerank),
+            spaceId: try c.decodeIfPresent(String.self, forKey: .spaceId))
     }
 }
 
 extension BatchSearchRequest: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case tenant, k, vectors, filter, includePrecedents, nprobe, exact, actor, decisionId, log
+        case tenant, k, vectors, filter, includePrecedents, nprobe, exact, actor, decisionId, log, spaceId
     }
 
     public init(from decoder: any Decoder) throws {
@@ -41,7 +42,8 @@ extension BatchSearchRequest: Decodable {
             exact: try c.decodeIfPresent(Bool.self, forKey: .exact) ?? false,
             actor: try c.decodeIfPresent(String.self, forKey: .actor),
             decisionId: try c.decodeIfPresent(String.self, forKey: .decisionId),
-            log: try c.decodeIfPresent(Bool.self, forKey: .log) ?? true)
+            log: try c.decodeIfPresent(Bool.self, forKey: .log) ?? true,
+            spaceId: try c.decodeIfPresent(String.self, forKey: .spaceId))
     }
 }
 

@@ -26,12 +26,16 @@ public struct SearchRequest: Sendable, Hashable {
     public var log: Bool
     /// Re-rank the candidates by their history (nil: rank by similarity alone).
     public var rerank: RerankOptions?
+    /// The space `vector` is in (a model's name, as the collection's `spaceId`): refused when it is
+    /// not the collection's. nil: not checked.
+    public var spaceId: String?
 
     public init(
         tenant: TenantID, k: Int = 10, vector: [Float]? = nil, text: String? = nil,
         context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(),
         includePrecedents: Bool = true, explain: Bool = false, nprobe: Int? = nil, exact: Bool = false,
-        actor: String? = nil, decisionId: String? = nil, log: Bool = true, rerank: RerankOptions? = nil
+        actor: String? = nil, decisionId: String? = nil, log: Bool = true, rerank: RerankOptions? = nil,
+        spaceId: String? = nil
     ) {
         self.tenant = tenant
         self.k = k
@@ -47,6 +51,7 @@ public struct SearchRequest: Sendable, Hashable {
         self.decisionId = decisionId
         self.log = log
         self.rerank = rerank
+        self.spaceId = spaceId
     }
 
     /// Largest k accepted.
@@ -68,11 +73,13 @@ public struct BatchSearchRequest: Sendable, Hashable {
     public var actor: String?
     public var decisionId: String?
     public var log: Bool
+    /// The space the vectors are in, as in ``SearchRequest/spaceId``.
+    public var spaceId: String?
 
     public init(
         tenant: TenantID, k: Int = 10, vectors: [[Float]], filter: SearchFilter = SearchFilter(),
         includePrecedents: Bool = true, nprobe: Int? = nil, exact: Bool = false, actor: String? = nil,
-        decisionId: String? = nil, log: Bool = true
+        decisionId: String? = nil, log: Bool = true, spaceId: String? = nil
     ) {
         self.tenant = tenant
         self.k = k
@@ -84,6 +91,7 @@ public struct BatchSearchRequest: Sendable, Hashable {
         self.actor = actor
         self.decisionId = decisionId
         self.log = log
+        self.spaceId = spaceId
     }
 
     /// Largest number of queries in one batch.

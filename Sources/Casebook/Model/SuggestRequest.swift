@@ -24,13 +24,16 @@ public struct SuggestRequest: Sendable, Hashable {
     public var confidence: Double
     /// Precedents an action needs among the evidence before it can be recommended.
     public var minSupport: Int
+    /// The space `vector` is in, as in ``SearchRequest/spaceId``.
+    public var spaceId: String?
 
     public init(
         tenant: TenantID, k: Int = SuggestRequest.defaultK, vector: [Float]? = nil, text: String? = nil,
         context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(), nprobe: Int? = nil,
         exact: Bool = false, actor: String? = nil, decisionId: String? = nil, log: Bool = true,
         includePrecedents: Bool = false, priorStrength: Double = SuggestRequest.defaultPriorStrength,
-        confidence: Double = SuggestRequest.defaultConfidence, minSupport: Int = SuggestRequest.defaultMinSupport
+        confidence: Double = SuggestRequest.defaultConfidence, minSupport: Int = SuggestRequest.defaultMinSupport,
+        spaceId: String? = nil
     ) {
         self.tenant = tenant
         self.k = k
@@ -47,6 +50,7 @@ public struct SuggestRequest: Sendable, Hashable {
         self.priorStrength = priorStrength
         self.confidence = confidence
         self.minSupport = minSupport
+        self.spaceId = spaceId
     }
 
     public static let defaultK = 25
@@ -77,7 +81,7 @@ public struct SuggestRequest: Sendable, Hashable {
 extension SuggestRequest: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tenant, k, vector, text, context, filter, nprobe, exact, actor, decisionId, log, includePrecedents,
-            priorStrength, confidence, minSupport
+            priorStrength, confidence, minSupport, spaceId
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +101,7 @@ extension SuggestRequest: Decodable {
             includePrecedents: try c.decodeIfPresent(Bool.self, forKey: .includePrecedents) ?? false,
             priorStrength: try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? Self.defaultPriorStrength,
             confidence: try c.decodeIfPresent(Double.self, forKey: .confidence) ?? Self.defaultConfidence,
-            minSupport: try c.decodeIfPresent(Int.self, forKey: .minSupport) ?? Self.defaultMinSupport)
+            minSupport: try c.decodeIfPresent(Int.self, forKey: .minSupport) ?? Self.defaultMinSupport,
+            spaceId: try c.decodeIfPresent(String.self, forKey: .spaceId))
     }
 }

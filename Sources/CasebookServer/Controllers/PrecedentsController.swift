@@ -69,8 +69,9 @@ struct PrecedentsController {
             throw APIError(.badRequest, "invalid_precedents", "\(problems.count) precedent(s) refused; nothing was added",
                            items: problems)
         }
+        let space = body.spaceId
         let ids = try await LibraryCall.onWriteQueue { [casebook, precedents] () throws(CasebookError) in
-            try casebook.collection(name).add(precedents)
+            try casebook.collection(name).add(precedents, space: space)
         }
         struct Added: Encodable {
             let added: Int

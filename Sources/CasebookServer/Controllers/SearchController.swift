@@ -63,7 +63,7 @@ struct SearchController {
     }
 
     /// A raw vector: the body is little-endian float32 values; `tenant`, `k`, `nprobe`, `exact`,
-    /// `includePrecedents`, `actor`, `decisionId` and `log` come from the query string.
+    /// `includePrecedents`, `actor`, `decisionId`, `log` and `spaceId` come from the query string.
     static func binary(_ request: inout Request, limit: Int) async throws(APIError) -> SearchRequest {
         let parameters = request.uri.queryParameters
         // Refused before the body is read: a request without a tenant gets that error, not a 413.
@@ -92,6 +92,6 @@ struct SearchController {
             tenant: TenantID(tenant), k: try int("k") ?? 10, vector: vector,
             includePrecedents: try bool("includePrecedents") ?? true, nprobe: try int("nprobe"),
             exact: try bool("exact") ?? false, actor: parameters.get("actor"), decisionId: parameters.get("decisionId"),
-            log: try bool("log") ?? true)
+            log: try bool("log") ?? true, spaceId: parameters.get("spaceId"))
     }
 }
