@@ -19,8 +19,8 @@ struct Demo: ParsableCommand {
     @Flag(help: "Delete the database file first if it exists.")
     var replace = false
 
-    @Option(help: "Sample precedents (JSONL).")
-    var data = "data/sample-precedents.jsonl"
+    @Option(help: "Sample precedents (JSONL); default: data/sample-precedents.jsonl here, else beside the casebook binary (its source tree, or ../share/casebook).")
+    var data: String?
 
     @Option(help: "Vector dimension of the hashed-v1 collection.")
     var dims = HashedNGramEmbedder.defaultDimension
@@ -39,20 +39,56 @@ struct Demo: ParsableCommand {
          ["customerTier": "standard", "tenureMonths": 3, "limitUtilisation": 1.45, "overdueDays": 0, "orderValue": 240000]),
     ]
 
+    /// Where the sample data is looked for when `--data` is not given: the working directory (a
+    /// checkout), then beside the binary: `.build/<config>/casebook` in a checkout, or an
+    /// installed `bin/casebook` with `share/casebook/` beside `bin/`.
+    static func sampleCandidates(executable: String) -> [String] {
+        let binary = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        return [
+            "data/sample-precedents.jsonl",
+            binary.appendingPathComponent("../../data/sample-precedents.jsonl").standardized.path,
+            binary.appendingPathComponent("../../../data/sample-precedents.jsonl").standardized.path,
+            binary.appendingPathComponent("../share/casebook/sample-precedents.jsonl").standardized.path,
+        ]
+    }
+
+    func sampleFile() throws -> String {
+        if let data { return data }
+        let candidates = Self.sampleCandidates(executable: CommandLine.arguments[0])
+        guard let found = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+            throw CLIError("the sample data is not here nor beside the binary (looked at \(candidates.joined(separator: ", "))): "
+                + "pass --data FILE")
+        }
+        return found
+    }
+
     func run() throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: db) {
             guard replace else { throw CLIError("\(db) exists: pass --replace to start it afresh, or choose --db") }
             for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: db + suffix) }
         }
-        let casebook = try Casebook(path: db)
-        let collection = try casebook.createCollection(
-            CollectionSpec(name: "precedents", dimension: dims, embedder: .hashedV1()))
+        // Read everything before the database exists: a missing or bad file leaves nothing behind.
+        let data = try sampleFile()
         var batch: [Precedent] = []
         try LineReader.forEachLine(of: data) { number, line in
             guard line.contains(where: { !$0.isWhitespace }) else { return }
             do { batch.append(try Precedent(jsonText: line)) } catch { throw CLIError("\(data) line \(number): \(error)") }
         }
+        guard !batch.isEmpty else { throw CLIError("no precedents in \(data)") }
+        do {
+            try show(batch)
+        } catch {
+            // A demo that failed half-way leaves no database to trip over next time.
+            if !db.contains("://") { for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: db + suffix) } }
+            throw error
+        }
+    }
+
+    private func show(_ batch: [Precedent]) throws {
+        let casebook = try Casebook(path: db)
+        let collection = try casebook.createCollection(
+            CollectionSpec(name: "precedents", dimension: dims, embedder: .hashedV1()))
         let started = Date()
         try collection.add(batch)
         let seconds = Date().timeIntervalSince(started)

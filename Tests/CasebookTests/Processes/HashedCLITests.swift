@@ -101,5 +101,36 @@ import Testing
         #expect(run.stdout.components(separatedBy: "shared:").count - 1 == 9)
         let again = try CasebookProcess.run(["demo", "--db", path, "--data", root + "/data/sample-precedents.jsonl"])
         #expect(again.status != 0 && again.stderr.contains("--replace"))
+        #expect(run.stdout.components(separatedBy: "recommended: ").count - 1 == 3, "a suggestion per case")
+    }
+
+    /// From another directory and without --data, the demo finds the sample beside the binary;
+    /// a demo that fails (no such file, a bad line) leaves no database behind.
+    @Test func demoWorksFromAnyDirectoryAndLeavesNothingWhenItFails() throws {
+        func demo(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+            let process = Process()
+            process.executableURL = CasebookProcess.executable
+            process.arguments = ["demo"] + arguments
+            process.currentDirectoryURL = database.directory
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let found = try demo(["--db", "here.sqlite"])
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(FileManager.default.fileExists(atPath: database.directory.appendingPathComponent("here.sqlite").path))
+
+        let missing = try demo(["--db", "missing.sqlite", "--data", "nowhere.jsonl"])
+        #expect(missing.status != 0 && missing.stderr.contains("nowhere.jsonl"))
+        let bad = database.directory.appendingPathComponent("bad.jsonl")
+        try #"{"tenant":"t","id":"a","vector":[1]}"#.write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try demo(["--db", "refused.sqlite", "--data", bad.path])
+        #expect(refused.status != 0 && refused.stderr.contains("vector"), "\(refused.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: database.directory.path)
+        #expect(!left.contains { $0.hasPrefix("missing.sqlite") || $0.hasPrefix("refused.sqlite") }, "\(left)")
     }
 }
