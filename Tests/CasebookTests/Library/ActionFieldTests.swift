@@ -79,6 +79,39 @@ import Testing
             .results.map(\.id) == ["b"])
     }
 
+    /// Another instance's actions and outcomes reach a follower: its action filter, its
+    /// suggestions and its base rate answer as the writer's do.
+    @Test(arguments: StoreKind.allCases) func aFollowerSeesActionsAndOutcomes(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let writer = try Casebook(path: database.path)
+        let reader = try Casebook(path: database.path)
+        let a = try writer.createCollection(CollectionSpec(name: "c", dimension: 8, metric: .cosine))
+        try a.add(Self.rows(tenant: "acme", seed: 1))
+        try reader.catchUp()
+        let b = try reader.collection("c")
+        var changed = try a.get(tenant: "acme", id: "p2")
+        changed.action = "rto"
+        changed.wasSuccessful = true
+        try a.update(changed)
+        try a.delete(tenant: "acme", id: "p0")
+        try reader.catchUp()
+        var random = SplitMix64(seed: 4)
+        for _ in 0..<4 {
+            let query = (0..<8).map { _ in random.unit() }
+            for filter in [SearchFilter(action: "rto"), SearchFilter(action: "rto", outcomeKnown: true)] {
+                // k above the tenant's rows: every match, so the changed row must be among them.
+                let request = SearchRequest(tenant: "acme", k: 300, vector: query, filter: filter, log: false)
+                let followed = try b.search(request).results.map(\.id)
+                #expect(try a.search(request).results.map(\.id) == followed)
+                #expect(followed.contains("p2") && !followed.contains("p0"))
+            }
+            let suggest = SuggestRequest(tenant: "acme", vector: query, log: false)
+            let (mine, theirs) = (try a.suggest(suggest), try b.suggest(suggest))
+            #expect(mine.actions == theirs.actions && mine.baseRate == theirs.baseRate)
+            #expect(mine.recommendedAction == theirs.recommendedAction)
+        }
+    }
+
     @Test func badActionsAreRefused() throws {
         let database = TemporaryDatabase()
         let collection = try Casebook(path: database.path).createCollection(
