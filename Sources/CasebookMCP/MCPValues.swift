@@ -33,10 +33,7 @@ enum MCPValues {
     static func value(_ result: some Encodable) throws(ToolError) -> Value {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
+        encoder.dateEncodingStrategy = Timestamp.encodingStrategy
         do {
             return try JSONDecoder().decode(Value.self, from: try encoder.encode(result))
         } catch {

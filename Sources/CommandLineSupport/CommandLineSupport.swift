@@ -94,10 +94,7 @@ public enum JSONOutput {
     }
 
     /// Times as ISO 8601 with milliseconds, as everywhere else in Casebook's JSON.
-    public static let dates = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
-        var container = encoder.singleValueContainer()
-        try container.encode(Timestamp.format(date))
-    }
+    public static let dates = Timestamp.encodingStrategy
 }
 
 /// ISO 8601 options checked in `validate()`.

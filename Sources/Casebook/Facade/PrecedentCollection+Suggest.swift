@@ -16,9 +16,10 @@ extension PrecedentCollection {
             decisionId: request.decisionId, log: false, spaceId: request.spaceId)
         var response = try self.search(search)
         let (base, indexVersion) = index.read { ($0.outcomeCounts(tenant: request.tenant), $0.version) }
+        // The filter admitted only known outcomes; a row updated since the scan may not be.
+        response.results.removeAll { $0.precedent?.wasSuccessful == nil }
         let metric = spec.metric
         let items = response.results.compactMap { result -> SuggestionEstimator.Item? in
-            // The filter admitted only known outcomes; a row updated since the scan may not be.
             guard let precedent = result.precedent, let successful = precedent.wasSuccessful else { return nil }
             return SuggestionEstimator.Item(
                 id: result.id, score: result.score, weight: metric.evidenceWeight(result.score),
@@ -27,7 +28,6 @@ extension PrecedentCollection {
         let estimate = SuggestionEstimator.estimate(
             items, base: base, priorStrength: request.priorStrength, confidence: request.confidence,
             minSupport: request.minSupport)
-        response.results.removeAll { $0.precedent?.wasSuccessful == nil }
         response.tookMs = (ContinuousClock.now - started).seconds * 1e3
         let logging = SearchLogging(
             enabled: request.log, actor: request.actor, decisionId: request.decisionId, filter: filter, k: request.k,

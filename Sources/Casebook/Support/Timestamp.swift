@@ -2,6 +2,13 @@ import Foundation
 
 /// ISO 8601 parsing and formatting for the JSON forms (CLI flags, JSONL, responses).
 public enum Timestamp {
+    /// How every JSON form Casebook writes encodes a time (``format(_:)``): the CLI's `--json`,
+    /// the socket API's responses, the MCP tools' structured content.
+    public static let encodingStrategy = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(format(date))
+    }
+
     /// Accepts `2026-01-18T10:00:00Z`, with fractional seconds, with an offset, or a bare date
     /// `2026-01-18` (midnight UTC).
     public static func parse(_ text: String) -> Date? {
