@@ -37,10 +37,14 @@ struct Init: ParsableCommand {
     @Option(help: "IVF: reduce vectors to this many principal components for choosing lists.")
     var pca: Int?
 
+    @Option(help: "hashed-v1: idf (a query's rarer words and values count more; the default) or none.")
+    var queryWeighting: String?
+
     private var options: CollectionOptions {
         CollectionOptions(
             name: collection, embedder: embedder, dim: dims, metric: metric, spaceId: spaceId, index: index,
-            nlist: nlist, nprobe: nprobe, flatThreshold: flatThreshold, pca: pca)
+            nlist: nlist, nprobe: nprobe, flatThreshold: flatThreshold, pca: pca,
+            queryWeighting: queryWeighting)
     }
 
     func validate() throws {

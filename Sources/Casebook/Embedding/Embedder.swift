@@ -16,17 +16,48 @@ public protocol Embedder: Sendable {
     /// The vector to search with.
     func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float]
 
+    /// Whether searches weigh a query's features by the tenant's ``FeatureFrequencies``, which
+    /// the collection then keeps as its precedents change.
+    var weighsByFrequency: Bool { get }
+
+    /// The vectors of a batch and, where ``weighsByFrequency``, each tenant's document
+    /// frequencies of the batch's features.
+    func documentVectorsAndFrequencies(for precedents: [Precedent]) throws(CasebookError)
+        -> (vectors: [[Float]], frequencies: [TenantID: FeatureFrequencies])
+
+    /// One precedent's distinct features (empty where the embedder keeps no frequencies).
+    func featureKeys(of precedent: Precedent) -> [UInt64]
+
+    /// The vector to search with, its features weighed by the tenant's frequencies; nil when no
+    /// feature of the query occurs in the tenant's precedents (nothing can match but collisions).
+    func queryVector(_ query: QueryInput, frequencies: FeatureFrequencies) throws(CasebookError) -> [Float]?
+
     /// Whether vectors come from the precedent's fields (true) or from the client (false): an
     /// update that leaves out the vector re-embeds in the first case and keeps it in the second.
     var computesVectors: Bool { get }
 
     /// The features a featurized query shares with a precedent; nil when the embedder cannot
     /// explain (external vectors, or a query given as a vector).
-    func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation?
+    func explain(query: QueryInput, document: Precedent, limit: Int, frequencies: FeatureFrequencies?)
+        -> SearchExplanation?
 }
 
 extension Embedder {
     public var computesVectors: Bool { false }
+
+    public var weighsByFrequency: Bool { false }
+
+    public func documentVectorsAndFrequencies(for precedents: [Precedent]) throws(CasebookError)
+        -> (vectors: [[Float]], frequencies: [TenantID: FeatureFrequencies])
+    {
+        (try documentVectors(for: precedents), [:])
+    }
+
+    public func featureKeys(of precedent: Precedent) -> [UInt64] { [] }
+
+    public func queryVector(_ query: QueryInput, frequencies: FeatureFrequencies) throws(CasebookError) -> [Float]? {
+        try queryVector(query)
+    }
 
     public func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]] {
         var vectors: [[Float]] = []
@@ -41,7 +72,9 @@ extension Embedder {
         return vectors
     }
 
-    public func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation? { nil }
+    public func explain(query: QueryInput, document: Precedent, limit: Int, frequencies: FeatureFrequencies?)
+        -> SearchExplanation?
+    { nil }
 }
 
 /// What a query may carry: a vector in the collection's space, or (for featurizing embedders)

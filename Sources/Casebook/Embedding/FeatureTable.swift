@@ -152,6 +152,17 @@ final class FeatureTable {
         if count * 5 > (mask + 1) * 2 { grow() }
     }
 
+    /// The table as whole counts per key (a table used to count documents per feature).
+    func wholeCounts() -> [UInt64: Int] {
+        var counts: [UInt64: Int] = [:]
+        counts.reserveCapacity(count)
+        for i in 0..<count {
+            let slot = Int(order[i])
+            counts[slotKeys[slot]] = Int(slotWeights[slot])
+        }
+        return counts
+    }
+
     @inline(__always)
     private static func slot(_ key: UInt64) -> Int {
         // The hash is already well mixed; the namespace is folded in so families do not collide.

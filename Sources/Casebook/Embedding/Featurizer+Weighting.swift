@@ -29,22 +29,43 @@ extension Featurizer {
 
     /// The unit vector of the features added so far, or nil when there are none. Consumes the
     /// features: the featurizer is empty afterwards.
-    func vector(dimension: Int) -> [Float]? {
+    ///
+    /// With `frequencies` (queries of a collection that keeps them), each feature's weight is
+    /// multiplied by ``FeatureFrequencies/queryWeight(of:)``: rare features count more, and
+    /// features no precedent holds count nothing. Nil when nothing is left.
+    func vector(dimension: Int, frequencies: FeatureFrequencies? = nil) -> [Float]? {
         var ignored: [WeightedFeature] = []
-        return build(dimension: dimension, collecting: false, into: &ignored)
+        return build(dimension: dimension, frequencies: frequencies, collecting: false, into: &ignored)
     }
 
     /// The vector and every feature that makes it up, grouped by namespace, in first-seen order
     /// within each. Consumes the features.
-    func weightedFeatures(dimension: Int) -> (vector: [Float], features: [WeightedFeature])? {
+    func weightedFeatures(dimension: Int, frequencies: FeatureFrequencies? = nil)
+        -> (vector: [Float], features: [WeightedFeature])?
+    {
         var features: [WeightedFeature] = []
-        guard let vector = build(dimension: dimension, collecting: true, into: &features) else { return nil }
+        guard let vector = build(dimension: dimension, frequencies: frequencies, collecting: true, into: &features)
+        else { return nil }
         return (vector, features)
+    }
+
+    /// Adds 1 to `counter` for each distinct feature added so far; the table keeps them.
+    func count(into counter: FeatureTable) {
+        let (slotKeys, _, order) = table.storage
+        for i in 0..<table.count { counter.add(slotKeys[Int(order[i])], weight: 1, token: nil) }
+    }
+
+    /// The distinct features added so far, in first-seen order; the table keeps them.
+    func featureKeys(into keys: inout [UInt64]) {
+        let (slotKeys, _, order) = table.storage
+        for i in 0..<table.count { keys.append(slotKeys[Int(order[i])]) }
     }
 
     /// Each namespace is L2-normalised and scaled by its weight; the sum is L2-normalised. All in
     /// Double, in first-seen order, so equal input gives equal bits.
-    private func build(dimension: Int, collecting: Bool, into features: inout [WeightedFeature]) -> [Float]? {
+    private func build(
+        dimension: Int, frequencies: FeatureFrequencies?, collecting: Bool, into features: inout [WeightedFeature]
+    ) -> [Float]? {
         let count = table.count
         guard count > 0 else { return nil }
         let tokens = collecting ? table.tokens : []
@@ -67,7 +88,7 @@ extension Featurizer {
                 let tf = slotWeights[slot]
                 slotKeys[slot] = 0
                 keys[i] = key
-                let value: Double
+                var value: Double
                 if tf <= 1 {
                     value = tf
                 } else if tf < 64, tf == tf.rounded(.down) {
@@ -75,6 +96,7 @@ extension Featurizer {
                 } else {
                     value = Self.sublinear(tf)
                 }
+                if let frequencies { value *= frequencies.queryWeight(of: key) }
                 weights[i] = value
                 switch FeatureTable.namespaceOrdinal(key) {
                 case 0: squares.0 += value * value
@@ -115,7 +137,8 @@ extension Featurizer {
             let inverseNorm = 1 / total.squareRoot()
             if collecting {
                 for namespace in FeatureNamespace.ordered where scales[namespace.ordinal] > 0 {
-                    for i in 0..<count where FeatureTable.namespaceOrdinal(keys[i]) == namespace.ordinal {
+                    // A query feature no precedent holds weighs 0 and is left out.
+                    for i in 0..<count where FeatureTable.namespaceOrdinal(keys[i]) == namespace.ordinal && weights[i] > 0 {
                         let hash = UInt32(truncatingIfNeeded: keys[i])
                         let slot = HashedSlot(hash: hash, dimension: dimension)
                         features.append(WeightedFeature(

@@ -49,6 +49,20 @@ public struct HashedNGramEmbedder: Embedder {
     }
 
     public func queryVector(_ query: QueryInput) throws(CasebookError) -> [Float] {
+        try queryVector(query, weighedBy: nil)!
+    }
+
+    public var weighsByFrequency: Bool { parameters.queryWeighting == .idf }
+
+    public func queryVector(_ query: QueryInput, frequencies: FeatureFrequencies) throws(CasebookError) -> [Float]? {
+        try queryVector(query, weighedBy: weighsByFrequency ? frequencies : nil)
+    }
+
+    /// A query's vector; with `frequencies`, nil when every feature is absent from the tenant's
+    /// precedents (never nil without them).
+    private func queryVector(_ query: QueryInput, weighedBy frequencies: FeatureFrequencies?) throws(CasebookError)
+        -> [Float]?
+    {
         if let vector = query.vector {
             guard query.text == nil, query.context == nil else {
                 throw .embedding("give a query vector or text and context, not both")
@@ -61,10 +75,10 @@ public struct HashedNGramEmbedder: Embedder {
         }
         var featurizer = Featurizer(parameters: parameters)
         featurizer.add(query)
-        guard let vector = featurizer.vector(dimension: dimension) else {
+        guard featurizer.table.count > 0 else {
             throw .embedding("the query's text and context have nothing to embed (no words or values)")
         }
-        return vector
+        return featurizer.vector(dimension: dimension, frequencies: frequencies)
     }
 
     /// Every feature of a precedent with its bucket, sign and final weight (`casebook embed`), and
@@ -79,30 +93,71 @@ public struct HashedNGramEmbedder: Embedder {
     /// thousands are split over ``WorkerThreads`` cores. Vectors do not depend on the
     /// split.
     public func documentVectors(for precedents: [Precedent]) throws(CasebookError) -> [[Float]] {
+        try embed(precedents, counting: false).vectors
+    }
+
+    public func documentVectorsAndFrequencies(for precedents: [Precedent]) throws(CasebookError)
+        -> (vectors: [[Float]], frequencies: [TenantID: FeatureFrequencies])
+    {
+        try embed(precedents, counting: weighsByFrequency)
+    }
+
+    private typealias Embedded = (vectors: [[Float]], frequencies: [TenantID: FeatureFrequencies])
+
+    /// Batches of thousands are split over ``WorkerThreads`` cores; vectors and counts do not
+    /// depend on the split.
+    private func embed(_ precedents: [Precedent], counting: Bool) throws(CasebookError) -> Embedded {
         let workers = precedents.count >= 4_096 ? min(WorkerThreads.count, precedents.count / 2_048) : 1
-        guard workers > 1 else { return try documentVectors(precedents[...], offset: 0) }
+        guard workers > 1 else { return try embed(precedents[...], offset: 0, counting: counting) }
         let chunk = (precedents.count + workers - 1) / workers
-        let results = WorkerSlots<Result<[[Float]], CasebookError>?>(count: workers, initial: nil)
+        let results = WorkerSlots<Result<Embedded, CasebookError>?>(count: workers, initial: nil)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (worker * chunk)..<min(precedents.count, (worker + 1) * chunk)
             results.store(worker, Result { () throws(CasebookError) in
-                try documentVectors(precedents[range], offset: range.lowerBound)
+                try embed(precedents[range], offset: range.lowerBound, counting: counting)
             })
         }
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(precedents.count)
+        var all: Embedded = ([], [:])
+        all.vectors.reserveCapacity(precedents.count)
         // Chunks are in order, so the first failing chunk holds the first refused item.
-        for chunk in results.values { vectors.append(contentsOf: try chunk!.get()) }
-        return vectors
+        for chunk in results.values {
+            let part = try chunk!.get()
+            all.vectors.append(contentsOf: part.vectors)
+            for (tenant, counts) in part.frequencies { all.frequencies[tenant, default: FeatureFrequencies()].apply(counts) }
+        }
+        return all
     }
 
-    private func documentVectors(_ precedents: ArraySlice<Precedent>, offset: Int) throws(CasebookError) -> [[Float]] {
+    public func featureKeys(of precedent: Precedent) -> [UInt64] {
+        guard weighsByFrequency else { return [] }
+        var featurizer = Featurizer(parameters: parameters)
+        featurizer.add(precedent)
+        var keys: [UInt64] = []
+        featurizer.featureKeys(into: &keys)
+        return keys
+    }
+
+    /// The vectors of a run of precedents and, when `counting`, their features counted per tenant
+    /// as they are made (one featurizing for both).
+    private func embed(_ precedents: ArraySlice<Precedent>, offset: Int, counting: Bool) throws(CasebookError)
+        -> Embedded
+    {
+        // Per tenant: documents counted, and an open-addressing table of documents per feature
+        // (a Dictionary's hashing, once per feature occurrence, cost more than embedding).
+        var counters: [TenantID: (documents: Int, table: FeatureTable)] = [:]
         var featurizer = Featurizer(parameters: parameters)
         var vectors: [[Float]] = []
         vectors.reserveCapacity(precedents.count)
         for (index, precedent) in zip(offset..., precedents) {
             featurizer.reset()
             featurizer.add(precedent)
+            if counting, featurizer.table.count > 0 {
+                if counters[precedent.tenant] == nil {
+                    counters[precedent.tenant] = (0, FeatureTable(recordsTokens: false))
+                }
+                counters[precedent.tenant]!.documents += 1
+                featurizer.count(into: counters[precedent.tenant]!.table)
+            }
             guard precedent.vector == nil, let vector = featurizer.vector(dimension: dimension) else {
                 do throws(CasebookError) {
                     _ = try documentVector(for: precedent)
@@ -113,16 +168,20 @@ public struct HashedNGramEmbedder: Embedder {
             }
             vectors.append(vector)
         }
-        return vectors
+        let frequencies = counters.mapValues { FeatureFrequencies(documents: $0.documents, counts: $0.table.wholeCounts()) }
+        return (vectors, frequencies)
     }
 
-    public func explain(query: QueryInput, document: Precedent, limit: Int) -> SearchExplanation? {
+    public func explain(query: QueryInput, document: Precedent, limit: Int, frequencies: FeatureFrequencies?)
+        -> SearchExplanation?
+    {
         guard query.vector == nil, query.text != nil || query.context != nil else { return nil }
         var queryFeaturizer = Featurizer(parameters: parameters, recordsTokens: true)
         queryFeaturizer.add(query)
         var documentFeaturizer = Featurizer(parameters: parameters, recordsTokens: true)
         documentFeaturizer.add(document)
-        guard let left = queryFeaturizer.weightedFeatures(dimension: dimension),
+        let weighing = weighsByFrequency ? frequencies : nil
+        guard let left = queryFeaturizer.weightedFeatures(dimension: dimension, frequencies: weighing),
             let right = documentFeaturizer.weightedFeatures(dimension: dimension)
         else { return nil }
         return FeatureOverlap(query: left, document: right).explanation(limit: limit)

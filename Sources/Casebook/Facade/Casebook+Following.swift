@@ -117,6 +117,7 @@ extension Casebook {
                 for record in records {
                     if let collection = collection(id: record.id) {
                         collection.index.write { $0 = loaded.indexes[record.id]! }
+                        collection.frequencyCache.replaceAll(with: try collection.storedFrequencies())
                     } else {
                         try register(record, index: loaded.indexes[record.id]!)
                     }
@@ -148,6 +149,10 @@ extension PrecedentCollection {
             let rows = try store.currentRows(collection: recordID, tenant: tenant, ids: ids, dimension: createdSpec.dimension)
             var stored: [PrecedentID: CurrentRow] = [:]
             for row in rows { stored[row.id] = row }
+            // The writer changed the stored counts in its transaction: read the tenant's anew.
+            if embedder.weighsByFrequency {
+                frequencyCache.replace(tenant: tenant, with: try store.featureFrequencies(collection: recordID, tenant: tenant))
+            }
             index.write { index in
                 for id in Set(ids) {
                     guard let row = stored[id] else {

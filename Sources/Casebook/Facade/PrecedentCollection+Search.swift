@@ -18,13 +18,18 @@ extension PrecedentCollection {
                     "explain needs a collection that embeds text (hashed-v1) and a text or context query")
             }
         }
-        let vector = try embedder.queryVector(input)
+        // No vector: nothing in the query occurs in the tenant's precedents, and any match would
+        // be made of hash collisions alone. The answer is exactly empty.
+        let vector = try queryVector(input, tenant: request.tenant)
         // Re-ranking reorders a wider set of candidates, then keeps k.
         let candidates = request.rerank?.candidateCount(k: request.k) ?? request.k
-        let (answer, indexVersion) = index.read {
-            ($0.search(IndexQuery(
-                tenant: request.tenant, vector: vector, k: candidates, filter: request.filter, nprobe: request.nprobe,
-                exact: request.exact)), request.log ? $0.version : "")
+        let (answer, indexVersion) = index.read { index in
+            let answer = vector.map { vector in
+                index.search(IndexQuery(
+                    tenant: request.tenant, vector: vector, k: candidates, filter: request.filter,
+                    nprobe: request.nprobe, exact: request.exact))
+            } ?? IndexAnswer(hits: [], exact: true)
+            return (answer, request.log ? index.version : "")
         }
         let keepPrecedents = request.includePrecedents || request.explain
         var response = try response(
@@ -37,10 +42,11 @@ extension PrecedentCollection {
             }
         }
         if request.explain {
+            let frequencies = embedder.weighsByFrequency ? frequencyCache.frequencies(of: request.tenant) : nil
             for i in response.results.indices {
                 guard let precedent = response.results[i].precedent else { continue }
                 response.results[i].explanation = embedder.explain(
-                    query: input, document: precedent, limit: Self.explainedFeatures)
+                    query: input, document: precedent, limit: Self.explainedFeatures, frequencies: frequencies)
                 if !request.includePrecedents { response.results[i].precedent = nil }
             }
         }

@@ -26,6 +26,8 @@ public final class PrecedentCollection: Sendable {
     package let embedderVersion: String
     /// The tenants this node holds (nil: all).
     let shard: TenantShard?
+    /// Tenants' feature frequencies, where the embedder weighs queries by them.
+    let frequencyCache: FrequencyCache
 
     init(
         spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: any VectorIndex,
@@ -40,6 +42,8 @@ public final class PrecedentCollection: Sendable {
         self.embedder = try EmbedderFactory.make(
             config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
         self.index = ReadWriteLocked(index)
+        frequencyCache = FrequencyCache()
+        frequencyCache.replaceAll(with: try storedFrequencies())
     }
 
     public var name: String { createdSpec.name }
@@ -76,13 +80,14 @@ public final class PrecedentCollection: Sendable {
                 throw .item(index: index, id: precedent.id, problem: error)
             }
         }
-        let prepared = try validation.prepare(precedents)
+        let (prepared, frequencies) = try validation.prepare(precedents)
         try writer.withLock { _ throws(CasebookError) in
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
             let lists = index.read { $0.placements(for: prepared.map(\.vector)) }
-            let keys = try store.insert(collection: recordID, prepared, lists: lists)
+            let keys = try store.insert(collection: recordID, prepared, lists: lists, frequencies: frequencies)
             let rows = zip(prepared, keys).map { item, key in Self.indexedRow(item, key: key) }
             index.write { $0.add(rows, placements: lists) }
+            for (tenant, change) in frequencies { frequencyCache.apply(change, tenant: tenant) }
         }
         return prepared.map(\.id)
     }
@@ -103,10 +108,12 @@ public final class PrecedentCollection: Sendable {
         // computed, that one is recomputed from the new fields (any other vector is refused).
         if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
         let item = try validation.prepare(merged, now: Date(), vector: current.vector)
+        let rewrite = featureRewrite(replacingWith: item.precedent)
         try writer.withLock { _ throws(CasebookError) in
             let list = index.read { $0.placements(for: [item.vector])?.first }
-            let key = try store.replace(collection: recordID, item, list: list)
+            let (key, change) = try store.replace(collection: recordID, item, list: list, features: rewrite)
             index.write { $0.update(Self.indexedRow(item, key: key), placement: list) }
+            if let change { frequencyCache.apply(change, tenant: item.precedent.tenant) }
         }
     }
 
@@ -115,9 +122,11 @@ public final class PrecedentCollection: Sendable {
     public func delete(tenant: TenantID, id: PrecedentID) throws(CasebookError) {
         try IdentifierRules.checkTenant(tenant)
         try checkShard(tenant)
+        let rewrite = featureRewrite(replacingWith: nil)
         try writer.withLock { _ throws(CasebookError) in
-            _ = try store.delete(collection: recordID, tenant: tenant, id: id)
+            let (_, change) = try store.delete(collection: recordID, tenant: tenant, id: id, features: rewrite)
             index.write { _ = $0.remove(tenant: tenant, id: id) }
+            if let change { frequencyCache.apply(change, tenant: tenant) }
         }
     }
 

@@ -6,7 +6,11 @@ struct PrecedentValidation {
     let embedder: any Embedder
 
     /// Prepares a whole batch; the first bad item aborts it with an error naming the item.
-    func prepare(_ batch: [Precedent], now: Date = Date()) throws(CasebookError) -> [StoredPrecedent] {
+    /// Returns the items and, where the embedder weighs queries by them, each tenant's feature
+    /// frequencies of the batch.
+    func prepare(_ batch: [Precedent], now: Date = Date()) throws(CasebookError)
+        -> (items: [StoredPrecedent], frequencies: [TenantID: FeatureFrequencies])
+    {
         guard !batch.isEmpty else { throw .emptyBatch }
         guard batch.count <= Limits.maxBatch else { throw .batchTooLarge(batch.count, max: Limits.maxBatch) }
         var seen: [TenantID: Set<PrecedentID>] = [:]
@@ -24,12 +28,13 @@ struct PrecedentValidation {
             }
         }
         // One call for the whole batch: a featurizer reuses its buffers and may use every core.
-        let vectors = try embedder.documentVectors(for: checked.map(\.precedent))
-        return zip(checked, vectors).map { item, vector in
+        let (vectors, frequencies) = try embedder.documentVectorsAndFrequencies(for: checked.map(\.precedent))
+        let items = zip(checked, vectors).map { item, vector in
             var p = item.precedent
             p.vector = nil
             return StoredPrecedent(precedent: p, vector: vector, contextJSON: item.contextJSON)
         }
+        return (items, frequencies)
     }
 
     /// Prepares one precedent. `vector` supplies the stored vector when the precedent has none

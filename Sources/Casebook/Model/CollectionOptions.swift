@@ -17,10 +17,13 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
     public var nprobe: Int?
     public var flatThreshold: Int?
     public var pca: Int?
+    /// hashed-v1: `idf` (the default) or `none` (``QueryWeighting``).
+    public var queryWeighting: String?
 
     public init(
         name: String, embedder: String? = nil, dim: Int? = nil, metric: String? = nil, spaceId: String? = nil,
-        index: String? = nil, nlist: Int? = nil, nprobe: Int? = nil, flatThreshold: Int? = nil, pca: Int? = nil
+        index: String? = nil, nlist: Int? = nil, nprobe: Int? = nil, flatThreshold: Int? = nil, pca: Int? = nil,
+        queryWeighting: String? = nil
     ) {
         self.name = name
         self.embedder = embedder
@@ -32,10 +35,11 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
         self.nprobe = nprobe
         self.flatThreshold = flatThreshold
         self.pca = pca
+        self.queryWeighting = queryWeighting
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, embedder, dim, metric, spaceId, index, nlist, nprobe, flatThreshold, pca
+        case name, embedder, dim, metric, spaceId, index, nlist, nprobe, flatThreshold, pca, queryWeighting
     }
 
     /// Dimension of a hashed-v1 collection when none is given; chosen by measurement
@@ -54,6 +58,13 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
             throw .unsupportedConfiguration("metric must be cosine, ip or l2")
         }
         if !external, spaceId != nil { throw .unsupportedConfiguration("spaceId is for external vectors only") }
+        if external, queryWeighting != nil {
+            throw .unsupportedConfiguration("queryWeighting is for \(EmbedderConfig.hashedV1Kind) collections")
+        }
+        guard let weighting = QueryWeighting(rawValue: queryWeighting ?? QueryWeighting.idf.rawValue) else {
+            let names = QueryWeighting.allCases.map(\.rawValue).joined(separator: " or ")
+            throw .unsupportedConfiguration("queryWeighting must be \(names)")
+        }
         guard let dimension = dim ?? (external ? nil : Self.defaultHashedDimension) else {
             throw .unsupportedConfiguration("external vectors need dim (the model's dimension)")
         }
@@ -76,6 +87,7 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
         }
         return CollectionSpec(
             name: name, dimension: dimension, metric: metric,
-            embedder: external ? .external(spaceId: spaceId) : .hashedV1(), index: config)
+            embedder: external ? .external(spaceId: spaceId) : .hashedV1(HashedNGramParameters(queryWeighting: weighting)),
+            index: config)
     }
 }

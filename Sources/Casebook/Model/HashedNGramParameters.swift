@@ -13,16 +13,34 @@ public struct HashedNGramParameters: Sendable, Hashable, Codable {
     public var numberBucketsPerOctave: Int
     /// Integers with |v| up to this are exact tokens (`attempts=3`); larger ones are bucketed.
     public var smallIntegerLimit: Int
+    /// How a query's features are weighed (stored vectors do not depend on it). A collection
+    /// stored before it existed reads as `.none`, so its searches answer as they did.
+    public var queryWeighting: QueryWeighting
 
     public init(
         wordNgrams: [Int] = [1, 2], charNgrams: [Int] = [3, 5], weights: NamespaceWeights = NamespaceWeights(),
-        numberBucketsPerOctave: Int = 2, smallIntegerLimit: Int = 16
+        numberBucketsPerOctave: Int = 2, smallIntegerLimit: Int = 16, queryWeighting: QueryWeighting = .idf
     ) {
         self.wordNgrams = wordNgrams
         self.charNgrams = charNgrams
         self.weights = weights
         self.numberBucketsPerOctave = numberBucketsPerOctave
         self.smallIntegerLimit = smallIntegerLimit
+        self.queryWeighting = queryWeighting
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case wordNgrams, charNgrams, weights, numberBucketsPerOctave, smallIntegerLimit, queryWeighting
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        wordNgrams = try container.decode([Int].self, forKey: .wordNgrams)
+        charNgrams = try container.decode([Int].self, forKey: .charNgrams)
+        weights = try container.decode(NamespaceWeights.self, forKey: .weights)
+        numberBucketsPerOctave = try container.decode(Int.self, forKey: .numberBucketsPerOctave)
+        smallIntegerLimit = try container.decode(Int.self, forKey: .smallIntegerLimit)
+        queryWeighting = try container.decodeIfPresent(QueryWeighting.self, forKey: .queryWeighting) ?? .none
     }
 
     func validate() throws(CasebookError) {
@@ -45,6 +63,15 @@ public struct HashedNGramParameters: Sendable, Hashable, Codable {
             throw .unsupportedConfiguration("hashed-v1 smallIntegerLimit must be 0-1000000")
         }
     }
+}
+
+/// How a featurizing collection weighs the features of a query.
+public enum QueryWeighting: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every feature as the document side weighs it (hashed-v1 as first released).
+    case none
+    /// Each feature times its inverse document frequency among the tenant's precedents
+    /// (``FeatureFrequencies/queryWeight(of:)``); features no precedent holds are dropped.
+    case idf
 }
 
 /// How much each namespace counts in the final vector. The defaults favour the structured

@@ -25,13 +25,24 @@ protocol CasebookStore: Sendable {
 
     // MARK: Precedents and vectors
 
-    /// Adds a batch (with each row's IVF list when the collection is trained); returns the rows'
-    /// keys in order. A taken (tenant, id) is ``CasebookError/duplicateID(_:)``.
-    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64]
-    /// Replaces a stored precedent found by tenant and id; returns its key.
-    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64
-    /// Deletes a precedent with its vector, tags and list; returns its key.
-    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64
+    /// Adds a batch (with each row's IVF list when the collection is trained) and, in the same
+    /// transaction, each tenant's feature frequencies of the batch; returns the rows' keys in
+    /// order. A taken (tenant, id) is ``CasebookError/duplicateID(_:)``.
+    func insert(
+        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies]
+    ) throws(CasebookError) -> [Int64]
+    /// Replaces a stored precedent found by tenant and id; returns its key and, with `features`,
+    /// the change it made to the tenant's frequencies (written in the same transaction).
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?)
+        throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
+    /// Deletes a precedent with its vector, tags and list; returns its key and, with `features`,
+    /// the change it made to the tenant's frequencies.
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?)
+        throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
+    /// One tenant's feature frequencies in a collection (empty when it has none).
+    func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies
+    /// Every tenant's feature frequencies in a collection.
+    func featureFrequencies(collection: Int64) throws(CasebookError) -> [TenantID: FeatureFrequencies]
     /// One precedent with its vector, or nil (another tenant's id is nil too).
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?
     /// Precedents by key, without vectors, only those of `tenant`.

@@ -176,6 +176,21 @@ enum Migrations {
                     ALTER TABLE decision_outcome ADD COLUMN action TEXT;
                     """)
         }
+        // Document frequencies of hashed features per collection and tenant (feature 0: the
+        // documents counted), which weigh a query's features. Additive: collections stored
+        // before it weigh queries as they did and keep no counts.
+        migrator.registerMigration("v7-feature-frequency") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE feature_frequency (
+                        collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        feature INTEGER NOT NULL,
+                        documents INTEGER NOT NULL,
+                        PRIMARY KEY (collection_id, tenant, feature)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -7,7 +7,9 @@ extension SQLiteStore {
     /// Inserts a whole batch in one transaction and returns the rows' primary keys in order. An id
     /// already stored for the tenant aborts the batch with an error naming the item. `lists`
     /// (trained IVF collections) are the rows' lists, stored in the same transaction.
-    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64] {
+    func insert(
+        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies]
+    ) throws(CasebookError) -> [Int64] {
         try write { db in
             let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: PrecedentRow.insertSQL))
             let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertVectorSQL))
@@ -37,6 +39,9 @@ extension SQLiteStore {
                 keys.append(key)
             }
             if let lists { try SQLiteStore.recordAssignments(db, collection: collection, keys: keys, lists: lists) }
+            for (tenant, change) in frequencies {
+                try SQLiteStore.applyFrequencies(db, collection: collection, tenant: tenant, change)
+            }
             try appendChanges(db, collection: collection, kind: .upsert, items, keys: keys)
             return keys
         }
@@ -44,11 +49,15 @@ extension SQLiteStore {
 
     /// Replaces the stored fields, tags and vector of one precedent. Returns its primary key, or
     /// throws ``CasebookError/precedentNotFound(_:)``. `list`: its IVF list for the new vector.
-    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64 {
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?)
+        throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
+    {
         try write { db in
             guard let key = try SQLiteStore.primaryKey(db, collection, item.precedent.tenant, item.id) else {
                 throw CasebookError.precedentNotFound(item.id)
             }
+            let change = try SQLiteStore.rewriteFrequencies(
+                db, collection: collection, tenant: item.precedent.tenant, key: key, features)
             let p = item.precedent
             try db.execute(
                 sql: PrecedentRow.updateSQL,
@@ -62,19 +71,22 @@ extension SQLiteStore {
                 arguments: [VectorBlob.encode(item.vector), key])
             if let list { try db.execute(sql: SQLiteStore.insertAssignmentSQL, arguments: [key, list]) }
             try appendChange(db, collection: collection, kind: .upsert, tenant: p.tenant, ids: [item.id], keys: [key])
-            return key
+            return (key, change)
         }
     }
 
     /// Deletes one precedent (its tags and vector go with it). Returns its primary key.
-    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64 {
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?)
+        throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
+    {
         try write { db in
             guard let key = try SQLiteStore.primaryKey(db, collection, tenant, id) else {
                 throw CasebookError.precedentNotFound(id)
             }
+            let change = try SQLiteStore.rewriteFrequencies(db, collection: collection, tenant: tenant, key: key, features)
             try db.execute(sql: "DELETE FROM precedent WHERE pk = ?", arguments: [key])
             try appendChange(db, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key])
-            return key
+            return (key, change)
         }
     }
 

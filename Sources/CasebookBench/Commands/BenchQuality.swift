@@ -29,6 +29,8 @@ struct BenchQuality: ParsableCommand {
     @Option var k = 10
     @Option(help: "Namespace weights to try instead of the defaults, e.g. ctx=0.45,word=0.25,char=0.15,tag=0.1,cat=0.05.")
     var weights: String?
+    @Option(help: "How queries weigh their features: none or idf (the default for new collections).")
+    var queryWeighting = QueryWeighting.idf.rawValue
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Row: Encodable {
@@ -36,6 +38,9 @@ struct BenchQuality: ParsableCommand {
         var scenarioShare: Double
         var outcomeAccuracy: Double
         var decisionAgreement: Double?
+        /// AUC of the top k's share of successes (among those with a known outcome) against the
+        /// query's own outcome; nil when the queries' outcomes are all alike or unknown.
+        var outcomeAUC: Double?
         var addSeconds: Double
         var searchP50Ms: Double
     }
@@ -83,8 +88,8 @@ struct BenchQuality: ParsableCommand {
             print(String(format: "%d precedents, %d queries, top %d; random pick %.3f scenario share, majority outcome %.3f accuracy",
                          base.count, held.count, k, report.randomScenarioShare, report.majorityOutcomeAccuracy))
             for row in report.runs {
-                print(String(format: "dims %5d  scenario share %.3f  outcome accuracy %.3f  decision agreement %.3f  add %.2f s  search p50 %.3f ms",
-                             row.dims, row.scenarioShare, row.outcomeAccuracy, row.decisionAgreement ?? .nan,
+                print(String(format: "dims %5d  scenario share %.3f  outcome accuracy %.3f  AUC %.3f  decision agreement %.3f  add %.2f s  search p50 %.3f ms",
+                             row.dims, row.scenarioShare, row.outcomeAccuracy, row.outcomeAUC ?? .nan, row.decisionAgreement ?? .nan,
                              row.addSeconds, row.searchP50Ms))
             }
         }
@@ -102,6 +107,7 @@ struct BenchQuality: ParsableCommand {
         var correct = 0
         var agreeing = 0
         var latencies: [Double] = []
+        var voteShares: [(score: Double, label: Bool)] = []
         for query in held {
             let request = SearchRequest(
                 tenant: query.tenant, k: k, text: query.text, context: query.context,
@@ -116,17 +122,25 @@ struct BenchQuality: ParsableCommand {
             let known = results.compactMap { $0.precedent?.wasSuccessful }
             let vote = !known.isEmpty && 2 * known.filter { $0 }.count >= known.count
             if vote == (query.wasSuccessful ?? false) { correct += 1 }
+            if let outcome = query.wasSuccessful {
+                let share = known.isEmpty ? 0.5 : Double(known.filter { $0 }.count) / Double(known.count)
+                voteShares.append((share, outcome))
+            }
             if let p = probability[query.id!.rawValue], vote == (p >= 0.5) { agreeing += 1 }
         }
         return Row(
             dims: dimension, scenarioShare: share / Double(held.count),
             outcomeAccuracy: Double(correct) / Double(held.count),
-            decisionAgreement: probability.isEmpty ? nil : Double(agreeing) / Double(held.count), addSeconds: addSeconds,
+            decisionAgreement: probability.isEmpty ? nil : Double(agreeing) / Double(held.count),
+            outcomeAUC: BenchSuggest.auc(voteShares), addSeconds: addSeconds,
             searchP50Ms: BenchData.median(latencies))
     }
 
     private func parameters() throws -> HashedNGramParameters {
-        var parameters = HashedNGramParameters()
+        guard let weighting = QueryWeighting(rawValue: queryWeighting) else {
+            throw CLIError("--query-weighting must be one of: \(QueryWeighting.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var parameters = HashedNGramParameters(queryWeighting: weighting)
         guard let weights else { return parameters }
         for pair in weights.split(separator: ",") {
             let parts = pair.split(separator: "=")

@@ -75,7 +75,7 @@ import Testing
         var changed = stored
         changed.action = "rto"
         try hashed.update(changed)
-        #expect(try hashed.search(SearchRequest(tenant: "t", k: 2, text: "x", filter: SearchFilter(action: "rto")))
+        #expect(try hashed.search(SearchRequest(tenant: "t", k: 2, text: "customer", filter: SearchFilter(action: "rto")))
             .results.map(\.id) == ["b"])
     }
 

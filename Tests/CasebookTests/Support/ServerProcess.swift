@@ -23,6 +23,12 @@ final class ServerProcess: @unchecked Sendable {
         process.arguments = ["serve", "--db", database.path, "--socket", socket] + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        // DEBUG_SERVER_LOG=/tmp/server: each server's log (a crash's backtrace) in /tmp/server-<uuid>.
+        if let debug = ProcessInfo.processInfo.environment["DEBUG_SERVER_LOG"] {
+            let path = debug + "-" + UUID().uuidString
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path)
+        }
         try process.run()
         let ready = try Self.readLine(output.fileHandleForReading, timeout: 20)
         guard ready.contains("serving") else {

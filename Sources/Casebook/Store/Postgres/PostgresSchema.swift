@@ -142,6 +142,16 @@ enum PostgresSchema {
             ALTER TABLE casebook.match_query ADD COLUMN recommended_action text;
             ALTER TABLE casebook.decision_outcome ADD COLUMN action text;
             """),
+        // Document frequencies of hashed features (as SQLite's v7-feature-frequency).
+        ("v3-feature-frequency", """
+            CREATE TABLE casebook.feature_frequency (
+                collection_id bigint NOT NULL REFERENCES casebook.collection(id) ON DELETE CASCADE,
+                tenant text NOT NULL,
+                feature bigint NOT NULL,
+                documents bigint NOT NULL,
+                PRIMARY KEY (collection_id, tenant, feature)
+            );
+            """),
     ]
 
     /// Creates the schema or brings it up to date, inside one transaction under an advisory lock,

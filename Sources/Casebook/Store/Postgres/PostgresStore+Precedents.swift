@@ -5,7 +5,9 @@ import PostgresNIO
 /// Precedent reads and writes in `casebook.precedent`. As in the SQLite store, every statement
 /// names the collection and the tenant.
 extension PostgresStore {
-    func insert(collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?) throws(CasebookError) -> [Int64] {
+    func insert(
+        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies]
+    ) throws(CasebookError) -> [Int64] {
         guard !items.isEmpty else { return [] }
         let now = Date().timeIntervalSince1970
         let keys = try connections.transaction { session throws(CasebookError) -> [Int64] in
@@ -32,6 +34,10 @@ extension PostgresStore {
                     "UPDATE casebook.ivf_index SET added_since_training = added_since_training + $1 WHERE collection_id = $2",
                     PostgresBindings(Int64(items.count), collection))
             }
+            // Tenants in order: concurrent batches lock their counts in one order.
+            for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
+            }
             try ChangeFeed.append(session, collection: collection, kind: .upsert, items, keys: keys)
             return keys
         }
@@ -52,8 +58,12 @@ extension PostgresStore {
         return .item(index: index, id: items[index].id, problem: .duplicateID(items[index].id))
     }
 
-    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?) throws(CasebookError) -> Int64 {
-        let key = try connections.transaction { session throws(CasebookError) -> Int64 in
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?)
+        throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
+    {
+        let (key, change) = try connections.transaction { session throws(CasebookError) -> (Int64, FeatureFrequencies?) in
+            let change = try Self.rewriteFrequencies(
+                session, collection: collection, tenant: item.precedent.tenant, id: item.id, features)
             var binds = PostgresBindings()
             PostgresPrecedentRow.bindUpdate(&binds, item, list: list, now: Date().timeIntervalSince1970)
             binds.append(collection)
@@ -64,23 +74,26 @@ extension PostgresStore {
                 throw .precedentNotFound(item.id)
             }
             try ChangeFeed.append(session, collection: collection, kind: .upsert, tenant: item.precedent.tenant, ids: [item.id], keys: [key])
-            return key
+            return (key, change)
         }
         payloads.put([(key, PrecedentPayloads.Payload(item))])
-        return key
+        return (key, change)
     }
 
-    func delete(collection: Int64, tenant: TenantID, id: PrecedentID) throws(CasebookError) -> Int64 {
-        let key = try connections.transaction { session throws(CasebookError) -> Int64 in
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?)
+        throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
+    {
+        let (key, change) = try connections.transaction { session throws(CasebookError) -> (Int64, FeatureFrequencies?) in
+            let change = try Self.rewriteFrequencies(session, collection: collection, tenant: tenant, id: id, features)
             let rows = try session.query(
                 "DELETE FROM casebook.precedent WHERE collection_id = $1 AND tenant = $2 AND id = $3 RETURNING pk",
                 PostgresBindings(collection, tenant.rawValue, id.rawValue))
             guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else { throw .precedentNotFound(id) }
             try ChangeFeed.append(session, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key])
-            return key
+            return (key, change)
         }
         payloads.remove([key])
-        return key
+        return (key, change)
     }
 
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent? {

@@ -1,0 +1,83 @@
+import PostgresNIO
+
+/// Feature frequencies in `casebook.feature_frequency`, as the SQLite store keeps them (feature 0:
+/// the documents counted), written in the transaction of the write that changes them.
+extension PostgresStore {
+    func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies {
+        try frequencies(
+            "SELECT tenant, feature, documents FROM casebook.feature_frequency WHERE collection_id = $1 AND tenant = $2",
+            PostgresBindings(collection, tenant.rawValue))[tenant] ?? FeatureFrequencies()
+    }
+
+    func featureFrequencies(collection: Int64) throws(CasebookError) -> [TenantID: FeatureFrequencies] {
+        try frequencies(
+            "SELECT tenant, feature, documents FROM casebook.feature_frequency WHERE collection_id = $1",
+            PostgresBindings(collection))
+    }
+
+    /// Rows of (tenant, feature, documents) gathered per tenant.
+    private func frequencies(_ sql: String, _ binds: PostgresBindings) throws(CasebookError)
+        -> [TenantID: FeatureFrequencies]
+    {
+        let rows = try connections.withSession { session throws(CasebookError) in try session.query(sql, binds) }
+        var gathered: [TenantID: (documents: Int, counts: [UInt64: Int])] = [:]
+        for row in rows {
+            guard let (tenant, feature, count) = try? row.decode((String, Int64, Int64).self) else {
+                throw PostgresStore.corrupt("a feature frequency row could not be read")
+            }
+            if feature == 0 {
+                gathered[TenantID(rawValue: tenant), default: (0, [:])].documents = Int(count)
+            } else {
+                gathered[TenantID(rawValue: tenant), default: (0, [:])].counts[UInt64(feature)] = Int(count)
+            }
+        }
+        return gathered.mapValues { FeatureFrequencies(documents: $0.documents, counts: $0.counts) }
+    }
+
+    /// Adds a change to the stored counts in one statement, features in ascending order so that
+    /// concurrent writers of one tenant lock its rows in the same order (no deadlock); counts
+    /// that reach 0 are deleted.
+    static func applyFrequencies(
+        _ session: PostgresSession, collection: Int64, tenant: TenantID, _ change: FeatureFrequencies
+    ) throws(CasebookError) {
+        var changed = change.counts.filter { $0.value != 0 }.map { (Int64($0.key), Int64($0.value)) }
+        if change.documents != 0 { changed.append((0, Int64(change.documents))) }
+        guard !changed.isEmpty else { return }
+        changed.sort { $0.0 < $1.0 }
+        try session.execute(
+            """
+            INSERT INTO casebook.feature_frequency (collection_id, tenant, feature, documents)
+            SELECT $1, $2, f, d FROM unnest($3::bigint[], $4::bigint[]) AS u(f, d)
+            ON CONFLICT (collection_id, tenant, feature)
+            DO UPDATE SET documents = casebook.feature_frequency.documents + excluded.documents
+            """,
+            PostgresBindings(collection, tenant.rawValue, changed.map(\.0), changed.map(\.1)))
+        let lowered = changed.filter { $0.1 < 0 }.map(\.0)
+        guard !lowered.isEmpty else { return }
+        try session.execute(
+            """
+            DELETE FROM casebook.feature_frequency
+            WHERE collection_id = $1 AND tenant = $2 AND feature = ANY($3) AND documents <= 0
+            """,
+            PostgresBindings(collection, tenant.rawValue, lowered))
+    }
+
+    /// The change a replace or delete makes, from the row as stored now (locked until the
+    /// transaction ends), written before the row changes.
+    static func rewriteFrequencies(
+        _ session: PostgresSession, collection: Int64, tenant: TenantID, id: PrecedentID, _ features: FeatureRewrite?
+    ) throws(CasebookError) -> FeatureFrequencies? {
+        guard let features else { return nil }
+        let rows = try session.query(
+            """
+            SELECT \(PostgresPrecedentRow.columns) FROM casebook.precedent
+            WHERE collection_id = $1 AND tenant = $2 AND id = $3 FOR UPDATE
+            """,
+            PostgresBindings(collection, tenant.rawValue, id.rawValue))
+        guard let row = rows.first else { return nil }
+        let stored = try PostgresPrecedentRow.payload(row.makeRandomAccess()).payload.precedent
+        let change = features.change(replacing: stored)
+        try applyFrequencies(session, collection: collection, tenant: tenant, change)
+        return change
+    }
+}

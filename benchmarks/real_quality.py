@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Retrieval quality on real public data, beside scikit-learn, on the same splits.
+
+Prepares labelled sets from Debian packages (nothing of them is committed), runs
+`casebook bench quality` on each and scikit-learn's baselines on the same precedents and queries,
+and prints one JSON object per dataset.
+
+Text sets (the label is a topic; scored by the share of the top 10 sharing the query's label):
+  austen      r-cran-janeaustenr: passages of 8 non-blank lines; label = the novel (6).
+  fine_foods  r-cran-modeldata small_fine_foods: Amazon reviews; label = score (great/other);
+              its own train/test split.
+  tate        r-cran-modeldata tate_text: artwork title and medium, year as context; label = artist.
+Decision sets (context = every field but the outcome; numbers stay numbers, categories strings;
+scored by the AUC of the top 10's success vote against the held-out outcome):
+  wa_churn, mlc_churn (success: no churn), attrition (success: stays), lending_club
+  (success: Class good). credit_data (Status good) is held out: run it with --held-out only to
+  check a change, never to choose one.
+
+Splits are stratified by label, 20% held out (seed 0), queries capped at --max-queries.
+Baselines: TF-IDF on words (TfidfVectorizer, sublinear tf), HashingVectorizer with 2^18 features
+(words) and with char_wb 3-5 grams, each searched by cosine in NumPy; for decision sets a kNN
+(k = 10) on standardized numbers and one-hot categories.
+
+    python3 benchmarks/real_quality.py CASEBOOK_BINARY [--work DIR] [--only a,b] [--held-out]
+        [--casebook-args '...']
+
+Needs Rscript with r-cran-modeldata and r-cran-janeaustenr (apt-get install) and scikit-learn
+(benchmarks/peers/setup-venv.sh).
+"""
+import argparse
+import csv
+import json
+import os
+import random
+import re
+import shlex
+import subprocess
+import sys
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+
+K = 10
+TEXT_SETS = ("austen", "fine_foods", "tate")
+# name: (R object, outcome column, the outcome value that is a success)
+DECISION_SETS = {
+    "wa_churn": ("wa_churn", "churn", "No"),
+    "mlc_churn": ("mlc_churn", "churn", "no"),
+    "attrition": ("attrition", "Attrition", "No"),
+    "lending_club": ("lending_club", "Class", "good"),
+    "credit_data": ("credit_data", "Status", "good"),
+}
+HELD_OUT = {"credit_data"}
+
+
+def export(work, name, expression):
+    """A data frame written to CSV by R, cached in the work folder."""
+    path = os.path.join(work, f"{name}.csv")
+    if not os.path.exists(path):
+        script = f'{expression}; write.csv(x, "{path}", row.names=FALSE)'
+        subprocess.run(["Rscript", "-e", script], check=True, capture_output=True)
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def value(text):
+    if text == "NA" or text == "":
+        return None
+    try:
+        number = float(text)
+        return int(number) if number.is_integer() else number
+    except ValueError:
+        return text
+
+
+def stratified(labels, seed=0, share=0.2):
+    rng = random.Random(seed)
+    held = set()
+    for label in sorted(set(labels)):
+        ids = [i for i, l in enumerate(labels) if l == label]
+        rng.shuffle(ids)
+        held.update(ids[: int(len(ids) * share)])
+    return [i for i in range(len(labels)) if i not in held], sorted(held)
+
+
+def cap(ids, limit, seed=1):
+    if len(ids) <= limit:
+        return ids
+    return sorted(random.Random(seed).sample(ids, limit))
+
+
+# MARK: Text sets
+
+def austen(work):
+    rows = export(work, "austen", "library(janeaustenr); x <- austen_books()")
+    passages, labels = [], []
+    current, book, chapter_text = [], None, False
+    heading = re.compile(r"^(CHAPTER|Chapter|VOLUME|Volume)\b")
+
+    def flush():
+        if len(current) >= 4:
+            passages.append(" ".join(current))
+            labels.append(book)
+        current.clear()
+
+    for row in rows:
+        line = row["text"].strip()
+        if row["book"] != book:
+            flush()
+            book = row["book"]
+        if not line or heading.match(line):
+            if heading.match(line):
+                flush()
+            continue
+        current.append(line)
+        if len(current) == 8:
+            flush()
+    flush()
+    records = [{"text": t} for t in passages]
+    return records, labels, None
+
+
+def fine_foods(work):
+    train = export(work, "fine_foods_train", 'data(small_fine_foods, package="modeldata"); x <- training_data')
+    test = export(work, "fine_foods_test", 'data(small_fine_foods, package="modeldata"); x <- testing_data')
+    rows = train + test
+    records = [{"text": r["review"]} for r in rows]
+    labels = [r["score"] for r in rows]
+    return records, labels, (list(range(len(train))), list(range(len(train), len(rows))))
+
+
+def tate(work):
+    rows = export(work, "tate", 'data(tate_text, package="modeldata"); x <- tate_text')
+    records = [{"text": f'{r["title"]}. {r["medium"]}', "context": {"year": value(r["year"])}} for r in rows]
+    labels = [r["artist"] for r in rows]
+    return records, labels, None
+
+
+# MARK: Decision sets
+
+def decisions(work, name):
+    obj, outcome, good = DECISION_SETS[name]
+    rows = export(work, name, f'data({obj}, package="modeldata"); x <- {obj}')
+    records = []
+    for r in rows:
+        context = {k: value(v) for k, v in r.items() if k != outcome and value(v) is not None}
+        success = r[outcome] == good
+        records.append({"context": context, "wasSuccessful": success, "outcome": r[outcome]})
+    labels = [r[outcome] for r in rows]
+    return records, labels, None
+
+
+def tabular(rows, fitted=None):
+    keys = sorted({k for r in rows for k in r["context"]})
+    if fitted is None:
+        numeric = [k for k in keys if all(isinstance(r["context"].get(k), (int, float, type(None))) for r in rows)]
+        categorical = [k for k in keys if k not in numeric]
+        num = np.array([[r["context"].get(k) or 0.0 for k in numeric] for r in rows], dtype=float)
+        cat = [[str(r["context"].get(k)) for k in categorical] for r in rows]
+        fitted = (StandardScaler().fit(num), OneHotEncoder(handle_unknown="ignore").fit(cat) if categorical else None,
+                  numeric, categorical)
+    scaler, encoder, numeric, categorical = fitted
+    num = scaler.transform(np.array([[r["context"].get(k) or 0.0 for k in numeric] for r in rows], dtype=float))
+    if encoder is None:
+        return num, fitted
+    cat = encoder.transform([[str(r["context"].get(k)) for k in categorical] for r in rows]).toarray()
+    return np.hstack([num, cat]), fitted
+
+
+# MARK: Scoring
+
+def topic_share(matrix_base, matrix_queries, base_labels, query_labels):
+    """Mean share of the cosine top K of each query with its label (rows are L2-normalised)."""
+    base_labels = np.array(base_labels)
+    total = 0.0
+    for start in range(0, matrix_queries.shape[0], 256):
+        scores = matrix_queries[start:start + 256] @ matrix_base.T
+        scores = scores.toarray() if hasattr(scores, "toarray") else np.asarray(scores)
+        top = np.argpartition(-scores, K, axis=1)[:, :K]
+        for row, label in zip(top, query_labels[start:start + 256]):
+            total += float(np.mean(base_labels[row] == label))
+    return total / matrix_queries.shape[0]
+
+
+def text_baselines(base, queries, base_labels, query_labels):
+    texts = lambda rows: [r["text"] + (" " + " ".join(f"{k} {v}" for k, v in sorted(r.get("context", {}).items()))
+                                      if r.get("context") else "") for r in rows]
+    out = {}
+    tfidf = TfidfVectorizer(sublinear_tf=True).fit(texts(base))
+    out["sklearnTfidfWordsShare"] = topic_share(tfidf.transform(texts(base)), tfidf.transform(texts(queries)),
+                                                base_labels, query_labels)
+    for key, hasher in (("sklearnHasherWordsShare", HashingVectorizer(n_features=2**18)),
+                        ("sklearnHasherCharWbShare", HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                                                       n_features=2**18))):
+        out[key] = topic_share(hasher.transform(texts(base)), hasher.transform(texts(queries)), base_labels,
+                               query_labels)
+    return out
+
+
+def decision_baselines(base, queries):
+    x_base, fitted = tabular(base)
+    x_queries, _ = tabular(queries, fitted)
+    y_base = np.array([r["wasSuccessful"] for r in base])
+    y_queries = np.array([r["wasSuccessful"] for r in queries])
+    knn = KNeighborsClassifier(n_neighbors=K).fit(x_base, y_base).predict_proba(x_queries)[:, 1]
+    return {"sklearnStandardizedKnnAUC": roc_auc_score(y_queries, knn),
+            "majorityRate": float(np.mean(y_base))}
+
+
+# MARK: Running
+
+def write(folder, rows, ids, labels, prefix):
+    os.makedirs(folder, exist_ok=True)
+    records = []
+    with open(os.path.join(folder, f"{prefix}.jsonl"), "w", encoding="utf-8") as f:
+        for i in ids:
+            record = {"id": f"r{i}", "tenant": "t", "category": "c", **rows[i]}
+            records.append(record)
+            f.write(json.dumps(record) + "\n")
+    return records
+
+
+def prepare(work, name, max_queries):
+    if name in TEXT_SETS:
+        rows, labels, split = globals()[name](work)
+    else:
+        rows, labels, split = decisions(work, name)
+    train, test = split if split else stratified(labels)
+    test = cap(test, max_queries)
+    folder = os.path.join(work, name)
+    base = write(folder, rows, train, labels, "precedents")
+    # Casebook searches with a query's text and context only; its outcome is what is scored.
+    queries = write(folder, rows, test, labels, "queries")
+    with open(os.path.join(folder, "labels.csv"), "w", encoding="utf-8") as f:
+        f.write("id,scenario\n")
+        for i in train + test:
+            label = re.sub(r"[,\n]", " ", labels[i])
+            f.write(f"r{i},{label}\n")
+    return folder, base, [rows[i] for i in test], [labels[i] for i in train], [labels[i] for i in test]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("casebook")
+    parser.add_argument("--work", default="/tmp/casebook-real-quality")
+    parser.add_argument("--only", help="comma-separated dataset names")
+    parser.add_argument("--held-out", action="store_true", help="also run the held-out set(s)")
+    parser.add_argument("--max-queries", type=int, default=1000)
+    parser.add_argument("--casebook-args", default="", help="extra arguments for casebook bench quality")
+    parser.add_argument("--no-baselines", action="store_true")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    names = list(TEXT_SETS) + [n for n in DECISION_SETS if n not in HELD_OUT or args.held_out]
+    if args.only:
+        names = [n for n in args.only.split(",")]
+    for name in names:
+        folder, base, queries, base_labels, query_labels = prepare(args.work, name, args.max_queries)
+        command = [args.casebook, "bench", "quality", "--precedents", f"{folder}/precedents.jsonl",
+                   "--queries", f"{folder}/queries.jsonl", "--labels", f"{folder}/labels.csv", "--dims", "1024",
+                   "--json", *shlex.split(args.casebook_args)]
+        run = subprocess.run(command, check=True, capture_output=True, text=True)
+        casebook = json.loads(run.stdout)
+        report = {"dataset": name, "heldOut": name in HELD_OUT, "precedents": len(base), "queries": len(queries),
+                  "casebook": casebook["runs"]}
+        if not args.no_baselines:
+            report.update(text_baselines(base, queries, base_labels, query_labels) if name in TEXT_SETS
+                          else decision_baselines(base, queries))
+        print(json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
