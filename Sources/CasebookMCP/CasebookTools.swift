@@ -64,7 +64,7 @@ public struct CasebookTools: Sendable {
         let response = try await library { [tenant, actor] () throws(CasebookError) in
             let collection = try casebook.collection(name)
             // Why each matched, where the collection featurizes text (a vector query has no words).
-            let explain = collection.spec.embedder.kind == EmbedderConfig.hashedV1Kind && query.vector == nil
+            let explain = collection.spec.embedder.isHashed && query.vector == nil
             return try collection.search(SearchRequest(
                 tenant: tenant, k: query.k ?? 5, vector: query.vector, text: query.text, context: query.context,
                 filter: query.filter, explain: explain, actor: actor, decisionId: query.decisionId))

@@ -9,7 +9,7 @@ struct CasebookCommand: AsyncParsableCommand {
         abstract: "Precedent similarity search: store past decisions, find the ones most like a new one.",
         subcommands: [
             Init.self, Add.self, Search.self, Suggest.self, MCPCommand.self, Use.self, Outcome.self, Stats.self, Matches.self, Serve.self, Info.self,
-            IndexCommand.self, Embed.self, Demo.self, Bench.self,
+            IndexCommand.self, Reembed.self, Embed.self, Demo.self, Bench.self,
         ])
 }
 

@@ -5,7 +5,7 @@ import Foundation
 
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show how hashed-v1 embeds precedents: every feature, or the final vectors.",
+        abstract: "Show how hashed-v1 or hashed-v2 embeds precedents: every feature, or the final vectors.",
         discussion: """
             Reads precedent JSON objects, one per line ("tenant" may be left out), and prints one JSON \
             line per feature: {"doc", "namespace", "token", "bucket", "sign", "weight"}, where doc is \
@@ -20,11 +20,32 @@ struct Embed: ParsableCommand {
     @Flag(help: "Print the final vectors instead of the features.")
     var vectors = false
 
+    @Option(help: "hashed-v1, or hashed-v2 with --scales.")
+    var embedder: String = EmbedderConfig.hashedV1Kind
+
+    @Option(help: "hashed-v2: numeric scales as JSON (the numericScales of `casebook info --json`).")
+    var scales: String?
+
     @Argument(help: "JSONL file, or - for standard input.")
     var file: String = "-"
 
     func run() throws {
-        let embedder = try HashedNGramEmbedder(dimension: dims)
+        let embedder: HashedNGramEmbedder
+        switch (self.embedder, scales) {
+        case (EmbedderConfig.hashedV1Kind, nil):
+            embedder = try HashedNGramEmbedder(dimension: dims)
+        case (EmbedderConfig.hashedV2Kind, let path?):
+            let text = try LineReader.text(of: path)
+            let parsed: NumericScales
+            do {
+                parsed = try JSONDecoder().decode(NumericScales.self, from: Data(text.utf8))
+            } catch {
+                throw CLIError("\(path) is not numeric scales: \(error)")
+            }
+            embedder = try HashedNGramEmbedder(dimension: dims, scales: parsed)
+        default:
+            throw CLIError("--embedder hashed-v1, or hashed-v2 with --scales FILE")
+        }
         var output = BufferedOutput()
         try LineReader.forEachLine(of: file) { number, line in
             guard line.contains(where: { !$0.isWhitespace }) else { return }

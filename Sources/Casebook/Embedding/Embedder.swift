@@ -83,11 +83,15 @@ public struct QueryInput: Sendable, Hashable {
     public var vector: [Float]?
     public var text: String?
     public var context: [String: JSONValue]?
+    /// Whose precedents are searched: hashed-v2 places the query's numbers on that tenant's
+    /// scales (the collection sets it).
+    public var tenant: TenantID?
 
-    public init(vector: [Float]? = nil, text: String? = nil, context: [String: JSONValue]? = nil) {
+    public init(vector: [Float]? = nil, text: String? = nil, context: [String: JSONValue]? = nil, tenant: TenantID? = nil) {
         self.vector = vector
         self.text = text
         self.context = context
+        self.tenant = tenant
     }
 }
 
@@ -99,7 +103,7 @@ enum EmbedderFactory {
         switch config.kind {
         case "external":
             return ExternalVectors(config: config, dimension: dimension, metric: metric)
-        case HashedNGramEmbedder.version:
+        case EmbedderConfig.hashedV1Kind, EmbedderConfig.hashedV2Kind:
             return try HashedNGramEmbedder(config: config, dimension: dimension, metric: metric)
         default:
             throw .unsupportedConfiguration("embedder \"\(config.kind)\"")

@@ -23,8 +23,14 @@ struct Featurizer {
     private let gramKeys = ScratchBuffer<UInt64>()
     private var wordBounds: [Int] = []
 
-    init(parameters: HashedNGramParameters, recordsTokens: Bool = false) {
+    /// hashed-v2's numeric scales (nil: hashed-v1).
+    let scales: ScaleTable?
+    /// The scales of the tenant whose precedent or query is being added.
+    private var tenantScales: [UInt32: NumericScale]?
+
+    init(parameters: HashedNGramParameters, scales: ScaleTable? = nil, recordsTokens: Bool = false) {
         self.parameters = parameters
+        self.scales = scales
         self.recordsTokens = recordsTokens
         table = FeatureTable(recordsTokens: recordsTokens)
     }
@@ -33,6 +39,7 @@ struct Featurizer {
 
     /// What a precedent is embedded from: text, context, tags and category (never its outcome).
     mutating func add(_ precedent: Precedent) {
+        tenantScales = scales?.fields(of: precedent.tenant)
         if let text = precedent.text { addText(text) }
         addContext(precedent.context)
         for tag in precedent.tags { addLabel(tag, namespace: .tag) }
@@ -40,6 +47,7 @@ struct Featurizer {
     }
 
     mutating func add(_ query: QueryInput) {
+        tenantScales = scales?.fields(of: query.tenant)
         if let text = query.text { addText(text) }
         if let context = query.context { addContext(context) }
     }
@@ -254,6 +262,10 @@ struct Featurizer {
     /// shared between them in proportion to their distance, so 1450 and 1500 share most of their
     /// weight while 1450 and 90000 share none.
     private mutating func addNumber(_ number: Double, path: [UInt8]) {
+        if let fields = tenantScales, let scale = ScaleTable.scale(in: fields, path: path) {
+            addScaled(scale.standardized(number), path: path)
+            return
+        }
         if number == number.rounded(), number.magnitude <= Double(parameters.smallIntegerLimit) {
             emitContext(path, "=", String(Int(number)), weight: 1)
             return
@@ -270,6 +282,23 @@ struct Featurizer {
         if upperShare > 0 {
             emitContext(path, marker, Self.exponent(bucket + 1, perOctave), weight: upperShare)
         }
+    }
+
+    /// hashed-v2: a number `z` deviations from its field's mean, placed between the two nearest
+    /// of ``ScaleTable/bins`` bin centres spread over ±``ScaleTable/range`` deviations (shares in
+    /// proportion to the distance, unit length together), as `key~z=<bin>`. Values within one
+    /// bin width of each other share weight; a scaled field weighs what one categorical value
+    /// does.
+    private mutating func addScaled(_ z: Double, path: [UInt8]) {
+        let bins = ScaleTable.bins, range = ScaleTable.range
+        let clipped = min(max(z, -range), range)
+        // Bin centres at -range + (i + 0.5)·width; beyond the outer centres, all in the outer bin.
+        let at = min(max((clipped + range) / (2 * range) * Double(bins) - 0.5, 0), Double(bins - 1))
+        let lower = at.rounded(.down)
+        let upper = at - lower
+        let norm = ((1 - upper) * (1 - upper) + upper * upper).squareRoot()
+        if upper < 1 { emitContext(path, "~z=", ScaleTable.binNames[Int(lower)], weight: (1 - upper) / norm) }
+        if upper > 0 { emitContext(path, "~z=", ScaleTable.binNames[Int(lower) + 1], weight: upper / norm) }
     }
 
     /// Bucket b of `perOctave` per doubling, written as its power of two: "10", "10.5".

@@ -22,25 +22,46 @@ public struct HashedNGramEmbedder: Embedder {
     }
 
     init(config: EmbedderConfig, dimension: Int, metric: Metric) throws(CasebookError) {
-        guard config.kind == Self.version else { throw .unsupportedConfiguration("embedder \"\(config.kind)\"") }
+        guard config.isHashed else { throw .unsupportedConfiguration("embedder \"\(config.kind)\"") }
         let parameters = config.hashed ?? HashedNGramParameters()
         try parameters.validate()
         guard (1...CollectionSpec.maxDimension).contains(dimension) else {
             throw .invalidDimension(dimension, max: CollectionSpec.maxDimension)
         }
-        self.config = EmbedderConfig(kind: Self.version, hashed: parameters)
+        let scales = config.kind == EmbedderConfig.hashedV2Kind ? config.numericScales ?? NumericScales() : nil
+        self.config = EmbedderConfig(kind: config.kind, hashed: parameters, numericScales: scales)
         self.dimension = dimension
         self.metric = metric
         self.parameters = parameters
+        scaleTable = scales.map(ScaleTable.init)
+    }
+
+    /// hashed-v2 with these scales.
+    public init(
+        dimension: Int = defaultDimension, parameters: HashedNGramParameters = HashedNGramParameters(),
+        scales: NumericScales, metric: Metric = .cosine
+    ) throws(CasebookError) {
+        try self.init(config: .hashedV2(parameters, scales: scales), dimension: dimension, metric: metric)
+    }
+
+    /// hashed-v2's scales, looked up by the hash of a field's path (nil for hashed-v1).
+    let scaleTable: ScaleTable?
+
+    /// `hashed-v1` or `hashed-v2`.
+    public var kind: String { config.kind }
+
+    /// A featurizer of this configuration.
+    func featurizer(recordsTokens: Bool = false) -> Featurizer {
+        Featurizer(parameters: parameters, scales: scaleTable, recordsTokens: recordsTokens)
     }
 
     public var computesVectors: Bool { true }
 
     public func documentVector(for precedent: Precedent) throws(CasebookError) -> [Float] {
         guard precedent.vector == nil else {
-            throw .embedding("this collection embeds precedents itself (\(Self.version)): leave out \"vector\"")
+            throw .embedding("this collection embeds precedents itself (\(kind)): leave out \"vector\"")
         }
-        var featurizer = Featurizer(parameters: parameters)
+        var featurizer = featurizer()
         featurizer.add(precedent)
         guard let vector = featurizer.vector(dimension: dimension) else {
             throw .embedding("precedent has nothing to embed: give text, context, tags or category")
@@ -73,7 +94,7 @@ public struct HashedNGramEmbedder: Embedder {
         guard query.text != nil || query.context != nil else {
             throw .embedding("a query needs text, context or a vector")
         }
-        var featurizer = Featurizer(parameters: parameters)
+        var featurizer = featurizer()
         featurizer.add(query)
         guard featurizer.table.count > 0 else {
             throw .embedding("the query's text and context have nothing to embed (no words or values)")
@@ -84,7 +105,7 @@ public struct HashedNGramEmbedder: Embedder {
     /// Every feature of a precedent with its bucket, sign and final weight (`casebook embed`), and
     /// the vector they sum to; nil when the precedent has nothing to embed.
     public func features(of precedent: Precedent) -> (vector: [Float], features: [WeightedFeature])? {
-        var featurizer = Featurizer(parameters: parameters, recordsTokens: true)
+        var featurizer = featurizer(recordsTokens: true)
         featurizer.add(precedent)
         return featurizer.weightedFeatures(dimension: dimension)
     }
@@ -130,7 +151,7 @@ public struct HashedNGramEmbedder: Embedder {
 
     public func featureKeys(of precedent: Precedent) -> [UInt64] {
         guard weighsByFrequency else { return [] }
-        var featurizer = Featurizer(parameters: parameters)
+        var featurizer = featurizer()
         featurizer.add(precedent)
         var keys: [UInt64] = []
         featurizer.featureKeys(into: &keys)
@@ -145,7 +166,7 @@ public struct HashedNGramEmbedder: Embedder {
         // Per tenant: documents counted, and an open-addressing table of documents per feature
         // (a Dictionary's hashing, once per feature occurrence, cost more than embedding).
         var counters: [TenantID: (documents: Int, table: FeatureTable)] = [:]
-        var featurizer = Featurizer(parameters: parameters)
+        var featurizer = featurizer()
         var vectors: [[Float]] = []
         vectors.reserveCapacity(precedents.count)
         for (index, precedent) in zip(offset..., precedents) {
@@ -176,9 +197,9 @@ public struct HashedNGramEmbedder: Embedder {
         -> SearchExplanation?
     {
         guard query.vector == nil, query.text != nil || query.context != nil else { return nil }
-        var queryFeaturizer = Featurizer(parameters: parameters, recordsTokens: true)
+        var queryFeaturizer = featurizer(recordsTokens: true)
         queryFeaturizer.add(query)
-        var documentFeaturizer = Featurizer(parameters: parameters, recordsTokens: true)
+        var documentFeaturizer = featurizer(recordsTokens: true)
         documentFeaturizer.add(document)
         let weighing = weighsByFrequency ? frequencies : nil
         guard let left = queryFeaturizer.weightedFeatures(dimension: dimension, frequencies: weighing),

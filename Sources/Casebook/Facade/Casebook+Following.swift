@@ -100,7 +100,8 @@ extension Casebook {
             try collection.writer.withLock { _ throws(CasebookError) in
                 guard let record = try store.collections().first(where: { $0.id == change.collection }) else { return }
                 let loaded = try Self.loadIndexes(store: store, records: [record], subset: [record.id], shard: shard)
-                collection.index.write { $0 = loaded.indexes[record.id]! }
+                // A training, or a re-embedding: the stored embedder may be new too.
+                try collection.adoptStored(record, index: loaded.indexes[record.id]!)
             }
         }
     }
@@ -116,8 +117,7 @@ extension Casebook {
                 let loaded = try Self.loadIndexes(store: store, records: records, subset: records.map(\.id), shard: shard)
                 for record in records {
                     if let collection = collection(id: record.id) {
-                        collection.index.write { $0 = loaded.indexes[record.id]! }
-                        collection.frequencyCache.replaceAll(with: try collection.storedFrequencies())
+                        try collection.adoptStored(record, index: loaded.indexes[record.id]!)
                     } else {
                         try register(record, index: loaded.indexes[record.id]!)
                     }

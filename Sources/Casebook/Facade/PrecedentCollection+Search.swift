@@ -10,7 +10,7 @@ extension PrecedentCollection {
         try checkNprobe(request.nprobe)
         try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         try request.rerank?.check()
-        let input = QueryInput(vector: request.vector, text: request.text, context: request.context)
+        let input = QueryInput(vector: request.vector, text: request.text, context: request.context, tenant: request.tenant)
         try PrecedentValidation.checkQuery(input)
         if request.explain {
             guard embedder.computesVectors, input.vector == nil else {
@@ -20,10 +20,13 @@ extension PrecedentCollection {
         }
         // No vector: nothing in the query occurs in the tenant's precedents, and any match would
         // be made of hash collisions alone. The answer is exactly empty.
+        let generation = embedderGeneration
         let vector = try queryVector(input, tenant: request.tenant)
         // Re-ranking reorders a wider set of candidates, then keeps k.
         let candidates = request.rerank?.candidateCount(k: request.k) ?? request.k
-        let (answer, indexVersion) = index.read { index in
+        let searched = index.read { index -> (IndexAnswer, String)? in
+            // Re-embedded since the query was: its vector is of the old space.
+            guard embedderGeneration == generation else { return nil }
             let answer = vector.map { vector in
                 index.search(IndexQuery(
                     tenant: request.tenant, vector: vector, k: candidates, filter: request.filter,
@@ -31,6 +34,7 @@ extension PrecedentCollection {
             } ?? IndexAnswer(hits: [], exact: true)
             return (answer, request.log ? index.version : "")
         }
+        guard let (answer, indexVersion) = searched else { return try search(request) }
         let keepPrecedents = request.includePrecedents || request.explain
         var response = try response(
             answer, tenant: request.tenant, includePrecedents: keepPrecedents || request.rerank != nil)

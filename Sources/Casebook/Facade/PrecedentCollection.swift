@@ -16,14 +16,21 @@ public final class PrecedentCollection: Sendable {
     let createdSpec: CollectionSpec
     package let recordID: Int64
     let store: any CasebookStore
-    let embedder: any Embedder
+    /// The embedder and how many times it was replaced (re-embedding). Replaced only while the
+    /// index's write lock is held, with the index whose vectors it made, so a search that reads
+    /// the generation under the index's read lock knows its query vector fits the vectors.
+    let embedding: Mutex<(embedder: any Embedder, generation: Int)>
     let index: ReadWriteLocked<any VectorIndex>
     /// Serialises writes and trainings.
     let writer = Mutex(())
     /// The database's match log (shared by its collections).
     let matchLog: MatchLog
-    /// How the match log names this collection's embedder: `hashed-v1`, `external`, `external:<spaceId>`.
-    package let embedderVersion: String
+    /// How the match log names this collection's embedder: `hashed-v1`, `hashed-v2`, `external`,
+    /// `external:<spaceId>`.
+    package var embedderVersion: String {
+        let config = embedder.config
+        return config.spaceId.map { "\(config.kind):\($0)" } ?? config.kind
+    }
     /// The tenants this node holds (nil: all).
     let shard: TenantShard?
     /// Tenants' feature frequencies, where the embedder weighs queries by them.
@@ -38,9 +45,8 @@ public final class PrecedentCollection: Sendable {
         self.recordID = recordID
         self.store = store
         self.matchLog = matchLog
-        embedderVersion = spec.embedder.spaceId.map { "\(spec.embedder.kind):\($0)" } ?? spec.embedder.kind
-        self.embedder = try EmbedderFactory.make(
-            config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
+        embedding = Mutex((try EmbedderFactory.make(
+            config: spec.embedder, dimension: spec.dimension, metric: spec.metric), 0))
         self.index = ReadWriteLocked(index)
         frequencyCache = FrequencyCache()
         frequencyCache.replaceAll(with: try storedFrequencies())
@@ -48,10 +54,17 @@ public final class PrecedentCollection: Sendable {
 
     public var name: String { createdSpec.name }
 
-    /// Name, dimension, metric, embedder and the current index configuration.
+    /// The current embedder.
+    var embedder: any Embedder { embedding.withLock { $0.embedder } }
+
+    var embedderGeneration: Int { embedding.withLock { $0.generation } }
+
+    /// Name, dimension, metric, and the current embedder and index configurations.
     public var spec: CollectionSpec {
         var spec = createdSpec
         spec.index = index.read { $0.config }
+        spec.embedder = embedder.config
+        if spec.embedder.spaceId == nil { spec.embedder.spaceId = createdSpec.embedder.spaceId }
         return spec
     }
 
@@ -80,8 +93,11 @@ public final class PrecedentCollection: Sendable {
                 throw .item(index: index, id: precedent.id, problem: error)
             }
         }
-        let (prepared, frequencies) = try validation.prepare(precedents)
+        let generation = embedderGeneration
+        var (prepared, frequencies) = try validation.prepare(precedents)
         try writer.withLock { _ throws(CasebookError) in
+            // Re-embedded meanwhile: embed again with the collection's new embedder.
+            if embedderGeneration != generation { (prepared, frequencies) = try validation.prepare(precedents) }
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
             let lists = index.read { $0.placements(for: prepared.map(\.vector)) }
             let keys = try store.insert(collection: recordID, prepared, lists: lists, frequencies: frequencies)
@@ -107,9 +123,14 @@ public final class PrecedentCollection: Sendable {
         // A precedent read with `get` and sent back carries its stored vector; where vectors are
         // computed, that one is recomputed from the new fields (any other vector is refused).
         if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
-        let item = try validation.prepare(merged, now: Date(), vector: current.vector)
-        let rewrite = featureRewrite(replacingWith: item.precedent)
+        let generation = embedderGeneration
+        var item = try validation.prepare(merged, now: Date(), vector: current.vector)
+        var rewrite = featureRewrite(replacingWith: item.precedent)
         try writer.withLock { _ throws(CasebookError) in
+            if embedderGeneration != generation {
+                item = try validation.prepare(merged, now: Date(), vector: current.vector)
+                rewrite = featureRewrite(replacingWith: item.precedent)
+            }
             let list = index.read { $0.placements(for: [item.vector])?.first }
             let (key, change) = try store.replace(collection: recordID, item, list: list, features: rewrite)
             index.write { $0.update(Self.indexedRow(item, key: key), placement: list) }

@@ -2,7 +2,7 @@
 /// API's `POST /v1/collections` body, turned into a ``CollectionSpec`` by one set of rules.
 public struct CollectionOptions: Sendable, Hashable, Decodable {
     public var name: String
-    /// `hashed-v1` (the default) or `external`.
+    /// `hashed-v1` (the default), `hashed-v2` or `external`.
     public var embedder: String?
     /// Required for external vectors; hashed-v1 defaults to ``HashedNGramEmbedder``'s 1,024.
     public var dim: Int?
@@ -51,15 +51,16 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
     public func spec() throws(CasebookError) -> CollectionSpec {
         let embedder = embedder ?? EmbedderConfig.hashedV1Kind
         let external = embedder == EmbedderConfig.externalKind
-        guard embedder == EmbedderConfig.hashedV1Kind || external else {
-            throw .unsupportedConfiguration("embedder must be \(EmbedderConfig.hashedV1Kind) or external")
+        let hashedKinds = [EmbedderConfig.hashedV1Kind, EmbedderConfig.hashedV2Kind]
+        guard hashedKinds.contains(embedder) || external else {
+            throw .unsupportedConfiguration("embedder must be \(hashedKinds.joined(separator: ", ")) or external")
         }
         guard let metric = Metric(name: metric ?? "cosine") else {
             throw .unsupportedConfiguration("metric must be cosine, ip or l2")
         }
         if !external, spaceId != nil { throw .unsupportedConfiguration("spaceId is for external vectors only") }
         if external, queryWeighting != nil {
-            throw .unsupportedConfiguration("queryWeighting is for \(EmbedderConfig.hashedV1Kind) collections")
+            throw .unsupportedConfiguration("queryWeighting is for hashed collections")
         }
         guard let weighting = QueryWeighting(rawValue: queryWeighting ?? QueryWeighting.idf.rawValue) else {
             let names = QueryWeighting.allCases.map(\.rawValue).joined(separator: " or ")
@@ -87,7 +88,10 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
         }
         return CollectionSpec(
             name: name, dimension: dimension, metric: metric,
-            embedder: external ? .external(spaceId: spaceId) : .hashedV1(HashedNGramParameters(queryWeighting: weighting)),
+            embedder: external
+                ? .external(spaceId: spaceId)
+                : EmbedderConfig(kind: embedder, hashed: HashedNGramParameters(queryWeighting: weighting),
+                                 numericScales: embedder == EmbedderConfig.hashedV2Kind ? NumericScales() : nil),
             index: config)
     }
 }

@@ -49,15 +49,24 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     public var kind: String
     /// For external vectors: which model's space they come from (e.g. `minilm-l6-384`).
     public var spaceId: String?
-    /// For `hashed-v1`: n-gram ranges, namespace weights and number buckets. The dimension is the
-    /// collection's.
+    /// For `hashed-v1` and `hashed-v2`: n-gram ranges, namespace weights and number buckets. The
+    /// dimension is the collection's.
     public var hashed: HashedNGramParameters?
+    /// For `hashed-v2`: the numeric fields' distributions its vectors were made with (none
+    /// before the first fit: numbers are then bucketed as in hashed-v1).
+    public var numericScales: NumericScales?
 
-    public init(kind: String, spaceId: String? = nil, hashed: HashedNGramParameters? = nil) {
+    public init(
+        kind: String, spaceId: String? = nil, hashed: HashedNGramParameters? = nil, numericScales: NumericScales? = nil
+    ) {
         self.kind = kind
         self.spaceId = spaceId
         self.hashed = hashed
+        self.numericScales = numericScales
     }
+
+    /// Whether Casebook's featurizer embeds (either version).
+    public var isHashed: Bool { kind == Self.hashedV1Kind || kind == Self.hashedV2Kind }
 
     /// The kind of the built-in featurizer, `hashed-v1` (``HashedNGramEmbedder`` embeds by it).
     /// The vector space a request names to be checked against (``CasebookError/wrongSpace(named:collection:)``):
@@ -65,6 +74,8 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     public var space: String? { kind == Self.externalKind ? spaceId : kind }
 
     public static let hashedV1Kind = "hashed-v1"
+    /// hashed-v1 with numbers placed on the collection's own distributions (``NumericScales``).
+    public static let hashedV2Kind = "hashed-v2"
     /// The kind of vectors supplied by the client.
     public static let externalKind = "external"
 
@@ -75,6 +86,14 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     /// The built-in featurizer, with default parameters unless given.
     public static func hashedV1(_ parameters: HashedNGramParameters = HashedNGramParameters()) -> EmbedderConfig {
         EmbedderConfig(kind: hashedV1Kind, hashed: parameters)
+    }
+
+    /// hashed-v2, with the scales fitted so far (none: numbers bucketed as in hashed-v1 until
+    /// the first `reembed`).
+    public static func hashedV2(
+        _ parameters: HashedNGramParameters = HashedNGramParameters(), scales: NumericScales = NumericScales()
+    ) -> EmbedderConfig {
+        EmbedderConfig(kind: hashedV2Kind, hashed: parameters, numericScales: scales)
     }
 }
 

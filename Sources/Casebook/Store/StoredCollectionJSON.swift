@@ -17,6 +17,17 @@ struct StoredCollectionJSON {
         }
     }
 
+    /// An embedder configuration as stored (re-embedding replaces it).
+    static func encode(_ embedder: EmbedderConfig) throws(CasebookError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        do {
+            return String(decoding: try encoder.encode(embedder), as: UTF8.self)
+        } catch {
+            throw .storage(code: -1, message: "the collection's embedder could not be encoded")
+        }
+    }
+
     /// The spec a stored row describes; a row this build cannot read is a clear error, not a crash.
     static func spec(name: String, dimension: Int, metric: String, embedder: String, index: String)
         throws(CasebookError) -> CollectionSpec

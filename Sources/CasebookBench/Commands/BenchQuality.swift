@@ -29,6 +29,8 @@ struct BenchQuality: ParsableCommand {
     @Option var k = 10
     @Option(help: "Namespace weights to try instead of the defaults, e.g. ctx=0.45,word=0.25,char=0.15,tag=0.1,cat=0.05.")
     var weights: String?
+    @Option(help: "hashed-v1, or hashed-v2 with its numeric scales fitted on the precedents first.")
+    var embedder = EmbedderConfig.hashedV1Kind
     @Option(help: "How queries weigh their features: none or idf (the default for new collections).")
     var queryWeighting = QueryWeighting.idf.rawValue
     @Flag(help: "Print one JSON object.") var json = false
@@ -100,8 +102,14 @@ struct BenchQuality: ParsableCommand {
     ) throws -> Row {
         let path = BenchData.temporaryPath("quality-\(dimension)")
         defer { BenchData.removeDatabase(path) }
+        let config: EmbedderConfig
+        switch embedder {
+        case EmbedderConfig.hashedV1Kind: config = .hashedV1(try parameters())
+        case EmbedderConfig.hashedV2Kind: config = .hashedV2(try parameters(), scales: .fit(base, version: 1))
+        default: throw CLIError("--embedder must be hashed-v1 or hashed-v2")
+        }
         let collection = try Casebook(path: path).createCollection(
-            CollectionSpec(name: "q", dimension: dimension, embedder: .hashedV1(try parameters())))
+            CollectionSpec(name: "q", dimension: dimension, embedder: config))
         let addSeconds = try BenchData.seconds { try collection.add(base) }
         var share = 0.0
         var correct = 0

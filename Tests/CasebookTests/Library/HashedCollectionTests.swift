@@ -189,8 +189,8 @@ import Testing
         }
     }
 
-    static func goldenVectors() throws -> [Int: [Float]] {
-        let text = try String(contentsOf: golden.appendingPathComponent("hashed-v1-1024.vectors.jsonl"), encoding: .utf8)
+    static func goldenVectors(file: String = "hashed-v1-1024.vectors.jsonl") throws -> [Int: [Float]] {
+        let text = try String(contentsOf: golden.appendingPathComponent(file), encoding: .utf8)
         var vectors: [Int: [Float]] = [:]
         for line in text.split(separator: "\n") {
             let object = try #require(try JSONValue.parse(String(line)).objectValue)

@@ -1,0 +1,133 @@
+import Foundation
+
+/// How far a re-embedding has got.
+public struct ReembedProgress: Sendable, Hashable {
+    public enum Phase: String, Sendable, Hashable {
+        case reading, embedding, writing
+    }
+
+    public var phase: Phase
+    public var done: Int
+    public var total: Int
+}
+
+/// What a re-embedding did.
+public struct ReembedReport: Sendable, Hashable, Codable {
+    public var collection: String
+    public var from: String
+    public var to: String
+    public var precedents: Int
+    /// hashed-v2: the scales' version, and how many tenants and fields got a scale.
+    public var scalesVersion: Int?
+    public var scaledTenants: Int
+    public var scaledFields: Int
+    public var seconds: Double
+}
+
+extension PrecedentCollection {
+    /// Precedents read, and embedded, per step (progress is reported after each).
+    static let reembedPage = 4_096
+
+    /// Re-embeds every precedent with `kind` (default `hashed-v2`; a hashed-v1 collection may stay
+    /// hashed-v1), hashed-v2 with numeric scales fitted anew on the collection as it is, and
+    /// switches to the new vectors at once.
+    ///
+    /// Writes wait meanwhile (this holds the writer lock); searches go on answering from the old
+    /// vectors until the switch, which is one database transaction (embedder, every vector and
+    /// IVF list, the feature frequencies) followed by swapping index and embedder together. A
+    /// process killed before the commit leaves the collection as it was. A trained IVF index keeps
+    /// its quantizer and files each new vector in its nearest list (train again to fit the lists
+    /// to the new vectors). Other processes reload the collection when they follow the change.
+    /// - Throws: ``CasebookError/invalidParameter(_:)`` for a collection of external vectors or a
+    ///   kind that is not a featurizer.
+    @discardableResult
+    public func reembed(to kind: String? = nil, progress: (ReembedProgress) -> Void = { _ in })
+        throws(CasebookError) -> ReembedReport
+    {
+        let started = ContinuousClock.now
+        return try writer.withLock { _ throws(CasebookError) -> ReembedReport in
+            let current = embedder.config
+            guard current.isHashed else {
+                throw .invalidParameter(
+                    "reembed is for collections Casebook embeds (hashed-v1, hashed-v2); external vectors come from their model")
+            }
+            let target = kind ?? EmbedderConfig.hashedV2Kind
+            guard target == EmbedderConfig.hashedV1Kind || target == EmbedderConfig.hashedV2Kind else {
+                throw .invalidParameter("reembed can make hashed-v1 or hashed-v2 vectors, not \"\(target)\"")
+            }
+            let rows = try readAll(progress)
+            let scales = target == EmbedderConfig.hashedV2Kind
+                ? NumericScales.fit(rows.lazy.map(\.precedent), version: (current.numericScales?.version ?? 0) + 1)
+                : nil
+            let config = EmbedderConfig(kind: target, hashed: current.hashed, numericScales: scales)
+            let newEmbedder = try EmbedderFactory.make(
+                config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
+            var vectors: [(key: Int64, vector: [Float])] = []
+            vectors.reserveCapacity(rows.count)
+            var frequencies: [TenantID: FeatureFrequencies] = [:]
+            for start in stride(from: 0, to: rows.count, by: Self.reembedPage) {
+                let page = rows[start..<min(rows.count, start + Self.reembedPage)]
+                let embedded = try newEmbedder.documentVectorsAndFrequencies(for: page.map(\.precedent))
+                for (row, vector) in zip(page, embedded.vectors) { vectors.append((row.key, vector)) }
+                for (tenant, counts) in embedded.frequencies { frequencies[tenant, default: FeatureFrequencies()].apply(counts) }
+                progress(ReembedProgress(phase: .embedding, done: vectors.count, total: rows.count))
+            }
+            progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
+            let lists = index.read { $0.placements(for: vectors.map(\.vector)) }
+            try store.rewriteVectors(
+                collection: recordID, embedder: config, vectors: vectors, lists: lists, frequencies: frequencies)
+            var spec = createdSpec
+            spec.embedder = config
+            spec.index = index.read { $0.config }
+            let loaded = try Casebook.loadIndexes(
+                store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
+            adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
+            progress(ReembedProgress(phase: .writing, done: rows.count, total: rows.count))
+            return ReembedReport(
+                collection: name, from: current.kind, to: target, precedents: rows.count, scalesVersion: scales?.version,
+                scaledTenants: scales?.tenants.count ?? 0,
+                scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
+                seconds: (ContinuousClock.now - started).seconds)
+        }
+    }
+
+    /// Every precedent of every tenant, keys ascending.
+    private func readAll(_ progress: (ReembedProgress) -> Void) throws(CasebookError)
+        -> [(key: Int64, precedent: Precedent)]
+    {
+        let total = index.read { $0.count }
+        var rows: [(key: Int64, precedent: Precedent)] = []
+        var after: Int64 = 0
+        while true {
+            let page = try store.precedents(collection: recordID, after: after, limit: Self.reembedPage)
+            rows += page
+            progress(ReembedProgress(phase: .reading, done: rows.count, total: max(total, rows.count)))
+            guard page.count == Self.reembedPage, let last = page.last else { return rows }
+            after = last.key
+        }
+    }
+
+    /// Replaces index, feature frequencies and embedder together, under the index's write lock;
+    /// the embedder (and its generation) last and only when its configuration changed, so a search
+    /// that reads the new generation sees the new frequencies too (see ``embedding``).
+    func adopt(
+        embedder newEmbedder: any Embedder, index newIndex: any VectorIndex, frequencies: [TenantID: FeatureFrequencies]
+    ) {
+        index.write { index in
+            index = newIndex
+            frequencyCache.replaceAll(with: frequencies)
+            embedding.withLock { state in
+                guard state.embedder.config != newEmbedder.config else { return }
+                state = (newEmbedder, state.generation + 1)
+            }
+        }
+    }
+
+    /// The stored state of this collection, as another process left it: its index, its embedder
+    /// and its feature frequencies.
+    func adoptStored(_ record: StoredCollection, index newIndex: any VectorIndex) throws(CasebookError) {
+        let stored = try EmbedderFactory.make(
+            config: record.spec.embedder, dimension: record.spec.dimension, metric: record.spec.metric)
+        adopt(embedder: stored, index: newIndex, frequencies: try storedFrequencies())
+    }
+}

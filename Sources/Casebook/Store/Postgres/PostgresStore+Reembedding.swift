@@ -1,0 +1,62 @@
+import PostgresNIO
+
+/// What `reembed` reads and writes.
+extension PostgresStore {
+    func precedents(collection: Int64, after key: Int64, limit: Int) throws(CasebookError)
+        -> [(key: Int64, precedent: Precedent)]
+    {
+        let rows = try connections.withSession { session throws(CasebookError) in
+            try session.query(
+                """
+                SELECT \(PostgresPrecedentRow.columns) FROM casebook.precedent
+                WHERE collection_id = $1 AND pk > $2 ORDER BY pk LIMIT $3
+                """,
+                PostgresBindings(collection, key, Int64(limit)))
+        }
+        return try rows.map { row throws(CasebookError) in
+            let (key, payload) = try PostgresPrecedentRow.payload(row.makeRandomAccess())
+            return (key, payload.precedent)
+        }
+    }
+
+    func rewriteVectors(
+        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
+        frequencies: [TenantID: FeatureFrequencies]
+    ) throws(CasebookError) {
+        let embedderJSON = try StoredCollectionJSON.encode(embedder)
+        try connections.transaction { session throws(CasebookError) in
+            try session.execute(
+                "UPDATE casebook.collection SET embedder = $1 WHERE id = $2", PostgresBindings(embedderJSON, collection))
+            // Vectors (and lists) in statements of many rows: arrays unnested side by side.
+            let chunk = 2_000
+            for start in stride(from: 0, to: vectors.count, by: chunk) {
+                let range = start..<min(vectors.count, start + chunk)
+                let keys = vectors[range].map(\.key)
+                let bytes = vectors[range].map { PostgresPrecedentRow.vectorBytes($0.vector) }
+                if let lists {
+                    try session.execute(
+                        """
+                        UPDATE casebook.precedent p SET vector = a.vector, ivf_list = a.list
+                        FROM unnest($1::bigint[], $2::bytea[], $3::int[]) AS a(pk, vector, list)
+                        WHERE p.pk = a.pk AND p.collection_id = $4
+                        """,
+                        PostgresBindings(keys, bytes, Array(lists[range]), collection))
+                } else {
+                    try session.execute(
+                        """
+                        UPDATE casebook.precedent p SET vector = a.vector
+                        FROM unnest($1::bigint[], $2::bytea[]) AS a(pk, vector)
+                        WHERE p.pk = a.pk AND p.collection_id = $3
+                        """,
+                        PostgresBindings(keys, bytes, collection))
+                }
+            }
+            try session.execute(
+                "DELETE FROM casebook.feature_frequency WHERE collection_id = $1", PostgresBindings(collection))
+            for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+                try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
+            }
+            try ChangeFeed.append(session, collection: collection, kind: .training)
+        }
+    }
+}

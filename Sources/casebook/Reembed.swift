@@ -1,0 +1,51 @@
+import ArgumentParser
+import Casebook
+import CommandLineSupport
+import Foundation
+
+/// `casebook reembed`: every precedent of a collection embedded anew, switched to at once.
+struct Reembed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Embed every precedent of a hashed collection again and switch to the new vectors at once.",
+        discussion: """
+            hashed-v2 (the default) first fits each tenant's numeric scales on the collection as it \
+            is; run it again when the numbers have drifted. A hashed-v1 collection becomes hashed-v2 \
+            (or stays hashed-v1 with --embedder hashed-v1). Writes wait until it ends; searches, in \
+            this process and in servers on the same database, answer from the old vectors until the \
+            switch, one transaction. Killed before it, the collection is as it was.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Collection name.")
+    var collection: String
+
+    @Option(help: "hashed-v2 (numbers on each tenant's scales) or hashed-v1.")
+    var embedder: String = "hashed-v2"
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Flag(help: "Print one progress line per step on standard error even when it is not a terminal.")
+    var progressLines = false
+
+    func run() throws {
+        let target = try database.open(only: [collection]).collection(collection)
+        let terminal = isatty(STDERR_FILENO) != 0
+        let lines = progressLines
+        let report = try target.reembed(to: embedder) { step in
+            guard terminal || lines else { return }
+            let text = "\(step.phase.rawValue) \(step.done)/\(step.total)"
+            FileHandle.standardError.write(Data(((lines ? "" : "\r") + text + (lines ? "\n" : "   ")).utf8))
+        }
+        if terminal && !lines { FileHandle.standardError.write(Data("\n".utf8)) }
+        if json {
+            try JSONOutput.print(report)
+            return
+        }
+        let scales = report.scalesVersion.map {
+            "; numeric scales v\($0): \(report.scaledFields) fields over \(report.scaledTenants) tenants"
+        } ?? ""
+        print("re-embedded \(report.precedents) precedents of \(collection) (\(report.from) -> \(report.to)) in \(String(format: "%.2f", report.seconds)) s\(scales)")
+    }
+}
