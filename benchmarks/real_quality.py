@@ -47,6 +47,7 @@ from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
 K = 10
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 TEXT_SETS = ("austen", "fine_foods", "tate")
 # name: (R object, outcome column, the outcome value that is a success)
 DECISION_SETS = {
@@ -189,7 +190,7 @@ def topic_share(matrix_base, matrix_queries, base_labels, query_labels):
 
 
 def text_baselines(base, queries, base_labels, query_labels):
-    texts = lambda rows: [r["text"] + (" " + " ".join(f"{k} {v}" for k, v in sorted(r.get("context", {}).items()))
+    texts = lambda rows: [(r.get("text") or "") + (" " + " ".join(f"{k} {v}" for k, v in sorted(r.get("context", {}).items()))
                                       if r.get("context") else "") for r in rows]
     out = {}
     tfidf = TfidfVectorizer(sublinear_tf=True).fit(texts(base))
@@ -226,7 +227,23 @@ def write(folder, rows, ids, labels, prefix):
     return records
 
 
+def sample(work):
+    """The committed generated sample as it is: its own split, labels by scenario."""
+    folder = os.path.join(ROOT, "data")
+    labels = {}
+    with open(os.path.join(folder, "sample-labels.csv"), encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            labels[row["id"]] = row["scenario"]
+    read = lambda path: [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    base = read(os.path.join(folder, "sample-precedents.jsonl"))
+    queries = read(os.path.join(folder, "sample-queries.jsonl"))
+    return (folder, "sample-precedents.jsonl", "sample-queries.jsonl", "sample-labels.csv", base, queries,
+            [labels[r["id"]] for r in base], [labels[r["id"]] for r in queries])
+
+
 def prepare(work, name, max_queries):
+    if name == "sample":
+        return sample(work)
     if name in TEXT_SETS:
         rows, labels, split = globals()[name](work)
     else:
@@ -242,7 +259,8 @@ def prepare(work, name, max_queries):
         for i in train + test:
             label = re.sub(r"[,\n]", " ", labels[i])
             f.write(f"r{i},{label}\n")
-    return folder, base, [rows[i] for i in test], [labels[i] for i in train], [labels[i] for i in test]
+    return (folder, "precedents.jsonl", "queries.jsonl", "labels.csv", base, [rows[i] for i in test],
+            [labels[i] for i in train], [labels[i] for i in test])
 
 
 def main():
@@ -253,25 +271,68 @@ def main():
     parser.add_argument("--held-out", action="store_true", help="also run the held-out set(s)")
     parser.add_argument("--max-queries", type=int, default=1000)
     parser.add_argument("--casebook-args", default="", help="extra arguments for casebook bench quality")
+    parser.add_argument("--configs", default="hashed-v1:none:1024,hashed-v1:idf:1024,hashed-v2:idf:1024",
+                        help="Casebook configurations, embedder:queryWeighting:dims, comma-separated")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--markdown", help="also write the results as a Markdown table to this file")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
-    names = list(TEXT_SETS) + [n for n in DECISION_SETS if n not in HELD_OUT or args.held_out]
+    names = ["sample"] + list(TEXT_SETS) + [n for n in DECISION_SETS if n not in HELD_OUT or args.held_out]
     if args.only:
         names = [n for n in args.only.split(",")]
+    reports = []
     for name in names:
-        folder, base, queries, base_labels, query_labels = prepare(args.work, name, args.max_queries)
-        command = [args.casebook, "bench", "quality", "--precedents", f"{folder}/precedents.jsonl",
-                   "--queries", f"{folder}/queries.jsonl", "--labels", f"{folder}/labels.csv", "--dims", "1024",
-                   "--json", *shlex.split(args.casebook_args)]
-        run = subprocess.run(command, check=True, capture_output=True, text=True)
-        casebook = json.loads(run.stdout)
+        folder, base_file, query_file, label_file, base, queries, base_labels, query_labels = prepare(
+            args.work, name, args.max_queries)
         report = {"dataset": name, "heldOut": name in HELD_OUT, "precedents": len(base), "queries": len(queries),
-                  "casebook": casebook["runs"]}
+                  "casebook": {}}
+        for config in args.configs.split(","):
+            embedder, weighting, dims = config.split(":")
+            command = [args.casebook, "bench", "quality", "--precedents", f"{folder}/{base_file}",
+                       "--queries", f"{folder}/{query_file}", "--labels", f"{folder}/{label_file}", "--dims", dims,
+                       "--embedder", embedder, "--query-weighting", weighting, "--json",
+                       *shlex.split(args.casebook_args)]
+            run = subprocess.run(command, check=True, capture_output=True, text=True)
+            report["casebook"][config] = json.loads(run.stdout)["runs"][0]
         if not args.no_baselines:
-            report.update(text_baselines(base, queries, base_labels, query_labels) if name in TEXT_SETS
-                          else decision_baselines(base, queries))
+            if name in TEXT_SETS or name == "sample":
+                report.update(text_baselines(base, queries, base_labels, query_labels))
+            if name not in TEXT_SETS:
+                report.update(decision_baselines(base, queries))
         print(json.dumps(report), flush=True)
+        reports.append(report)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(markdown(reports, args.configs.split(",")))
+
+
+def markdown(reports, configs):
+    """Text sets: share of the top 10 with the query's label; decision sets: AUC of the top 10's vote."""
+    lines = []
+    text = [r for r in reports if r["dataset"] in TEXT_SETS or r["dataset"] == "sample"]
+    decisions = [r for r in reports if r["dataset"] not in TEXT_SETS]
+    names = [c.replace(":", " ") for c in configs]
+    if text:
+        lines.append("| text set | precedents | queries | " + " | ".join(names)
+                     + " | TF-IDF words | hasher words 2^18 | hasher char_wb 2^18 |")
+        lines.append("|---|---:|---:|" + "---:|" * (len(configs) + 3))
+        for r in text:
+            cells = [f'{r["casebook"][c]["scenarioShare"]:.3f}' for c in configs]
+            base = [f'{r.get(k, float("nan")):.3f}' for k in
+                    ("sklearnTfidfWordsShare", "sklearnHasherWordsShare", "sklearnHasherCharWbShare")]
+            lines.append(f'| {r["dataset"]} | {r["precedents"]:,} | {r["queries"]:,} | ' + " | ".join(cells + base) + " |")
+        lines.append("")
+    if decisions:
+        lines.append("| decision set | precedents | queries | " + " | ".join(names)
+                     + " | standardized kNN (k = 10) | success rate |")
+        lines.append("|---|---:|---:|" + "---:|" * (len(configs) + 2))
+        for r in decisions:
+            cells = [f'{r["casebook"][c]["outcomeAUC"]:.3f}' for c in configs]
+            label = r["dataset"] + (" (held out)" if r["heldOut"] else "")
+            lines.append(f'| {label} | {r["precedents"]:,} | {r["queries"]:,} | ' + " | ".join(cells)
+                         + f' | {r.get("sklearnStandardizedKnnAUC", float("nan")):.3f} | {r.get("majorityRate", float("nan")):.3f} |')
+        lines.append("")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,13 @@ struct BenchEmbed: ParsableCommand {
     @Option(help: "Precedent objects, one per line (\"tenant\" may be left out).") var input: String
     @Option(help: "Vector dimension.") var dims = HashedNGramEmbedder.defaultDimension
     @Option(help: "Keep repeating passes until this much time has passed.") var minSeconds = 2.0
+    @Flag(help: "Count each tenant's feature frequencies too, as an add to an idf collection does.")
+    var countFrequencies = false
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Report: Encodable {
         var system = "casebook-hashed-v1"
+        var countsFrequencies: Bool
         var dims: Int
         var docs: Int
         var bytes: Int
@@ -45,12 +48,16 @@ struct BenchEmbed: ParsableCommand {
         let started = Date()
         while passes.count < 3 || Date().timeIntervalSince(started) < minSeconds {
             var vectors: [[Float]] = []
-            passes.append(try BenchData.seconds { vectors = try embedder.documentVectors(for: precedents) })
+            passes.append(try BenchData.seconds {
+                vectors = countFrequencies
+                    ? try embedder.documentVectorsAndFrequencies(for: precedents).vectors
+                    : try embedder.documentVectors(for: precedents)
+            })
             checksum += vectors.last?.first ?? 0  // keeps the work observable
         }
         let seconds = BenchData.median(passes)
         let report = Report(
-            dims: dims, docs: precedents.count, bytes: bytes, passes: passes.count, seconds: seconds,
+            countsFrequencies: countFrequencies, dims: dims, docs: precedents.count, bytes: bytes, passes: passes.count, seconds: seconds,
             docsPerSecond: Double(precedents.count) / seconds, mbPerSecond: Double(bytes) / seconds / 1e6)
         if json {
             try JSONOutput.print(report)
