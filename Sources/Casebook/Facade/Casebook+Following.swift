@@ -45,11 +45,19 @@ extension Casebook {
                     applied += 1
                     continue
                 }
+                // Tenants whose feature counts other processes changed: read once per page.
+                var counted: [Int64: Set<TenantID>] = [:]
                 for change in changes {
-                    if !change.local { try apply(change, subset: state.subset) }
+                    if !change.local {
+                        try apply(change, subset: state.subset)
+                        if change.kind == .upsert || change.kind == .delete, let tenant = change.tenant {
+                            counted[change.collection, default: []].insert(tenant)
+                        }
+                    }
                     state.position = change.position
                     applied += 1
                 }
+                for (id, tenants) in counted { try collection(id: id)?.reloadFrequencies(of: tenants) }
                 if changes.count < Self.changesPerRead { return applied }
             }
         }
@@ -149,10 +157,6 @@ extension PrecedentCollection {
             let rows = try store.currentRows(collection: recordID, tenant: tenant, ids: ids, dimension: createdSpec.dimension)
             var stored: [PrecedentID: CurrentRow] = [:]
             for row in rows { stored[row.id] = row }
-            // The writer changed the stored counts in its transaction: read the tenant's anew.
-            if embedder.weighsByFrequency {
-                frequencyCache.replace(tenant: tenant, with: try store.featureFrequencies(collection: recordID, tenant: tenant))
-            }
             index.write { index in
                 for id in Set(ids) {
                     guard let row = stored[id] else {

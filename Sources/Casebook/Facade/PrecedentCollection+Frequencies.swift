@@ -16,6 +16,17 @@ extension PrecedentCollection {
         return try store.featureFrequencies(collection: recordID).filter { shard?.holds($0.key) ?? true }
     }
 
+    /// Reads these tenants' counts anew (another process changed them), under the writer lock so
+    /// that no write of this instance applies its change to counts about to be replaced.
+    func reloadFrequencies(of tenants: Set<TenantID>) throws(CasebookError) {
+        guard embedder.weighsByFrequency else { return }
+        try writer.withLock { _ throws(CasebookError) in
+            for tenant in tenants where shard?.holds(tenant) ?? true {
+                frequencyCache.replace(tenant: tenant, with: try store.featureFrequencies(collection: recordID, tenant: tenant))
+            }
+        }
+    }
+
     /// The query's vector, weighed by the tenant's frequencies where the embedder does so; nil
     /// when nothing of the query occurs in the tenant's precedents.
     func queryVector(_ input: QueryInput, tenant: TenantID) throws(CasebookError) -> [Float]? {

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import Casebook
+
+/// Query weighting and hashed-v2 as other processes meet them: collections created over the
+/// socket with `queryWeighting` and `embedder: hashed-v2`, bad values refused with the field
+/// named, a query sharing nothing with the tenant answered with no results, and a server that
+/// follows a `casebook reembed` run by another process (its searches switch to the new vectors).
+@Suite struct RetrievalQualityAPITests {
+    @Test(arguments: StoreKind.allCases) func socketAndCommandLine(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let server = try ServerProcess(database: database)
+        #expect(try server.request("POST", "/v1/collections", #"{"name":"w","embedder":"hashed-v2","dim":256}"#).status == 201)
+        #expect(try server.request("POST", "/v1/collections", #"{"name":"p","queryWeighting":"none","dim":256}"#).status == 201)
+        for body in [
+            #"{"name":"x","queryWeighting":"bm25"}"#, #"{"name":"x","embedder":"external","dim":4,"queryWeighting":"idf"}"#,
+            #"{"name":"x","embedder":"hashed-v3"}"#, #"{"name":"x","queryWeighting":7}"#,
+        ] {
+            let reply = try server.request("POST", "/v1/collections", body)
+            #expect((400...422).contains(reply.status), "\(body): \(reply.status) \(reply.body)")
+            #expect(reply.body.contains("queryWeighting") || reply.body.contains("embedder"), "\(reply.body)")
+        }
+        let rows = ReembedTests.rows(tenant: "acme", count: 60, seed: 21).map { p in
+            var p = p
+            p.text = "customer refused the parcel"
+            return p
+        }
+        // The tenant is the body's; each precedent leaves it out.
+        let items = try rows.map { p -> String in
+            var object = try #require(try JSONValue.parse(String(decoding: try JSONEncoder().encode(p), as: UTF8.self)).objectValue)
+            object["tenant"] = nil
+            return JSONWriter.string(.object(object))
+        }
+        for name in ["w", "p"] {
+            let add = try server.request(
+                "POST", "/v1/collections/\(name)/precedents", #"{"tenant":"acme","precedents":["# + items.joined(separator: ",") + "]}")
+            #expect(add.status == 201, "\(add.body)")
+        }
+        // Nothing in common with acme's precedents: no results where queries are weighed.
+        let unshared = #"{"tenant":"acme","text":"zygomorphic quixotry","k":5}"#
+        #expect((try server.request("POST", "/v1/collections/w/search", unshared).json["results"] as? [Any])?.count == 0)
+        #expect((try server.request("POST", "/v1/collections/p/search", unshared).json["results"] as? [Any])?.count == 5)
+        // Another process re-embeds; the server follows and answers from the new vectors.
+        let query = #"{"tenant":"acme","context":{"minutes":250,"calls":4},"k":5,"includePrecedents":false}"#
+        let run = try CasebookProcess.run(["reembed", "--collection", "w", "--db", database.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains(#""to":"hashed-v2""#) && run.stdout.contains(#""scalesVersion":1"#), "\(run.stdout)")
+        let local = try Casebook(path: database.path).collection("w")
+        let expected = try local.search(SearchRequest(tenant: "acme", k: 5, context: ["minutes": 250, "calls": 4], log: false))
+            .results.map(\.id.rawValue)
+        var served: [String] = []
+        for _ in 0..<100 {
+            let reply = try server.request("POST", "/v1/collections/w/search", query)
+            served = (reply.json["results"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            if served == expected { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(served == expected)
+        let info = try server.request("GET", "/v1/collections/w?tenant=acme")
+        #expect(info.body.contains("hashed-v2"), "\(info.body)")
+        // A vector collection cannot be re-embedded; the command says why.
+        #expect(try server.request("POST", "/v1/collections", #"{"name":"e","embedder":"external","dim":2}"#).status == 201)
+        let refused = try CasebookProcess.run(["reembed", "--collection", "e", "--db", database.path])
+        #expect(refused.status != 0 && refused.stderr.contains("external"), "\(refused.stderr)")
+    }
+}
