@@ -15,7 +15,7 @@ extension PrecedentCollection {
         if request.explain {
             guard embedder.computesVectors, input.vector == nil else {
                 throw .invalidParameter(
-                    "explain needs a collection that embeds text (hashed-v1) and a text or context query")
+                    "explain needs a collection that embeds text (hashed-v1, hashed-v2) and a text or context query")
             }
         }
         // No vector: nothing in the query occurs in the tenant's precedents, and any match would
