@@ -40,11 +40,14 @@ struct Init: ParsableCommand {
     @Option(help: "hashed-v1: idf (a query's rarer words and values count more; the default) or none.")
     var queryWeighting: String?
 
+    @Option(help: "Hybrid: also hold each precedent's vector from an external model of this dimension (--space-id names it); --dims is then the featurizer's.")
+    var companionDims: Int?
+
     private var options: CollectionOptions {
         CollectionOptions(
             name: collection, embedder: embedder, dim: dims, metric: metric, spaceId: spaceId, index: index,
             nlist: nlist, nprobe: nprobe, flatThreshold: flatThreshold, pca: pca,
-            queryWeighting: queryWeighting)
+            queryWeighting: queryWeighting, companionDim: companionDims)
     }
 
     func validate() throws {

@@ -15,11 +15,14 @@ struct QueryOptions: ParsableArguments {
     @Option(help: "File holding the query vector as a JSON array (- for standard input).")
     var vectorFile: String?
 
-    @Option(help: "The new case in words (hashed-v1 collections).")
+    @Option(help: "The new case in words (hashed collections).")
     var text: String?
 
-    @Option(help: "The new case's structured context as a JSON object (hashed-v1 collections).")
+    @Option(help: "The new case's structured context as a JSON object (hashed collections).")
     var context: String?
+
+    @Option(help: "Hybrid collections, a query of text or context and a vector: the weight of the text-and-context score, 0-1 (default 0.5).")
+    var lexicalWeight: Double?
 
     @Option(help: "The model space the query vector is in: refused unless it is the collection's --space-id.")
     var spaceId: String?
@@ -64,8 +67,9 @@ struct QueryOptions: ParsableArguments {
 
     func validate() throws {
         let vectors = [vector, vectorFile].compactMap { $0 }.count
-        guard vectors + (featurized ? 1 : 0) == 1 else {
-            throw ValidationError("give one query: --vector, --vector-file, or --text and/or --context")
+        // Both a vector and text or context: a hybrid collection's query (others refuse it).
+        guard vectors <= 1, vectors + (featurized ? 1 : 0) >= 1 else {
+            throw ValidationError("give a query: --vector or --vector-file, and/or --text and --context")
         }
         try TimeOption.check(("--since", since), ("--until", until))
     }

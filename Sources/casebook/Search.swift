@@ -35,7 +35,7 @@ struct Search: ParsableCommand {
             tenant: TenantID(query.tenant), k: k, vector: try query.queryVector(), text: query.text,
             context: try query.parsedContext(), filter: query.filter, explain: explain, nprobe: query.nprobe,
             exact: query.exact, actor: query.actor, decisionId: query.decision, log: !query.noLog,
-            rerank: rerank ? RerankOptions() : nil, spaceId: query.spaceId)
+            rerank: rerank ? RerankOptions() : nil, spaceId: query.spaceId, lexicalWeight: query.lexicalWeight)
         let casebook = try database.open(only: [collection])
         let response = try casebook.collection(collection).search(request)
         // The log writes in the background; a process about to exit writes it now.
@@ -59,7 +59,8 @@ struct Search: ParsableCommand {
             let outcome = p?.outcome ?? "-"
             let text = p?.text.map { $0.count > 70 ? String($0.prefix(69)) + "…" : $0 } ?? ""
             let similarity = result.similarity.map { String(format: "sim %.4f  ", $0) } ?? ""
-            print(String(format: "%3d  %.4f  ", result.rank, result.score) + similarity
+            let parts = result.parts.map { String(format: "(text %.4f, vector %.4f)  ", $0.lexical, $0.vector) } ?? ""
+            print(String(format: "%3d  %.4f  ", result.rank, result.score) + similarity + parts
                 + "\(result.id)  [\(success): \(outcome)]  \(text)")
             if let explanation = result.explanation { printExplanation(explanation) }
         }

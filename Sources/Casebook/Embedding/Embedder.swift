@@ -86,13 +86,22 @@ public struct QueryInput: Sendable, Hashable {
     /// Whose precedents are searched: hashed-v2 places the query's numbers on that tenant's
     /// scales (the collection sets it).
     public var tenant: TenantID?
+    /// A hybrid collection: the weight of the text-and-context part (nil: the default).
+    public var lexicalWeight: Double?
 
-    public init(vector: [Float]? = nil, text: String? = nil, context: [String: JSONValue]? = nil, tenant: TenantID? = nil) {
+    public init(
+        vector: [Float]? = nil, text: String? = nil, context: [String: JSONValue]? = nil, tenant: TenantID? = nil,
+        lexicalWeight: Double? = nil
+    ) {
         self.vector = vector
         self.text = text
         self.context = context
         self.tenant = tenant
+        self.lexicalWeight = lexicalWeight
     }
+
+    /// Whether the query has a text-and-context part.
+    public var hasFeatures: Bool { text != nil || context != nil }
 }
 
 enum EmbedderFactory {
@@ -104,6 +113,7 @@ enum EmbedderFactory {
         case "external":
             return ExternalVectors(config: config, dimension: dimension, metric: metric)
         case EmbedderConfig.hashedV1Kind, EmbedderConfig.hashedV2Kind:
+            if config.isHybrid { return try HybridEmbedder(config: config, dimension: dimension, metric: metric) }
             return try HashedNGramEmbedder(config: config, dimension: dimension, metric: metric)
         default:
             throw .unsupportedConfiguration("embedder \"\(config.kind)\"")

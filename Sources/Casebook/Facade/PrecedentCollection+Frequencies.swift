@@ -30,7 +30,7 @@ extension PrecedentCollection {
     /// The query's vector, weighed by the tenant's frequencies where the embedder does so; nil
     /// when nothing of the query occurs in the tenant's precedents.
     func queryVector(_ input: QueryInput, tenant: TenantID) throws(CasebookError) -> [Float]? {
-        guard embedder.weighsByFrequency, input.vector == nil else { return try embedder.queryVector(input) }
+        guard embedder.weighsByFrequency, input.hasFeatures else { return try embedder.queryVector(input) }
         return try embedder.queryVector(input, frequencies: frequencyCache.frequencies(of: tenant))
     }
 

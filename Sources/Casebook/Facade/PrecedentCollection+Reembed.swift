@@ -55,11 +55,20 @@ extension PrecedentCollection {
             guard target == EmbedderConfig.hashedV1Kind || target == EmbedderConfig.hashedV2Kind else {
                 throw .invalidParameter("reembed can make hashed-v1 or hashed-v2 vectors, not \"\(target)\"")
             }
-            let rows = try readAll(progress)
+            var rows = try readAll(progress)
+            if let hybrid = embedder as? HybridEmbedder {
+                // The external vectors are kept: read back from the index.
+                for i in rows.indices {
+                    let stored = index.read { $0.vector(tenant: rows[i].precedent.tenant, id: rows[i].precedent.id!) }
+                    rows[i].precedent.vector = stored.map(hybrid.modelVector(of:))
+                }
+            }
             let scales = target == EmbedderConfig.hashedV2Kind
                 ? NumericScales.fit(rows.lazy.map(\.precedent), version: (current.numericScales?.version ?? 0) + 1)
                 : nil
-            let config = EmbedderConfig(kind: target, hashed: current.hashed, numericScales: scales)
+            var config = current
+            config.kind = target
+            config.numericScales = scales
             let newEmbedder = try EmbedderFactory.make(
                 config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
             var vectors: [(key: Int64, vector: [Float])] = []

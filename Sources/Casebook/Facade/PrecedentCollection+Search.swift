@@ -10,10 +10,12 @@ extension PrecedentCollection {
         try checkNprobe(request.nprobe)
         try IdentifierRules.checkActor(request.actor, decisionId: request.decisionId)
         try request.rerank?.check()
-        let input = QueryInput(vector: request.vector, text: request.text, context: request.context, tenant: request.tenant)
+        let input = QueryInput(
+            vector: request.vector, text: request.text, context: request.context, tenant: request.tenant,
+            lexicalWeight: request.lexicalWeight)
         try PrecedentValidation.checkQuery(input)
         if request.explain {
-            guard embedder.computesVectors, input.vector == nil else {
+            guard embedder.config.isHashed, input.hasFeatures else {
                 throw .invalidParameter(
                     "explain needs a collection that embeds text (hashed-v1, hashed-v2) and a text or context query")
             }
@@ -45,6 +47,9 @@ extension PrecedentCollection {
                 for i in response.results.indices { response.results[i].precedent = nil }
             }
         }
+        if embedder.config.isHybrid, input.vector != nil, input.hasFeatures {
+            try scoreParts(&response.results, input: input, tenant: request.tenant)
+        }
         if request.explain {
             let frequencies = embedder.weighsByFrequency ? frequencyCache.frequencies(of: request.tenant) : nil
             for i in response.results.indices {
@@ -60,6 +65,21 @@ extension PrecedentCollection {
             k: request.k, nprobe: request.nprobe)
         log(response, tenant: request.tenant, logging, indexVersion: indexVersion)
         return response
+    }
+
+    /// A hybrid search's two scores per result: each part of the query alone against the stored
+    /// vector (the same cosines the weighted score sums).
+    private func scoreParts(_ results: inout [SearchResult], input: QueryInput, tenant: TenantID) throws(CasebookError) {
+        var lexicalOnly = input, modelOnly = input
+        lexicalOnly.lexicalWeight = 1
+        modelOnly.lexicalWeight = 0
+        guard let lexical = try queryVector(lexicalOnly, tenant: tenant), let model = try queryVector(modelOnly, tenant: tenant)
+        else { return }
+        for i in results.indices {
+            guard let stored = index.read({ $0.vector(tenant: tenant, id: results[i].id) }) else { continue }
+            let dot = { (q: [Float]) in zip(q, stored).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+            results[i].parts = ScoreParts(lexical: Float(dot(lexical)), vector: Float(dot(model)))
+        }
     }
 
     /// Shared features listed per explained result.

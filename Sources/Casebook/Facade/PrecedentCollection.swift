@@ -122,7 +122,12 @@ public final class PrecedentCollection: Sendable {
         if merged.createdAt == nil { merged.createdAt = current.createdAt }
         // A precedent read with `get` and sent back carries its stored vector; where vectors are
         // computed, that one is recomputed from the new fields (any other vector is refused).
-        if embedder.computesVectors, merged.vector == current.vector { merged.vector = nil }
+        if embedder.config.isHybrid {
+            // The external vector is kept unless a new one is given; the featurizer's is recomputed.
+            if merged.vector == nil { merged.vector = current.vector }
+        } else if embedder.computesVectors, merged.vector == current.vector {
+            merged.vector = nil
+        }
         let generation = embedderGeneration
         var item = try validation.prepare(merged, now: Date(), vector: current.vector)
         var rewrite = featureRewrite(replacingWith: item.precedent)
@@ -161,7 +166,11 @@ public final class PrecedentCollection: Sendable {
         guard let precedent = try store.fetch(
             collection: recordID, tenant: tenant, id: id, dimension: createdSpec.dimension)
         else { throw .precedentNotFound(id) }
-        return precedent
+        guard let hybrid = embedder as? HybridEmbedder, let stored = precedent.vector else { return precedent }
+        // A hybrid collection's `vector` is the external model's, as the client gave it (unit length).
+        var external = precedent
+        external.vector = hybrid.modelVector(of: stored)
+        return external
     }
 
     /// Precedents of one tenant.

@@ -19,11 +19,14 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
     public var pca: Int?
     /// hashed-v1: `idf` (the default) or `none` (``QueryWeighting``).
     public var queryWeighting: String?
+    /// A hybrid collection: the external model's dimension (its space is `spaceId`); `dim` is
+    /// then the featurizer's.
+    public var companionDim: Int?
 
     public init(
         name: String, embedder: String? = nil, dim: Int? = nil, metric: String? = nil, spaceId: String? = nil,
         index: String? = nil, nlist: Int? = nil, nprobe: Int? = nil, flatThreshold: Int? = nil, pca: Int? = nil,
-        queryWeighting: String? = nil
+        queryWeighting: String? = nil, companionDim: Int? = nil
     ) {
         self.name = name
         self.embedder = embedder
@@ -36,10 +39,11 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
         self.flatThreshold = flatThreshold
         self.pca = pca
         self.queryWeighting = queryWeighting
+        self.companionDim = companionDim
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, embedder, dim, metric, spaceId, index, nlist, nprobe, flatThreshold, pca, queryWeighting
+        case name, embedder, dim, metric, spaceId, index, nlist, nprobe, flatThreshold, pca, queryWeighting, companionDim
     }
 
     /// Dimension of a hashed-v1 collection when none is given; chosen by measurement
@@ -58,7 +62,18 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
         guard let metric = Metric(name: metric ?? "cosine") else {
             throw .unsupportedConfiguration("metric must be cosine, ip or l2")
         }
-        if !external, spaceId != nil { throw .unsupportedConfiguration("spaceId is for external vectors only") }
+        if external, companionDim != nil {
+            throw .unsupportedConfiguration("companionDim is for hashed collections (hybrid: featurizer and model)")
+        }
+        if let companionDim, !(1...CollectionSpec.maxDimension).contains(companionDim) {
+            throw .unsupportedConfiguration("companionDim must be 1-\(CollectionSpec.maxDimension)")
+        }
+        if !external, companionDim == nil, spaceId != nil {
+            throw .unsupportedConfiguration("spaceId is for external vectors only (or a hybrid collection's, with companionDim)")
+        }
+        if companionDim != nil, metric != .cosine {
+            throw .unsupportedConfiguration("a hybrid collection uses the cosine metric")
+        }
         if external, queryWeighting != nil {
             throw .unsupportedConfiguration("queryWeighting is for hashed collections")
         }
@@ -66,9 +81,10 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
             let names = QueryWeighting.allCases.map(\.rawValue).joined(separator: " or ")
             throw .unsupportedConfiguration("queryWeighting must be \(names)")
         }
-        guard let dimension = dim ?? (external ? nil : Self.defaultHashedDimension) else {
+        guard let featureDimension = dim ?? (external ? nil : Self.defaultHashedDimension) else {
             throw .unsupportedConfiguration("external vectors need dim (the model's dimension)")
         }
+        let dimension = featureDimension + (companionDim ?? 0)
         var config = IndexConfig.flat
         switch index ?? "flat" {
         case "flat":
@@ -90,8 +106,10 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
             name: name, dimension: dimension, metric: metric,
             embedder: external
                 ? .external(spaceId: spaceId)
-                : EmbedderConfig(kind: embedder, hashed: HashedNGramParameters(queryWeighting: weighting),
-                                 numericScales: embedder == EmbedderConfig.hashedV2Kind ? NumericScales() : nil),
+                : EmbedderConfig(
+                    kind: embedder, spaceId: spaceId, hashed: HashedNGramParameters(queryWeighting: weighting),
+                    numericScales: embedder == EmbedderConfig.hashedV2Kind ? NumericScales() : nil,
+                    companionDimension: companionDim),
             index: config)
     }
 }

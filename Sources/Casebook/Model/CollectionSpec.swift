@@ -47,8 +47,14 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     /// `external` (vectors supplied by the client), or a featurizer name with its version, such as
     /// `hashed-v1`.
     public var kind: String
-    /// For external vectors: which model's space they come from (e.g. `minilm-l6-384`).
+    /// For external vectors (and a hybrid collection's external part): which model's space they
+    /// come from (e.g. `minilm-l6-384`).
     public var spaceId: String?
+    /// A hybrid collection: a hashed collection that also holds each precedent's vector from an
+    /// external model, of this many dimensions. Its stored vector is the featurizer's and the
+    /// model's, each of unit length, side by side and scaled by 1/√2; the collection's dimension
+    /// is the sum of both.
+    public var companionDimension: Int?
     /// For `hashed-v1` and `hashed-v2`: n-gram ranges, namespace weights and number buckets. The
     /// dimension is the collection's.
     public var hashed: HashedNGramParameters?
@@ -57,13 +63,18 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     public var numericScales: NumericScales?
 
     public init(
-        kind: String, spaceId: String? = nil, hashed: HashedNGramParameters? = nil, numericScales: NumericScales? = nil
+        kind: String, spaceId: String? = nil, hashed: HashedNGramParameters? = nil, numericScales: NumericScales? = nil,
+        companionDimension: Int? = nil
     ) {
         self.kind = kind
         self.spaceId = spaceId
         self.hashed = hashed
         self.numericScales = numericScales
+        self.companionDimension = companionDimension
     }
+
+    /// Whether precedents carry an external vector beside the featurizer's.
+    public var isHybrid: Bool { isHashed && companionDimension != nil }
 
     /// Whether Casebook's featurizer embeds (either version).
     public var isHashed: Bool { kind == Self.hashedV1Kind || kind == Self.hashedV2Kind }
@@ -71,7 +82,8 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     /// The kind of the built-in featurizer, `hashed-v1` (``HashedNGramEmbedder`` embeds by it).
     /// The vector space a request names to be checked against (``CasebookError/wrongSpace(named:collection:)``):
     /// an external collection's `spaceId`, or the featurizer's version (`hashed-v1`).
-    public var space: String? { kind == Self.externalKind ? spaceId : kind }
+    /// A hybrid collection's space is its external model's: that is what a request's vectors are in.
+    public var space: String? { kind == Self.externalKind || isHybrid ? spaceId : kind }
 
     public static let hashedV1Kind = "hashed-v1"
     /// hashed-v1 with numbers placed on the collection's own distributions (``NumericScales``).

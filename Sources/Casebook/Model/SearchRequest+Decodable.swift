@@ -3,7 +3,7 @@
 extension SearchRequest: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tenant, k, vector, text, context, filter, includePrecedents, explain, nprobe, exact, actor, decisionId,
-            log, rerank, spaceId
+            log, rerank, spaceId, lexicalWeight
     }
 
     public init(from decoder: any Decoder) throws {
@@ -22,7 +22,8 @@ extension SearchRequest: Decodable {
             decisionId: try c.decodeIfPresent(String.self, forKey: .decisionId),
             log: try c.decodeIfPresent(Bool.self, forKey: .log) ?? true,
             rerank: try RerankOptions.decodeSwitch(c, forKey: .rerank),
-            spaceId: try c.decodeIfPresent(String.self, forKey: .spaceId))
+            spaceId: try c.decodeIfPresent(String.self, forKey: .spaceId),
+            lexicalWeight: try c.decodeIfPresent(Double.self, forKey: .lexicalWeight))
     }
 }
 

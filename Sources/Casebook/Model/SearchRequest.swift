@@ -29,13 +29,20 @@ public struct SearchRequest: Sendable, Hashable {
     /// The space `vector` is in (a model's name, as the collection's `spaceId`): refused when it is
     /// not the collection's. nil: not checked.
     public var spaceId: String?
+    /// A hybrid collection searched with text or context and a vector: how much the featurizer's
+    /// score counts, from 0 to 1 (nil: ``defaultLexicalWeight``); the model's counts the rest.
+    public var lexicalWeight: Double?
+
+    /// The weight of the lexical part when a hybrid search names none (benchmarks/RESULTS.md,
+    /// Hybrid search).
+    public static let defaultLexicalWeight = 0.5
 
     public init(
         tenant: TenantID, k: Int = 10, vector: [Float]? = nil, text: String? = nil,
         context: [String: JSONValue]? = nil, filter: SearchFilter = SearchFilter(),
         includePrecedents: Bool = true, explain: Bool = false, nprobe: Int? = nil, exact: Bool = false,
         actor: String? = nil, decisionId: String? = nil, log: Bool = true, rerank: RerankOptions? = nil,
-        spaceId: String? = nil
+        spaceId: String? = nil, lexicalWeight: Double? = nil
     ) {
         self.tenant = tenant
         self.k = k
@@ -52,6 +59,7 @@ public struct SearchRequest: Sendable, Hashable {
         self.log = log
         self.rerank = rerank
         self.spaceId = spaceId
+        self.lexicalWeight = lexicalWeight
     }
 
     /// Largest k accepted.

@@ -60,6 +60,13 @@ extension SearchResult {
             out.raw("{\"id\":")
         }
         out.string(id.rawValue)
+        if let parts {
+            out.raw(",\"parts\":{\"lexical\":")
+            out.codableNumber(parts.lexical)
+            out.raw(",\"vector\":")
+            out.codableNumber(parts.vector)
+            out.raw("}")
+        }
         if let precedent {
             out.raw(",\"precedent\":")
             precedent.write(into: &out)

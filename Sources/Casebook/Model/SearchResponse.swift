@@ -37,10 +37,12 @@ public struct SearchResult: Sendable, Hashable, Codable {
     public var precedent: Precedent?
     /// The features shared with the query, when the search asked to explain.
     public var explanation: SearchExplanation?
+    /// A hybrid collection's search: the score of each part, which `score` weighs together.
+    public var parts: ScoreParts?
 
     public init(
         rank: Int, id: PrecedentID, score: Float, similarity: Float? = nil, precedent: Precedent?,
-        explanation: SearchExplanation? = nil
+        explanation: SearchExplanation? = nil, parts: ScoreParts? = nil
     ) {
         self.rank = rank
         self.id = id
@@ -48,5 +50,20 @@ public struct SearchResult: Sendable, Hashable, Codable {
         self.similarity = similarity
         self.precedent = precedent
         self.explanation = explanation
+        self.parts = parts
+    }
+}
+
+/// A hybrid search's two scores for one result: `score` = w · lexical + (1 - w) · vector, w the
+/// request's `lexicalWeight`.
+public struct ScoreParts: Sendable, Hashable, Codable {
+    /// The cosine of the featurizer's vectors (text and context, the query weighed as usual).
+    public var lexical: Float
+    /// The cosine of the external model's vectors.
+    public var vector: Float
+
+    public init(lexical: Float, vector: Float) {
+        self.lexical = lexical
+        self.vector = vector
     }
 }
