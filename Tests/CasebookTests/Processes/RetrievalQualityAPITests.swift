@@ -64,4 +64,35 @@ import Testing
         let refused = try CasebookProcess.run(["reembed", "--collection", "e", "--db", database.path])
         #expect(refused.status != 0 && refused.stderr.contains("external"), "\(refused.stderr)")
     }
+
+    /// A hybrid collection over the socket and the command line: created with companionDim, fed
+    /// text with vectors, searched with both (each result's two parts, a bad weight refused).
+    @Test func hybridOverTheSocketAndTheCommandLine() throws {
+        let database = TemporaryDatabase()
+        let server = try ServerProcess(database: database)
+        let create = try server.request("POST", "/v1/collections", #"{"name":"h","dim":128,"spaceId":"toy-3","companionDim":3}"#)
+        #expect(create.status == 201, "\(create.body)")
+        let add = try server.request("POST", "/v1/collections/h/precedents", """
+            {"tenant":"acme","precedents":[
+              {"id":"a","text":"parcel refused at the door","vector":[1,0,0]},
+              {"id":"b","text":"parcel refused at the door","vector":[0,1,0]},
+              {"id":"c","text":"customer asked for a weekend slot","vector":[1,0.1,0]}]}
+            """)
+        #expect(add.status == 201, "\(add.body)")
+        let missing = try server.request("POST", "/v1/collections/h/precedents", #"{"tenant":"acme","precedents":[{"id":"d","text":"x"}]}"#)
+        #expect((400...422).contains(missing.status) && missing.body.contains("vector"), "\(missing.body)")
+        let search = try server.request("POST", "/v1/collections/h/search",
+            #"{"tenant":"acme","text":"refused parcel","vector":[1,0,0],"lexicalWeight":0.5,"spaceId":"toy-3","k":3}"#)
+        let results = search.json["results"] as? [[String: Any]] ?? []
+        #expect(search.status == 200 && results.first?["id"] as? String == "a", "\(search.body)")
+        let parts = results.first?["parts"] as? [String: Any]
+        #expect((parts?["vector"] as? Double).map { abs($0 - 1) < 1e-5 } == true, "\(search.body)")
+        let bad = try server.request("POST", "/v1/collections/h/search", #"{"tenant":"acme","text":"x","vector":[1,0,0],"lexicalWeight":2}"#)
+        #expect((400...422).contains(bad.status) && bad.body.contains("lexicalWeight"), "\(bad.body)")
+        let cli = try CasebookProcess.run([
+            "search", "--db", database.path, "--collection", "h", "--tenant", "acme", "--text", "refused parcel",
+            "--vector", "[0,1,0]", "--lexical-weight", "0.3", "--k", "2", "--no-log",
+        ])
+        #expect(cli.status == 0 && cli.stdout.contains("(text ") && cli.stdout.contains(" b "), "\(cli.stdout) \(cli.stderr)")
+    }
 }
