@@ -89,28 +89,49 @@ public struct HybridEmbedder: Embedder {
     /// The weighted query; nil when it has no vector and nothing of its text and context occurs
     /// in the tenant's precedents.
     private func fused(_ query: QueryInput, frequencies: FeatureFrequencies?) throws(CasebookError) -> [Float]? {
+        try fuse(try queryParts(query, frequencies: frequencies), query)
+    }
+
+    /// A query's two parts, each of unit length: the featurizer's (nil without text or context,
+    /// or when none of its features occurs in the tenant's precedents) and the model's.
+    public func queryParts(_ query: QueryInput, frequencies: FeatureFrequencies?) throws(CasebookError)
+        -> (lexical: [Float]?, model: [Float]?)
+    {
         guard query.vector != nil || query.hasFeatures else {
             throw .embedding("a query needs text, context or a vector")
         }
+        var lexicalPart: [Float]?
+        if query.hasFeatures {
+            let words = QueryInput(text: query.text, context: query.context, tenant: query.tenant)
+            if let frequencies {
+                lexicalPart = try lexical.queryVector(words, frequencies: frequencies)
+            } else {
+                lexicalPart = try lexical.queryVector(words)
+            }
+        }
+        return (lexicalPart, try query.vector.map { v throws(CasebookError) in try model.prepared(v) })
+    }
+
+    /// `√2 · [w · lexical ; (1 - w) · model]` (√2 undoes the stored halves' 1/√2, so the score is
+    /// the weighted sum of the two cosines); w is 1 or 0 when the query has one part only.
+    public func fuse(_ parts: (lexical: [Float]?, model: [Float]?), _ query: QueryInput) throws(CasebookError) -> [Float]? {
+        if parts.lexical == nil, query.vector == nil { return nil }
         let weight = query.vector == nil ? 1 : query.hasFeatures ? query.lexicalWeight ?? SearchRequest.defaultLexicalWeight : 0
         guard (0...1).contains(weight) else { throw .invalidParameter("lexicalWeight must be from 0 to 1, got \(weight)") }
-        var words = QueryInput(text: query.text, context: query.context, tenant: query.tenant)
-        words.vector = nil
-        var lexicalPart = [Float](repeating: 0, count: lexical.dimension)
-        if query.hasFeatures {
-            let found: [Float]?
-            if let frequencies {
-                found = try lexical.queryVector(words, frequencies: frequencies)
-            } else {
-                found = try lexical.queryVector(words)
-            }
-            if let found { lexicalPart = found } else if query.vector == nil { return nil }
-        }
-        var modelPart = [Float](repeating: 0, count: model.dimension)
-        if let vector = query.vector { modelPart = try model.prepared(vector) }
-        // √2 undoes the stored halves' 1/√2: the score is the weighted sum of the two cosines.
-        let root2 = Float((2.0).squareRoot())
-        return lexicalPart.map { $0 * Float(weight) * root2 } + modelPart.map { $0 * Float(1 - weight) * root2 }
+        let root2 = (2.0).squareRoot()
+        let (l, m) = (Float(weight * root2), Float((1 - weight) * root2))
+        var fused = [Float](repeating: 0, count: dimension)
+        if let lexicalPart = parts.lexical { for i in lexicalPart.indices { fused[i] = lexicalPart[i] * l } }
+        if let modelPart = parts.model { for i in modelPart.indices { fused[lexical.dimension + i] = modelPart[i] * m } }
+        return fused
+    }
+
+    /// Each part's cosine with a stored vector.
+    public func partScores(_ parts: (lexical: [Float], model: [Float]), stored: [Float]) -> ScoreParts {
+        var l = 0.0, m = 0.0
+        for i in parts.lexical.indices { l += Double(parts.lexical[i]) * Double(stored[i]) }
+        for i in parts.model.indices { m += Double(parts.model[i]) * Double(stored[lexical.dimension + i]) }
+        return ScoreParts(lexical: Float(l * (2.0).squareRoot()), vector: Float(m * (2.0).squareRoot()))
     }
 
     /// The two parts of a stored vector, each of unit length again.

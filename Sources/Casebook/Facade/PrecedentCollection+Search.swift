@@ -23,7 +23,17 @@ extension PrecedentCollection {
         // No vector: nothing in the query occurs in the tenant's precedents, and any match would
         // be made of hash collisions alone. The answer is exactly empty.
         let generation = embedderGeneration
-        let vector = try queryVector(input, tenant: request.tenant)
+        // A hybrid query of both parts: embedded once, its parts kept to score each result by.
+        var hybridParts: (lexical: [Float], model: [Float])?
+        let vector: [Float]?
+        if let hybrid = embedder as? HybridEmbedder, input.vector != nil, input.hasFeatures {
+            let frequencies = hybrid.weighsByFrequency ? frequencyCache.frequencies(of: request.tenant) : nil
+            let parts = try hybrid.queryParts(input, frequencies: frequencies)
+            vector = try hybrid.fuse(parts, input)
+            if let lexical = parts.lexical, let model = parts.model { hybridParts = (lexical, model) }
+        } else {
+            vector = try queryVector(input, tenant: request.tenant)
+        }
         // Re-ranking reorders a wider set of candidates, then keeps k.
         let candidates = request.rerank?.candidateCount(k: request.k) ?? request.k
         let searched = index.read { index -> (IndexAnswer, String)? in
@@ -47,8 +57,11 @@ extension PrecedentCollection {
                 for i in response.results.indices { response.results[i].precedent = nil }
             }
         }
-        if embedder.config.isHybrid, input.vector != nil, input.hasFeatures {
-            try scoreParts(&response.results, input: input, tenant: request.tenant)
+        if let hybridParts, let hybrid = embedder as? HybridEmbedder {
+            for i in response.results.indices {
+                guard let stored = index.read({ $0.vector(tenant: request.tenant, id: response.results[i].id) }) else { continue }
+                response.results[i].parts = hybrid.partScores(hybridParts, stored: stored)
+            }
         }
         if request.explain {
             let frequencies = embedder.weighsByFrequency ? frequencyCache.frequencies(of: request.tenant) : nil
@@ -65,21 +78,6 @@ extension PrecedentCollection {
             k: request.k, nprobe: request.nprobe)
         log(response, tenant: request.tenant, logging, indexVersion: indexVersion)
         return response
-    }
-
-    /// A hybrid search's two scores per result: each part of the query alone against the stored
-    /// vector (the same cosines the weighted score sums).
-    private func scoreParts(_ results: inout [SearchResult], input: QueryInput, tenant: TenantID) throws(CasebookError) {
-        var lexicalOnly = input, modelOnly = input
-        lexicalOnly.lexicalWeight = 1
-        modelOnly.lexicalWeight = 0
-        guard let lexical = try queryVector(lexicalOnly, tenant: tenant), let model = try queryVector(modelOnly, tenant: tenant)
-        else { return }
-        for i in results.indices {
-            guard let stored = index.read({ $0.vector(tenant: tenant, id: results[i].id) }) else { continue }
-            let dot = { (q: [Float]) in zip(q, stored).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
-            results[i].parts = ScoreParts(lexical: Float(dot(lexical)), vector: Float(dot(model)))
-        }
     }
 
     /// Shared features listed per explained result.
