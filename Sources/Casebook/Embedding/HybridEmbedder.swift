@@ -134,11 +134,6 @@ public struct HybridEmbedder: Embedder {
         return ScoreParts(lexical: Float(l * (2.0).squareRoot()), vector: Float(m * (2.0).squareRoot()))
     }
 
-    /// The two parts of a stored vector, each of unit length again.
-    func parts(of stored: [Float]) -> (lexical: ArraySlice<Float>, model: ArraySlice<Float>) {
-        (stored[..<lexical.dimension], stored[lexical.dimension...])
-    }
-
     /// The external vector as the client gave it back (unit length).
     func modelVector(of stored: [Float]) -> [Float] { stored[lexical.dimension...].map { $0 / Self.half } }
 

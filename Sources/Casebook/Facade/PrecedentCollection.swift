@@ -64,7 +64,6 @@ public final class PrecedentCollection: Sendable {
         var spec = createdSpec
         spec.index = index.read { $0.config }
         spec.embedder = embedder.config
-        if spec.embedder.spaceId == nil { spec.embedder.spaceId = createdSpec.embedder.spaceId }
         return spec
     }
 

@@ -38,6 +38,22 @@ public struct FeatureFrequencies: Sendable, Hashable {
         if updated == 0 { counts.removeValue(forKey: key) } else { counts[key] = updated }
     }
 
+    /// Stored rows of (tenant, feature, documents) gathered per tenant; feature 0 is the count of
+    /// documents (both stores keep them so).
+    static func gathered(_ rows: some Sequence<(tenant: TenantID, feature: Int64, documents: Int)>)
+        -> [TenantID: FeatureFrequencies]
+    {
+        var gathered: [TenantID: FeatureFrequencies] = [:]
+        for row in rows {
+            if row.feature == 0 {
+                gathered[row.tenant, default: FeatureFrequencies()].documents = row.documents
+            } else {
+                gathered[row.tenant, default: FeatureFrequencies()].counts[UInt64(row.feature)] = row.documents
+            }
+        }
+        return gathered
+    }
+
     /// The documents holding a feature.
     public func frequency(of key: UInt64) -> Int { counts[key] ?? 0 }
 

@@ -24,19 +24,10 @@ extension SQLiteStore {
     private static func frequencies(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws
         -> [TenantID: FeatureFrequencies]
     {
-        var gathered: [TenantID: (documents: Int, counts: [UInt64: Int])] = [:]
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() {
-            let tenant = TenantID(rawValue: row[0])
-            let feature: Int64 = row[1]
-            let count: Int = row[2]
-            if feature == 0 {
-                gathered[tenant, default: (0, [:])].documents = count
-            } else {
-                gathered[tenant, default: (0, [:])].counts[UInt64(feature)] = count
-            }
-        }
-        return gathered.mapValues { FeatureFrequencies(documents: $0.documents, counts: $0.counts) }
+        var rows: [(tenant: TenantID, feature: Int64, documents: Int)] = []
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() { rows.append((TenantID(rawValue: row[0]), row[1], row[2])) }
+        return FeatureFrequencies.gathered(rows)
     }
 
     /// Adds a change to the stored counts; counts that reach 0 are deleted.

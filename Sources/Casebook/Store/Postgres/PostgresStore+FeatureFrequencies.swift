@@ -20,18 +20,15 @@ extension PostgresStore {
         -> [TenantID: FeatureFrequencies]
     {
         let rows = try connections.withSession { session throws(CasebookError) in try session.query(sql, binds) }
-        var gathered: [TenantID: (documents: Int, counts: [UInt64: Int])] = [:]
+        var decoded: [(tenant: TenantID, feature: Int64, documents: Int)] = []
+        decoded.reserveCapacity(rows.count)
         for row in rows {
             guard let (tenant, feature, count) = try? row.decode((String, Int64, Int64).self) else {
                 throw PostgresStore.corrupt("a feature frequency row could not be read")
             }
-            if feature == 0 {
-                gathered[TenantID(rawValue: tenant), default: (0, [:])].documents = Int(count)
-            } else {
-                gathered[TenantID(rawValue: tenant), default: (0, [:])].counts[UInt64(feature)] = Int(count)
-            }
+            decoded.append((TenantID(rawValue: tenant), feature, Int(count)))
         }
-        return gathered.mapValues { FeatureFrequencies(documents: $0.documents, counts: $0.counts) }
+        return FeatureFrequencies.gathered(decoded)
     }
 
     /// Adds a change to the stored counts in one statement, features in ascending order so that
