@@ -22,27 +22,11 @@ public enum LineReader {
         return contents
     }
 
-    /// Calls `body` with each line's number (from 1) and text, without its "\n" or "\r\n".
-    /// Lines are cut on the newline byte, not by walking Characters (which cost more than the
-    /// JSON parsing on a file of vectors).
+    /// Calls `body` with each line's number (from 1) and text, without its "\n" or "\r\n",
+    /// streaming the file (``LineStream``).
     public static func forEachLine(of path: String, _ body: (Int, String) throws -> Void) throws {
-        let data = try data(of: path)
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var number = 0
-            var start = 0
-            while start < bytes.count {
-                number += 1
-                var end = start
-                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-                var lineEnd = end
-                if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                guard let line = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<lineEnd]), as: UTF8.self)
-                else { throw CLIError("line \(number): not valid UTF-8") }
-                try body(number, line)
-                start = end + 1
-            }
-        }
+        let lines = try LineStream(path: path)
+        while let line = try lines.next() { try body(lines.lineNumber, line) }
     }
 
     public static func text(of path: String) throws -> String {

@@ -3,9 +3,19 @@ import Casebook
 import CommandLineSupport
 import Foundation
 
+/// `casebook add`: a JSONL file of any size (or standard input) streamed into a collection in
+/// batches, each one transaction, the next batch parsed while the last is written.
 struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add precedents from a JSONL file (one JSON object per line), all or nothing.")
+        abstract: "Add precedents from a JSONL file (one JSON object per line) or standard input, in batches.",
+        discussion: """
+            Each batch of --batch-size precedents is one transaction, so a crash or a kill leaves \
+            whole batches only. At a bad line the import stops with every precedent before that \
+            line committed and says how many that is; fix the line and run the same command with \
+            --resume, which skips the precedents already stored (by tenant and id) and so adds \
+            each line exactly once. --atomic adds the whole file in one transaction instead, all \
+            or nothing (at most 100,000 precedents).
+            """)
 
     @OptionGroup var database: DatabaseOptions
 
@@ -23,22 +33,82 @@ struct Add: ParsableCommand {
         discussion: "For data written before action was a field: left in the context it would be embedded."))
     var actionFrom: String?
 
+    @Option(help: "Precedents per transaction.")
+    var batchSize = 10_000
+
+    @Flag(help: "Skip precedents whose tenant already holds their id (every line needs an id).")
+    var resume = false
+
+    @Flag(help: "The whole file in one transaction, all or nothing (at most 100,000 precedents).")
+    var atomic = false
+
+    @Flag(help: "Print a progress line per batch on standard error even when it is not a terminal.")
+    var progressLines = false
+
+    func validate() throws {
+        guard (1...Limits.maxBatch).contains(batchSize) else {
+            throw ValidationError("--batch-size must be 1-\(Limits.maxBatch)")
+        }
+    }
+
     func run() throws {
-        let casebook = try database.open(only: [collection])
-        let target = try casebook.collection(collection)
+        let target = try database.open(only: [collection]).collection(collection)
+        let lines = try LineStream(path: file)
+        if atomic {
+            try addAtomically(to: target, from: lines)
+            return
+        }
+        var importer = StreamedImport(
+            target: target, space: spaceId, batchSize: batchSize,
+            progress: ImportProgress(totalBytes: lines.totalBytes, lines: progressLines))
+        while let line = try lines.next() {
+            guard line.contains(where: { !$0.isWhitespace }) else { continue }
+            let precedent: Precedent
+            do {
+                precedent = try parse(line)
+                if resume {
+                    guard let id = precedent.id else { throw CLIError("--resume needs an id on every precedent") }
+                    if target.contains(tenant: precedent.tenant, id: id) {
+                        importer.skip(line: lines.lineNumber, consumedBytes: lines.consumedBytes)
+                        continue
+                    }
+                }
+            } catch {
+                throw importer.stop(atLine: lines.lineNumber, error)
+            }
+            try importer.append(precedent, line: lines.lineNumber, consumedBytes: lines.consumedBytes)
+        }
+        let summary = try importer.finish()
+        guard summary.added + summary.skipped > 0 else { throw CLIError("no precedents in \(file)") }
+        let skipped = summary.skipped > 0 ? "; skipped \(summary.skipped) already stored" : ""
+        print("added \(summary.added) precedents to \(collection) in \(String(format: "%.2f", summary.seconds)) s (\(summary.batches) batches)\(skipped)")
+    }
+
+    private func parse(_ line: String) throws -> Precedent {
+        var precedent = try Precedent(jsonText: line)
+        if let actionFrom { precedent = try precedent.liftingAction(fromContextKey: actionFrom) }
+        return precedent
+    }
+
+    /// Today's all-or-nothing add: every line parsed first, then one transaction.
+    private func addAtomically(to target: PrecedentCollection, from lines: LineStream) throws {
         let progress = Progress(label: "parsed")
         var batch: [Precedent] = []
         var lineNumbers: [Int] = []
-        try LineReader.forEachLine(of: file) { number, line in
-            guard line.contains(where: { !$0.isWhitespace }) else { return }
+        while let line = try lines.next() {
+            guard line.contains(where: { !$0.isWhitespace }) else { continue }
+            guard batch.count < Limits.maxBatch else {
+                throw CLIError("--atomic adds at most \(Limits.maxBatch) precedents and \(file) has more; nothing was added (leave out --atomic to add it in batches)")
+            }
             do {
-                var precedent = try Precedent(jsonText: line)
-                if let actionFrom { precedent = try precedent.liftingAction(fromContextKey: actionFrom) }
+                let precedent = try parse(line)
+                if resume, let id = precedent.id, target.contains(tenant: precedent.tenant, id: id) { continue }
+                if resume, precedent.id == nil { throw CLIError("--resume needs an id on every precedent") }
                 batch.append(precedent)
             } catch {
-                throw CLIError("line \(number): \(error)")
+                throw CLIError("line \(lines.lineNumber): \(error); nothing was added")
             }
-            lineNumbers.append(number)
+            lineNumbers.append(lines.lineNumber)
             progress.update(batch.count)
         }
         progress.finish(batch.count)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates benchmarks/.venv with the peers (faiss-cpu, sqlite-vec, hnswlib, scikit-learn, numpy,
+# Creates benchmarks/.venv with the peers (faiss-cpu, sqlite-vec, hnswlib, scikit-learn, wordllama, numpy,
 # matplotlib) from the package index. Python's own sqlite3 module may be built without extension
 # loading, so sqlite-vec is loaded into pysqlite3-binary's SQLite instead.
 set -euo pipefail

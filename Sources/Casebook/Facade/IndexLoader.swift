@@ -8,7 +8,7 @@ struct IndexLoader: StoredRowSink {
 
     func accepts(collection: Int64) -> Bool { indexes[collection] != nil }
 
-    func vectorBytes(of collection: Int64) -> Int { (indexes[collection]?.dimension ?? 0) * MemoryLayout<Float>.size }
+    func dimension(of collection: Int64) -> Int { indexes[collection]?.dimension ?? 0 }
 
     mutating func reserve(collection: Int64, tenant: TenantID, rows: Int) {
         indexes[collection]?.reserve(tenant: tenant, rows: rows)

@@ -84,6 +84,12 @@ public final class PrecedentCollection: Sendable {
     /// - Throws: ``CasebookError/item(index:id:problem:)`` naming the first refused item.
     @discardableResult
     public func add(_ precedents: [Precedent], space: String? = nil) throws(CasebookError) -> [PrecedentID] {
+        try add(try prepare(precedents, space: space))
+    }
+
+    /// Checks and embeds a batch without writing it: ``add(_:)-(PreparedBatch)`` writes it. An
+    /// import prepares its next batch while the last one is written, keeping a second core busy.
+    public func prepare(_ precedents: [Precedent], space: String? = nil) throws(CasebookError) -> PreparedBatch {
         try checkSpace(space)
         for (index, precedent) in precedents.enumerated() {
             do throws(CasebookError) {
@@ -93,10 +99,22 @@ public final class PrecedentCollection: Sendable {
             }
         }
         let generation = embedderGeneration
-        var (prepared, frequencies) = try validation.prepare(precedents)
+        let (items, frequencies) = try validation.prepare(precedents)
+        return PreparedBatch(
+            collection: ObjectIdentifier(self), precedents: precedents, items: items, frequencies: frequencies,
+            generation: generation)
+    }
+
+    /// Writes a batch from ``prepare(_:space:)``, whole or not at all (see ``add(_:space:)``).
+    @discardableResult
+    public func add(_ batch: PreparedBatch) throws(CasebookError) -> [PrecedentID] {
+        guard batch.collection == ObjectIdentifier(self) else {
+            throw .unsupportedConfiguration("a batch prepared for another collection")
+        }
+        var (prepared, frequencies) = (batch.items, batch.frequencies)
         try writer.withLock { _ throws(CasebookError) in
             // Re-embedded meanwhile: embed again with the collection's new embedder.
-            if embedderGeneration != generation { (prepared, frequencies) = try validation.prepare(precedents) }
+            if embedderGeneration != batch.generation { (prepared, frequencies) = try validation.prepare(batch.precedents) }
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
             let lists = index.read { $0.placements(for: prepared.map(\.vector)) }
             let keys = try store.insert(collection: recordID, prepared, lists: lists, frequencies: frequencies)
@@ -170,6 +188,12 @@ public final class PrecedentCollection: Sendable {
         var external = precedent
         external.vector = hybrid.modelVector(of: stored)
         return external
+    }
+
+    /// Whether the tenant holds a precedent with this id, answered from memory (an import
+    /// resuming skips what is already stored by it).
+    public func contains(tenant: TenantID, id: PrecedentID) -> Bool {
+        index.read { $0.contains(tenant: tenant, id: id) }
     }
 
     /// Precedents of one tenant.

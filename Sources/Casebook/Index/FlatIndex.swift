@@ -93,7 +93,7 @@ struct FlatIndex: VectorIndex {
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: texts.count) { codes in
             for field in texts.indices { codes[field] = vocabulary.textCode(field, texts[field]) }
             return FlatIndex.mutate(&slabs[tenant]!) { slab in
-                guard slab.appendVector(littleEndianBytes: vectorBytes) else { return false }
+                guard slab.appendVector(storedBytes: vectorBytes) else { return false }
                 slab.append(
                     vector: nil, key: key, id: id, texts: UnsafeBufferPointer(codes),
                     success: FlatIndex.successCode(wasSuccessful), createdAt: createdAt, tags: tagCodes)
@@ -127,6 +127,8 @@ struct FlatIndex: VectorIndex {
         defer { slabs = [:] }
         return slabs
     }
+
+    func contains(tenant: TenantID, id: PrecedentID) -> Bool { slabs[tenant]?.row(of: id) != nil }
 
     /// The stored vector of a row (for updates that keep it).
     func vector(tenant: TenantID, id: PrecedentID) -> [Float]? {

@@ -322,6 +322,8 @@ struct IVFIndex: VectorIndex {
     /// The stored vector of a row.
     func vector(tenant: TenantID, id: PrecedentID) -> [Float]? { tenantRows[tenant]?.vector(of: id) }
 
+    func contains(tenant: TenantID, id: PrecedentID) -> Bool { tenantRows[tenant]?.contains(id) ?? false }
+
     func _checkInvariants() -> Bool {
         guard listedTenantCount == tenantRows.values.filter(\.isListed).count,
             listedTenantCount * nlist <= maxOpenCells

@@ -33,6 +33,11 @@ struct IVFTenant: Sendable {
         return true
     }
 
+    func contains(_ id: PrecedentID) -> Bool {
+        if isListed, let list = listOfID[id] { return lists[Int(list)].row(of: id) != nil }
+        return flat.row(of: id) != nil
+    }
+
     func vector(of id: PrecedentID) -> [Float]? {
         let slab = isListed ? listOfID[id].map { lists[Int($0)] } : flat
         guard let slab, let row = slab.row(of: id) else { return nil }

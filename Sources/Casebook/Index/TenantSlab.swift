@@ -74,7 +74,7 @@ struct TenantSlab: Sendable {
     }
 
     /// Appends a row. `vector` nil means the caller already appended it with
-    /// ``appendVector(littleEndianBytes:)`` (loading decodes straight into the slab).
+    /// ``appendVector(storedBytes:)`` (loading decodes straight into the slab).
     mutating func append(
         vector: [Float]?, key: Int64, id: PrecedentID, texts: some Collection<Int32>, success: Int8,
         createdAt: Double, tags rowTags: [Int32]
@@ -92,9 +92,9 @@ struct TenantSlab: Sendable {
         if keepsHalves { appendHalves(ofRow: row) }
     }
 
-    /// Appends the next row's vector from a stored BLOB; false when its length is wrong.
-    mutating func appendVector(littleEndianBytes bytes: UnsafeRawBufferPointer) -> Bool {
-        vectors.appendLittleEndian(bytes, dimension: dimension)
+    /// Appends the next row's vector from a stored BLOB (either ``VectorBlob`` layout); false when it is neither.
+    mutating func appendVector(storedBytes bytes: UnsafeRawBufferPointer) -> Bool {
+        vectors.appendStored(bytes, dimension: dimension)
     }
 
     mutating func replace(

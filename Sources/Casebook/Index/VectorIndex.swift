@@ -37,6 +37,8 @@ protocol VectorIndex: Sendable {
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool
     /// The stored vector of a row.
     func vector(tenant: TenantID, id: PrecedentID) -> [Float]?
+    /// Whether the tenant has a row with this id.
+    func contains(tenant: TenantID, id: PrecedentID) -> Bool
 
     func search(_ query: IndexQuery) -> IndexAnswer
     func search(batch: IndexBatchQuery) -> [IndexAnswer]

@@ -4,7 +4,7 @@ import GRDB
 /// a new migration. Docs/StorageFormat.md describes every table (a test keeps the two in step).
 enum Migrations {
     /// The storage format this build reads and writes (`casebook_meta.format_version`).
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -190,6 +190,11 @@ enum Migrations {
                         PRIMARY KEY (collection_id, tenant, feature)
                     ) WITHOUT ROWID;
                     """)
+        }
+        // Format 2: a precedent vector may be stored in the sparse layout (VectorBlob), which a
+        // format-1 build would misread; raising the version makes such builds refuse the file.
+        migrator.registerMigration("v8-sparse-vectors") { db in
+            try db.execute(sql: "UPDATE casebook_meta SET value = '2' WHERE key = 'format_version'")
         }
         return migrator
     }

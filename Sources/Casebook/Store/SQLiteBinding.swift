@@ -51,18 +51,11 @@ struct SQLiteBinding {
         }
     }
 
-    /// Binds a vector's floats as its little-endian BLOB (see ``VectorBlob``), copied by SQLite.
+    /// Binds a precedent's vector as a BLOB in the shorter of ``VectorBlob``'s layouts, copied by SQLite.
     func bind(_ index: Int32, vector: [Float]) {
-        #if _endian(little)
-            vector.withUnsafeBytes { bytes in
-                _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
-            }
-        #else
-            let data = VectorBlob.encode(vector)
-            data.withUnsafeBytes { bytes in
-                _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
-            }
-        #endif
+        VectorBlob.withStoredBytes(vector) { bytes in
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
+        }
     }
 
     /// Runs the bound statement once; a failure becomes GRDB's `DatabaseError`, so callers

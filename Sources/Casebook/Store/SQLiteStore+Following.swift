@@ -83,7 +83,7 @@ extension SQLiteStore {
             let tags = try SQLiteStore.tags(db, of: keys)
             return try rows.map { row in
                 let key: Int64 = row[0]
-                guard let vector = VectorBlob.decode(row[4], dimension: dimension) else {
+                guard let vector = VectorBlob.decodeStored(row[4], dimension: dimension) else {
                     throw CasebookError.storage(code: 11, message: "row \(key) has a vector of the wrong length")
                 }
                 let successful: Int64? = row[2]

@@ -83,9 +83,9 @@ extension SQLiteStore {
                 }
                 guard accepted else {
                     let found = vectorBytes.map { "\($0.count) bytes" } ?? "no vector"
-                    let expected = sink.vectorBytes(of: collection)
                     throw CasebookError.storage(
-                        code: SQLITE_CORRUPT, message: "row \(key) has \(found), expected a vector of \(expected) bytes")
+                        code: SQLITE_CORRUPT,
+                        message: "row \(key) has \(found), not a stored vector of dimension \(sink.dimension(of: collection))")
                 }
             }
             return position

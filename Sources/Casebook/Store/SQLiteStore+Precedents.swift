@@ -68,7 +68,7 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?",
-                arguments: [VectorBlob.encode(item.vector), key])
+                arguments: [VectorBlob.encodeStored(item.vector), key])
             if let list { try db.execute(sql: SQLiteStore.insertAssignmentSQL, arguments: [key, list]) }
             try appendChange(db, collection: collection, kind: .upsert, tenant: p.tenant, ids: [item.id], keys: [key])
             return (key, change)
@@ -107,7 +107,7 @@ extension SQLiteStore {
             else { return nil }
             let key: Int64 = row[0]
             var precedent = PrecedentRow.decode(row, tags: try SQLiteStore.tags(db, of: [key])[key] ?? [])
-            precedent.vector = VectorBlob.decode(row[PrecedentRow.columnCount], dimension: dimension)
+            precedent.vector = VectorBlob.decodeStored(row[PrecedentRow.columnCount], dimension: dimension)
             return precedent
         }
     }

@@ -19,14 +19,14 @@ struct StoredRow {
 protocol StoredRowSink {
     /// Whether a collection of this id exists (a row naming another is corrupt).
     func accepts(collection: Int64) -> Bool
-    /// The expected byte count of a collection's vectors, for error messages.
-    func vectorBytes(of collection: Int64) -> Int
+    /// A collection's vector dimension, for error messages.
+    func dimension(of collection: Int64) -> Int
     /// Whether rows of `tenant` are wanted at all (a node holding one shard of the tenants); the
     /// store skips the others without reading their vectors.
     func wants(tenant: TenantID) -> Bool
     /// Room for `rows` rows of `tenant` in `collection`, before the rows arrive.
     mutating func reserve(collection: Int64, tenant: TenantID, rows: Int)
-    /// One row with its vector in ``VectorBlob``'s layout, valid only during the call; false when
-    /// the vector has the wrong length.
+    /// One row with its vector in either of ``VectorBlob``'s layouts, valid only during the call;
+    /// false when the bytes are neither layout for the collection's dimension.
     mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool
 }

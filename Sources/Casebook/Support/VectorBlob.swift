@@ -1,8 +1,15 @@
 import Foundation
 
-/// The one byte layout of a stored vector: `dimension` IEEE-754 float32 values, little-endian,
-/// no header (the dimension lives on the collection). See Docs/StorageFormat.md. Stores write it;
-/// an index reads it straight into its own storage (`FloatStorage.appendLittleEndian`).
+/// The byte layouts of a stored vector (see Docs/StorageFormat.md). The dimension lives on the
+/// collection, so neither layout has a header; the length tells them apart.
+///
+/// - **Dense**: `dimension` IEEE-754 float32 values, little-endian: 4·d bytes. IVF state is
+///   always dense, and so is any precedent vector the sparse layout would not make shorter.
+/// - **Sparse** (precedent vectors only): a bitmap of ⌈d/8⌉ bytes, bit i (byte i/8, least
+///   significant bit first) set when element i is not +0.0, then the set elements as
+///   little-endian float32 in index order: ⌈d/8⌉ + 4·nnz bytes, always shorter than 4·d. A
+///   hashed vector is a sum of a few hundred features, so most of its elements are zero. The
+///   bits are kept (−0.0 is stored), so a vector reads back identical.
 enum VectorBlob {
     static func encode(_ vector: [Float]) -> Data {
         #if _endian(little)
@@ -18,6 +25,86 @@ enum VectorBlob {
             (0..<dimension).map { index in
                 Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
             }
+        }
+    }
+
+    // MARK: Precedent vectors
+
+    /// The shorter of the two layouts.
+    static func encodeStored(_ vector: [Float]) -> Data {
+        withStoredBytes(vector) { Data($0) }
+    }
+
+    /// Calls `body` with the vector in the shorter layout, built in temporary memory.
+    static func withStoredBytes<R>(_ vector: [Float], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let dimension = vector.count
+        var nonZero = 0
+        for value in vector where value.bitPattern != 0 { nonZero += 1 }
+        let mapBytes = (dimension + 7) / 8
+        let sparseBytes = mapBytes + 4 * nonZero
+        guard sparseBytes < 4 * dimension else {
+            #if _endian(little)
+                return try vector.withUnsafeBytes(body)
+            #else
+                return try encode(vector).withUnsafeBytes(body)
+            #endif
+        }
+        return try withUnsafeTemporaryAllocation(byteCount: sparseBytes, alignment: 4) { raw in
+            raw.initializeMemory(as: UInt8.self, repeating: 0)
+            var offset = mapBytes
+            for (index, value) in vector.enumerated() where value.bitPattern != 0 {
+                raw[index >> 3] |= UInt8(1) << UInt8(index & 7)
+                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
+                offset += 4
+            }
+            return try body(UnsafeRawBufferPointer(raw))
+        }
+    }
+
+    /// Writes a stored vector of either layout into `output` (`dimension` floats); false when
+    /// `bytes` is neither layout for that dimension.
+    static func decodeStored(_ bytes: UnsafeRawBufferPointer, dimension: Int, into output: UnsafeMutablePointer<Float>) -> Bool {
+        if bytes.count == 4 * dimension {
+            #if _endian(little)
+                if dimension > 0 { UnsafeMutableRawPointer(output).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+            #else
+                for index in 0..<dimension {
+                    output[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+                }
+            #endif
+            return true
+        }
+        let mapBytes = (dimension + 7) / 8
+        guard bytes.count >= mapBytes, (bytes.count - mapBytes) % 4 == 0 else { return false }
+        var setBits = 0
+        for byte in 0..<mapBytes { setBits += bytes[byte].nonzeroBitCount }
+        // Bits past the dimension must be clear, and every set bit must have its value.
+        guard setBits * 4 == bytes.count - mapBytes,
+            dimension % 8 == 0 || bytes[mapBytes - 1] >> UInt8(dimension % 8) == 0
+        else { return false }
+        output.initialize(repeating: 0, count: dimension)
+        var offset = mapBytes
+        for byte in 0..<mapBytes {
+            var bits = bytes[byte]
+            while bits != 0 {
+                let index = byte * 8 + bits.trailingZeroBitCount
+                output[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                offset += 4
+                bits &= bits - 1
+            }
+        }
+        return true
+    }
+
+    static func decodeStored(_ data: Data, dimension: Int) -> [Float]? {
+        guard dimension > 0 else { return data.isEmpty ? [] : nil }
+        return data.withUnsafeBytes { bytes in
+            var ok = false
+            let vector = [Float](unsafeUninitializedCapacity: dimension) { buffer, count in
+                ok = decodeStored(bytes, dimension: dimension, into: buffer.baseAddress!)
+                count = ok ? dimension : 0
+            }
+            return ok ? vector : nil
         }
     }
 }

@@ -60,20 +60,28 @@ import Testing
         #expect(scopedCollections[0]["tenants"] == nil)
     }
 
-    @Test func badLineIsNamedAndNothingIsWritten() throws {
-        #expect(try CasebookProcess.run(["init", "--collection", "c", "--embedder", "external", "--dim", "2"] + db).status == 0)
-        let cases: [(String, String)] = [
-            ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n{\"id\":\"2\",\"tenant\":\"t\",\"vector\":[1]}\n", "line 2: vector has 1 dimensions"),
-            ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n\n{\"id\":\"2\",\"tenant\":\"t\",\"vector\":[1,0\n", "line 3: invalid JSON"),
-            ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[0,1]}\n", "line 2: id \"1\" is already used"),
-            ("{\"id\":\"1\",\"vector\":[1,0]}\n", "line 1: missing field \"tenant\""),
+    /// A bad line is named; with --atomic nothing is written, else the lines before it are.
+    @Test func badLineIsNamedAndStopsTheImport() throws {
+        let cases: [(String, String, Int)] = [
+            ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n{\"id\":\"2\",\"tenant\":\"t\",\"vector\":[1]}\n", "line 2: vector has 1 dimensions", 1),
+            ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n\n{\"id\":\"2\",\"tenant\":\"t\",\"vector\":[1,0\n", "line 3: invalid JSON", 1),
+            ("{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[1,0]}\n{\"id\":\"1\",\"tenant\":\"t\",\"vector\":[0,1]}\n", "line 2: id \"1\" is already used", 1),
+            ("{\"id\":\"1\",\"vector\":[1,0]}\n", "line 1: missing field \"tenant\"", 0),
         ]
-        for (input, message) in cases {
-            let outcome = try CasebookProcess.run(["add", "--collection", "c", "-"] + db, stdin: input)
-            #expect(outcome.status != 0)
-            #expect(outcome.stderr.contains(message), "\(outcome.stderr)")
+        for (number, (input, message, before)) in cases.enumerated() {
+            let name = "c\(number)"
+            #expect(try CasebookProcess.run(["init", "--collection", name, "--embedder", "external", "--dim", "2"] + db).status == 0)
+            let atomic = try CasebookProcess.run(["add", "--collection", name, "--atomic", "-"] + db, stdin: input)
+            #expect(atomic.status != 0)
+            #expect(atomic.stderr.contains(message) && atomic.stderr.contains("nothing was added"), "\(atomic.stderr)")
+            let streamed = try CasebookProcess.run(["add", "--collection", name, "-"] + db, stdin: input)
+            #expect(streamed.status != 0)
+            #expect(streamed.stderr.contains(message), "\(streamed.stderr)")
+            let said = before == 0 ? "Nothing was added" : "Lines 1-\(before) are in the collection"
+            #expect(streamed.stderr.contains(said), "\(streamed.stderr)")
             let info = try CasebookProcess.run(["info", "--json"] + db)
-            #expect(info.stdout.contains("\"count\":0"), "\(info.stdout)")
+            #expect(info.stdout.contains("\"count\":\(before),\"dim\":2,\"embedder\":{\"kind\":\"external\"},\"index\":{\"kind\":\"flat\"},\"metric\":\"cosine\",\"name\":\"\(name)\""),
+                    "\(info.stdout)")
         }
     }
 

@@ -72,7 +72,8 @@ import UnixSocketHTTP
         Reliability.report("JSONL fuzz: \(cases) mutated lines, \(unparsed) refused by the line parser (syntax or field types), \(refused) refused by add, \(added) added; slowest \(String(format: "%.3f", slowest)) s")
     }
 
-    /// `casebook add` on files of 20 valid lines and one mutated line: all 21 or none.
+    /// `casebook add` on files of 20 valid lines and one mutated line: with --atomic all 21 or
+    /// none; streamed (every other file), all 21 or exactly the lines before the mutated one.
     @Test func mutatedLineInAFileAddsAllOrNothing() throws {
         let database = TemporaryDatabase()
         #expect(try CasebookProcess.run(["init", "--collection", "c", "--embedder", "external", "--dim", "\(Self.dimension)", "--db", database.path]).status == 0)
@@ -82,17 +83,22 @@ import UnixSocketHTTP
             var lines = (0..<20).map { i in
                 Self.lines[i % Self.lines.count].replacingOccurrences(of: "\"id\":\"p", with: "\"id\":\"f\(file)-\(i)-p")
             }
-            lines.insert(mutator.mutate(Self.lines[file % Self.lines.count]), at: mutator.below(21))
-            let outcome = try CasebookProcess.run(["add", "--collection", "c", "--db", database.path, "-"], stdin: lines.joined(separator: "\n"))
+            let position = mutator.below(21)
+            lines.insert(mutator.mutate(Self.lines[file % Self.lines.count]), at: position)
+            let atomic = file % 2 == 0
+            let outcome = try CasebookProcess.run(
+                ["add", "--collection", "c", "--db", database.path, "-"] + (atomic ? ["--atomic"] : []),
+                stdin: lines.joined(separator: "\n"))
             let count = try StoredFile(path: database.path, collection: "c").rows.count
             if outcome.status == 0 {
                 accepted += 1
                 #expect(count == total + 21 || count == total + 20, "accepted file \(file): \(count - total) rows")
-                total = count
             } else {
-                #expect(count == total, "refused file \(file) (\(outcome.stderr.prefix(120))) wrote \(count - total) rows")
+                let expected = atomic ? 0 : position
+                #expect(count == total + expected, "refused file \(file) (\(outcome.stderr.prefix(120))) wrote \(count - total) rows, not \(expected)")
                 #expect(!outcome.stderr.isEmpty)
             }
+            total = count
         }
         #expect(accepted < 40 * Reliability.scale, "no mutated line was refused")
         Reliability.report("casebook add fuzz: \(40 * Reliability.scale) files with a mutated line, \(accepted) accepted whole")

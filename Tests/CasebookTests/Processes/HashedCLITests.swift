@@ -59,7 +59,7 @@ import Testing
             (#"{"id":"e","tenant":"t","text":"  ...  "}"#, "nothing to embed"),
         ]
         for (line, message) in cases {
-            let outcome = try CasebookProcess.run(["add", "--collection", "p", "-"] + db, stdin: good + "\n" + line + "\n")
+            let outcome = try CasebookProcess.run(["add", "--collection", "p", "--atomic", "-"] + db, stdin: good + "\n" + line + "\n")
             #expect(outcome.status != 0)
             #expect(outcome.stderr.contains(message), "\(outcome.stderr.prefix(300))")
             #expect(try count() == 0)

@@ -25,7 +25,8 @@ import UnixSocketHTTP
     static func expectRowsComplete(_ path: String) throws {
         let (precedents, vectors, tags) = try DatabaseQueue(path: path).read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM precedent") ?? -1,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM precedent_vector WHERE length(data) = ?", arguments: [4 * dimension]) ?? -1,
+             try Data.fetchAll(db, sql: "SELECT data FROM precedent_vector")
+                .filter { StoredVectorBytes.decode(Array($0), dimension: dimension) != nil }.count,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM precedent_tag") ?? -1)
         }
         #expect(vectors == precedents && tags == precedents, "rows \(precedents), vectors \(vectors), tags \(tags)")

@@ -55,20 +55,16 @@ import Testing
     /// Every stored precedent of collection `c`: its vector decoded from the `bytea` by hand.
     static func storedRows(_ url: String) throws -> [ReferenceRow] {
         try psql(url, """
-            SELECT tenant, id, encode(vector, 'hex') FROM casebook.precedent
+            SELECT tenant, id, encode(vector, 'hex'),
+                (SELECT dimension FROM casebook.collection WHERE name = 'c') FROM casebook.precedent
             WHERE collection_id = (SELECT id FROM casebook.collection WHERE name = 'c') ORDER BY pk
             """
         ).map { fields in
             let hex = Array(fields[2].utf8)
-            var vector: [Float] = []
-            for offset in stride(from: 0, to: hex.count, by: 8) {
-                var bits: UInt32 = 0
-                for byte in 0..<4 {  // little-endian: the first byte is the lowest
-                    let pair = String(decoding: hex[(offset + 2 * byte)..<(offset + 2 * byte + 2)], as: UTF8.self)
-                    bits |= UInt32(pair, radix: 16)! << (8 * byte)
-                }
-                vector.append(Float(bitPattern: bits))
+            let bytes = stride(from: 0, to: hex.count, by: 2).map {
+                UInt8(String(decoding: hex[$0..<($0 + 2)], as: UTF8.self), radix: 16)!
             }
+            let vector = StoredVectorBytes.decode(bytes, dimension: Int(fields[3])!) ?? []
             return ReferenceRow(
                 tenant: TenantID(fields[0]), id: PrecedentID(fields[1]), vector: vector, category: nil, tags: [],
                 wasSuccessful: nil, createdAt: Date())

@@ -53,4 +53,32 @@ enum CasebookProcess {
         process.waitUntilExit()
         return process
     }
+
+    /// Starts `casebook` with `arguments`, reads its standard error line by line and SIGKILLs it
+    /// as soon as `lines` lines have been written (or lets it finish). Returns the process and
+    /// the lines it wrote.
+    static func killed(_ arguments: [String], afterErrorLines lines: Int) throws -> (process: Process, stderr: [String]) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        var seen: [String] = []
+        var pending = Data()
+        let reader = err.fileHandleForReading
+        while seen.count < lines {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                seen.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        if seen.count >= lines { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process, seen)
+    }
 }

@@ -37,7 +37,7 @@ struct StoredFile {
         (integrity, rows) = try queue.read { db in
             let integrity = try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "?"
             let cursor = try Row.fetchCursor(db, sql: """
-                SELECT p.tenant, p.id, p.category, p.was_successful, p.created_at, v.data
+                SELECT p.tenant, p.id, p.category, p.was_successful, p.created_at, v.data, c.dimension
                 FROM precedent p JOIN collection c ON c.id = p.collection_id
                 LEFT JOIN precedent_vector v ON v.precedent_pk = p.pk
                 WHERE c.name = ? ORDER BY p.pk
@@ -45,12 +45,8 @@ struct StoredFile {
             var rows: [ReferenceRow] = []
             while let row = try cursor.next() {
                 let data: Data = row[5] ?? Data()
-                var vector = [Float](repeating: 0, count: data.count / 4)
-                data.withUnsafeBytes { raw in
-                    for i in vector.indices {
-                        vector[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                    }
-                }
+                // A BLOB of neither layout reads as no vector, which the comparisons then catch.
+                let vector = StoredVectorBytes.decode(Array(data), dimension: row[6]) ?? []
                 let success: Int? = row[3]
                 rows.append(ReferenceRow(
                     tenant: TenantID(row[0] as String), id: PrecedentID(row[1] as String), vector: vector,

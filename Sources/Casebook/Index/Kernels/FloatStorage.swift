@@ -90,19 +90,13 @@ struct FloatStorage: @unchecked Sendable {
         values.withUnsafeBufferPointer { append(contentsOf: $0) }
     }
 
-    /// Appends a stored vector (``VectorBlob``'s layout: little-endian float32) of `dimension`
-    /// floats; false when the byte count is not that.
-    mutating func appendLittleEndian(_ bytes: UnsafeRawBufferPointer, dimension: Int) -> Bool {
-        guard bytes.count == dimension * MemoryLayout<Float>.size else { return false }
-        guard dimension > 0 else { return true }
-        #if _endian(little)
-            // A byte copy: the store's pointer need not be float-aligned.
-            append(bytes: bytes.baseAddress!, byteCount: bytes.count)
-        #else
-            append(contentsOf: (0..<dimension).map { index in
-                Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
-            })
-        #endif
+    /// Appends a stored vector of `dimension` floats in either of ``VectorBlob``'s layouts;
+    /// false (and nothing appended) when the bytes are neither.
+    mutating func appendStored(_ bytes: UnsafeRawBufferPointer, dimension: Int) -> Bool {
+        guard dimension > 0 else { return bytes.isEmpty }
+        ensureRoom(dimension)
+        guard VectorBlob.decodeStored(bytes, dimension: dimension, into: buffer.base! + buffer.count) else { return false }
+        buffer.count += dimension
         return true
     }
 

@@ -4,12 +4,12 @@ import PostgresNIO
 /// (a shipped migration is never edited). Docs/PostgresFormat.md describes every table.
 ///
 /// Differences from the SQLite file, each for PostgreSQL's sake: a precedent's tags (`text[]`),
-/// vector (`bytea`, little-endian float32, stored uncompressed) and IVF list live in its own row,
+/// vector (`bytea` in VectorBlob's dense or sparse layout, stored uncompressed) and IVF list live in its own row,
 /// so a node loads a collection with one sequential scan; booleans are `boolean`; and the change
 /// feed (`change`) orders every committed change for the nodes that follow the database.
 enum PostgresSchema {
     /// The format this build reads and writes (`casebook.meta.format_version`).
-    static let formatVersion = 1
+    static let formatVersion = 2
 
     /// Every migration, in order.
     static let migrations: [(name: String, sql: String)] = [
@@ -151,6 +151,10 @@ enum PostgresSchema {
                 documents bigint NOT NULL,
                 PRIMARY KEY (collection_id, tenant, feature)
             );
+            """),
+        // Format 2: precedent vectors may be in the sparse layout (as SQLite's v8-sparse-vectors).
+        ("v4-sparse-vectors", """
+            UPDATE casebook.meta SET value = '2' WHERE key = 'format_version';
             """),
     ]
 

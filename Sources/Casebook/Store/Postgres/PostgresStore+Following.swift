@@ -36,7 +36,7 @@ extension PostgresStore {
             let cells = row.makeRandomAccess()
             let (key, payload) = try PostgresPrecedentRow.payload(cells)
             guard let bytes = cells[PostgresPrecedentRow.columnCount].bytes,
-                let vector = VectorBlob.decode(Data(buffer: bytes), dimension: dimension)
+                let vector = VectorBlob.decodeStored(Data(buffer: bytes), dimension: dimension)
             else { throw PostgresStore.corrupt("row \(key) has a vector of the wrong length") }
             let filterTexts = PrecedentField.filterableTexts.map { field in
                 payload.texts[PrecedentField.texts.firstIndex(of: field)!]

@@ -83,7 +83,7 @@ extension PostgresStore {
                     guard accepted else {
                         let found = vectorCell.map { "\($0.readableBytes) bytes" } ?? "no vector"
                         throw PostgresStore.corrupt(
-                            "row \(key) has \(found), expected a vector of \(sink.vectorBytes(of: collection)) bytes")
+                            "row \(key) has \(found), not a stored vector of dimension \(sink.dimension(of: collection))")
                     }
                     cachedPayloads.append((key, PrecedentPayloads.Payload(
                         tenant: tenant, id: stored.id, texts: fieldTexts, context: context,

@@ -106,7 +106,7 @@ extension PostgresStore {
         let cells = row.makeRandomAccess()
         var precedent = try PostgresPrecedentRow.payload(cells).payload.precedent
         guard let bytes = cells[PostgresPrecedentRow.columnCount].bytes,
-            let vector = VectorBlob.decode(Data(buffer: bytes), dimension: dimension)
+            let vector = VectorBlob.decodeStored(Data(buffer: bytes), dimension: dimension)
         else { throw PostgresStore.corrupt("the vector of a precedent has the wrong length") }
         precedent.vector = vector
         return precedent
@@ -212,7 +212,7 @@ enum PostgresPrecedentRow {
         try binds.append(NullableArray(items.map(\.precedent.wasSuccessful)))
         binds.append(items.map(\.createdAt))
         binds.append(items.map { JSONWriter.string(.array($0.precedent.tags.map(JSONValue.string))) })
-        binds.append(items.map { vectorBytes($0.vector) })
+        binds.append(items.map { storedVectorBytes($0.vector) })
         try binds.append(NullableArray(lists.map { $0.map(Optional.some) } ?? Array(repeating: nil, count: items.count)))
         binds.append(now)
         return binds
@@ -226,7 +226,7 @@ enum PostgresPrecedentRow {
         binds.append(item.createdAt)
         binds.append(now)
         binds.append(item.precedent.tags)
-        binds.append(vectorBytes(item.vector))
+        binds.append(storedVectorBytes(item.vector))
     }
 
     /// `UPDATE` of every stored field of the row found by collection, tenant and id (binds: the
@@ -247,8 +247,13 @@ enum PostgresPrecedentRow {
         binds.append(list)
     }
 
-    /// ``VectorBlob``'s layout as a `bytea` value.
+    /// ``VectorBlob``'s dense layout as a `bytea` value (IVF state).
     static func vectorBytes(_ vector: [Float]) -> ByteBuffer {
         ByteBuffer(data: VectorBlob.encode(vector))
+    }
+
+    /// A precedent's vector in the shorter of ``VectorBlob``'s layouts, as a `bytea` value.
+    static func storedVectorBytes(_ vector: [Float]) -> ByteBuffer {
+        VectorBlob.withStoredBytes(vector) { ByteBuffer(bytes: $0) }
     }
 }

@@ -32,7 +32,7 @@ extension PostgresStore {
             for start in stride(from: 0, to: vectors.count, by: chunk) {
                 let range = start..<min(vectors.count, start + chunk)
                 let keys = vectors[range].map(\.key)
-                let bytes = vectors[range].map { PostgresPrecedentRow.vectorBytes($0.vector) }
+                let bytes = vectors[range].map { PostgresPrecedentRow.storedVectorBytes($0.vector) }
                 if let lists {
                     try session.execute(
                         """
