@@ -1,8 +1,8 @@
 import Casebook
 import Hummingbird
 
-/// `/v1/collections/{name}/precedents`: add a batch (all or none), and get / patch / delete one
-/// precedent of a tenant (`?tenant=`). Another tenant's id is answered as unknown (404).
+/// `/v1/collections/{name}/precedents`: add a batch (all or none; JSON, or the bulk form with
+/// binary vectors, ``BulkAddBody``), and get / patch / delete one precedent of a tenant (`?tenant=`). Another tenant's id is answered as unknown (404).
 struct PrecedentsController {
     let casebook: Casebook
     let limit: Int
@@ -46,7 +46,13 @@ struct PrecedentsController {
     /// collection adds the batch in one transaction, or refuses it naming the first bad item.
     private func add(_ request: Request, collection name: String) async throws -> Response {
         var request = request
-        let body = try await RequestBody.decode(AddPrecedentsBody.self, &request, limit: limit)
+        let body: AddPrecedentsBody
+        var vectors: [[Float]]? = nil
+        if request.headers[.contentType]?.lowercased().hasPrefix(BulkAddBody.contentType) == true {
+            (body, vectors) = try await BulkAddBody.decode(&request, limit: limit)
+        } else {
+            body = try await RequestBody.decode(AddPrecedentsBody.self, &request, limit: limit)
+        }
         let tenant = body.tenant, items = body.precedents
         var precedents: [Precedent] = []
         var problems: [APIError.Item] = []
@@ -60,7 +66,9 @@ struct PrecedentsController {
             }
             fields["tenant"] = .string(tenant.rawValue)
             do throws(Precedent.FieldError) {
-                precedents.append(try Precedent(json: item.objectValue == nil ? item : .object(fields)))
+                var precedent = try Precedent(json: item.objectValue == nil ? item : .object(fields))
+                if let vectors { precedent.vector = vectors[index] }
+                precedents.append(precedent)
             } catch {
                 problems.append(.init(index: index, id: id, code: "invalid_field", message: error.description))
             }

@@ -76,6 +76,31 @@ final class ServerProcess: @unchecked Sendable {
         return Reply(status: status, body: String(text[..<newline]))
     }
 
+    /// A `multipart/form-data` POST with curl's own encoder (`-F`): each part's bytes from a file.
+    func postForm(_ path: String, parts: [(name: String, data: Data, type: String)]) throws -> Reply {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("form-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var arguments = ["-s", "--unix-socket", socket, "-w", "\n%{http_code}", "http://casebook\(path)"]
+        for (index, part) in parts.enumerated() {
+            let file = directory.appendingPathComponent("part\(index)")
+            try part.data.write(to: file)
+            arguments += ["-F", "\(part.name)=@\(file.path);type=\(part.type)"]
+        }
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = arguments
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        guard let newline = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: newline)...]) else {
+            throw ServerProcessError(description: "curl gave no status: \(text)")
+        }
+        return Reply(status: status, body: String(text[..<newline]))
+    }
+
     /// SIGTERM, then the exit status (waits up to 20 s).
     func stop() throws -> Int32 {
         process.terminate()
