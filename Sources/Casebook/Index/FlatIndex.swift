@@ -40,7 +40,7 @@ struct FlatIndex: VectorIndex {
     }
 
     private func emptySlab() -> TenantSlab {
-        TenantSlab(dimension: dimension, keepsNorms: metric == .l2)
+        TenantSlab(dimension: dimension, keepsNorms: metric == .l2, keepsCodes: metric != .l2 && CodedScan.hasKernel)
     }
 
     mutating func add(_ rows: [IndexedRow]) {

@@ -8,7 +8,8 @@ import CasebookKernels
 ///
 /// An IVF list slab may also keep its vectors in half precision (``keepsHalves``): scanning those
 /// reads half the bytes, and `HalfScan` re-scores in float32 every row an error bound cannot rule
-/// out, so answers stay exact.
+/// out, so answers stay exact. A flat slab may keep int8 codes (``keepsCodes``) for `CodedScan`,
+/// which reads a quarter of the bytes the same way.
 struct TenantSlab: Sendable {
     let dimension: Int
     private(set) var vectors = FloatStorage()
@@ -31,12 +32,26 @@ struct TenantSlab: Sendable {
     private(set) var maxNorm: Float = 0
     /// False once a value beyond half precision's range was stored: the half copy is then unusable.
     private(set) var halvesInRange = true
+    /// Whether ``codes`` mirrors ``vectors``.
+    let keepsCodes: Bool
+    /// The vectors as int8 codes with one scale per row (`cb_quantize_i8`), row-major.
+    private(set) var codes: [Int8] = []
+    private(set) var codeScales: [Float] = []
+    /// ‖x‖ and ‖x − scale·code‖ per row, computed in double and rounded up: the coded scan's bound.
+    private(set) var codeNorms: [Float] = []
+    private(set) var codeErrors: [Float] = []
+    /// False once a row too large for its codes' scores was stored (``CodedCentroids/largestNorm``).
+    private(set) var codesInRange = true
 
-    init(dimension: Int, keepsNorms: Bool, keepsHalves: Bool = false) {
+    init(dimension: Int, keepsNorms: Bool, keepsHalves: Bool = false, keepsCodes: Bool = false) {
         self.dimension = dimension
         self.keepsNorms = keepsNorms
         self.keepsHalves = keepsHalves
+        self.keepsCodes = keepsCodes
     }
+
+    /// Whether a scan may read ``codes``.
+    var hasUsableCodes: Bool { keepsCodes && codesInRange }
 
     /// Whether a scan may read ``halves``.
     var hasUsableHalves: Bool { keepsHalves && halvesInRange }
@@ -71,6 +86,12 @@ struct TenantSlab: Sendable {
         rowOfID.reserveCapacity(rows)
         if keepsNorms { squaredNorms.reserveCapacity(rows) }
         if keepsHalves { halves.reserveCapacity(rows * dimension) }
+        if keepsCodes {
+            codes.reserveCapacity(rows * dimension)
+            codeScales.reserveCapacity(rows)
+            codeNorms.reserveCapacity(rows)
+            codeErrors.reserveCapacity(rows)
+        }
     }
 
     /// Appends a row. `vector` nil means the caller already appended it with
@@ -90,6 +111,7 @@ struct TenantSlab: Sendable {
         rowOfID[id] = Int32(row)
         if keepsNorms { squaredNorms.append(norm(ofRow: row)) }
         if keepsHalves { appendHalves(ofRow: row) }
+        if keepsCodes { appendCodes(ofRow: row) }
     }
 
     /// Appends the next row's vector from a stored BLOB (either ``VectorBlob`` layout); false when it is neither.
@@ -109,6 +131,7 @@ struct TenantSlab: Sendable {
         tags[row] = rowTags
         if keepsNorms { squaredNorms[row] = norm(ofRow: row) }
         if keepsHalves { storeHalves(ofRow: row) }
+        if keepsCodes { storeCodes(ofRow: row) }
     }
 
     mutating func remove(row: Int) {
@@ -127,6 +150,12 @@ struct TenantSlab: Sendable {
             if keepsHalves {
                 for j in 0..<dimension { halves[row * dimension + j] = halves[last * dimension + j] }
             }
+            if keepsCodes {
+                for j in 0..<dimension { codes[row * dimension + j] = codes[last * dimension + j] }
+                codeScales[row] = codeScales[last]
+                codeNorms[row] = codeNorms[last]
+                codeErrors[row] = codeErrors[last]
+            }
             rowOfID[ids[row]] = Int32(row)
         }
         vectors.removeLast(dimension)
@@ -138,6 +167,36 @@ struct TenantSlab: Sendable {
         tags.removeLast()
         if keepsNorms { squaredNorms.removeLast() }
         if keepsHalves { halves.removeLast(dimension) }
+        if keepsCodes {
+            codes.removeLast(dimension)
+            codeScales.removeLast()
+            codeNorms.removeLast()
+            codeErrors.removeLast()
+        }
+    }
+
+    /// Appends the int8 codes of the last row (coded straight into the arrays' new tails).
+    private mutating func appendCodes(ofRow row: Int) {
+        codes.append(contentsOf: repeatElement(0, count: dimension))
+        codeScales.append(0)
+        codeNorms.append(0)
+        codeErrors.append(0)
+        storeCodes(ofRow: row)
+    }
+
+    /// Codes a row in place, with its norm and coding error rounded up.
+    private mutating func storeCodes(ofRow row: Int) {
+        let d = dimension
+        var norm = 0.0, error = 0.0
+        let scale = vectors.withUnsafeBufferPointer { values in
+            codes.withUnsafeMutableBufferPointer { codes in
+                cb_quantize_i8(values.baseAddress! + row * d, d, codes.baseAddress! + row * d, &norm, &error)
+            }
+        }
+        codeScales[row] = scale
+        codeNorms[row] = CodedScan.roundedUp(norm)
+        codeErrors[row] = CodedScan.roundedUp(error)
+        if !(norm <= CodedCentroids.largestNorm) || !(error <= CodedCentroids.largestNorm) { codesInRange = false }
     }
 
     /// Appends the half-precision copy of the last row (converted straight into the array's new
@@ -184,6 +243,7 @@ struct TenantSlab: Sendable {
         let n = count
         guard vectors.count == n * dimension, ids.count == n, textCodes.count == n * AttributeVocabulary.textWidth,
             !keepsHalves || halves.count == n * dimension,
+            !keepsCodes || (codes.count == n * dimension && codeScales.count == n && codeNorms.count == n && codeErrors.count == n),
             successes.count == n, createdAts.count == n, tags.count == n, rowOfID.count == n,
             !keepsNorms || squaredNorms.count == n
         else { return false }

@@ -8,6 +8,6 @@ public struct Bench: ParsableCommand {
         abstract: "Release-mode benchmarks (build with -c release).",
         subcommands: [
             BenchAnn.self, BenchTenants.self, BenchGenerate.self, BenchFlat.self, BenchOpen.self, BenchEmbed.self,
-            BenchQuality.self, BenchHybrid.self, BenchSuggest.self, BenchKMeans.self, BenchMatchLog.self, BenchSocket.self, BenchPostgres.self,
+            BenchQuality.self, BenchHybrid.self, BenchSearch.self, BenchSuggest.self, BenchKMeans.self, BenchMatchLog.self, BenchSocket.self, BenchPostgres.self,
         ])
 }
