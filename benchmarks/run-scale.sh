@@ -7,8 +7,9 @@
 #
 #   benchmarks/run-scale.sh [--precedents N] [--queries N] [--baseline BINARY] [--keep DIR]
 #
-# Prints one JSON object per build: precedents, importSeconds, importRate, importPeakRssMB,
-# fileMB, and the bench search report (openSeconds, p50Ms, p99Ms, peakRssMB, exact).
+# Prints one JSON object per build (precedents, importSeconds, importRate, importPeakRssMB, fileMB),
+# then `bench search` on this build's file twice each with the coded scan and with the float32
+# scan, alternated (openSeconds, p50Ms, p99Ms, peakRssMB, exact).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 precedents=1000000
@@ -65,21 +66,32 @@ measure() {  # label binary import-mode
   ended=$(date +%s.%N)
   local bytes
   bytes=$(stat -c %s "$db")
-  echo "== $label: opening and searching" >&2
-  local search
-  search=$("$casebook" bench search --db "$db" --collection c --queries "$work/queries.jsonl" --rounds 2 --json)
-  python3 - "$label" "$precedents" "$started" "$ended" "$(cat "$work/$label.rss")" "$bytes" "$search" <<'PY'
+  python3 - "$label" "$precedents" "$started" "$ended" "$(cat "$work/$label.rss")" "$bytes" <<'PY'
 import json, sys
-label, n, start, end, rss_kb, size, search = sys.argv[1:]
+label, n, start, end, rss_kb, size = sys.argv[1:]
 seconds = float(end) - float(start)
 report = {"build": label, "precedents": int(n), "importSeconds": round(seconds, 1),
           "importRate": round(int(n) / seconds), "importPeakRssMB": round(int(rss_kb) / 1024),
-          "fileMB": round(int(size) / 1e6), "search": json.loads(search)}
+          "fileMB": round(int(size) / 1e6)}
 print(json.dumps(report), flush=True)
 PY
+}
+
+# Opening and searching this build's file, the coded scan and the float32 scan alternated
+# (CASEBOOK_CODED_SCAN=0 keeps no codes: the float32 path of the same build).
+search() {  # label, environment value
+  echo "== search: $1" >&2
+  local report
+  report=$(CASEBOOK_CODED_SCAN=$2 "$casebook" bench search --db "$work/this.sqlite" --collection c \
+    --queries "$work/queries.jsonl" --rounds 2 --json)
+  echo "{\"search\": \"$1\", \"report\": $report}"
 }
 
 measure this "$casebook" streamed
 if [ -n "$baseline" ]; then
   measure baseline "$baseline" pieces
 fi
+for _ in 1 2; do
+  search coded 1
+  search float32 0
+done

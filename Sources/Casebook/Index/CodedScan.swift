@@ -1,4 +1,5 @@
 import CasebookKernels
+import Foundation
 
 /// A flat slab scanned from its int8 codes, with answers equal to the float32 scan: a flat scan
 /// is bound by reading the rows from memory, and the codes are a quarter of the bytes.
@@ -14,7 +15,10 @@ import CasebookKernels
 /// Used for cosine and inner product without a filter, on CPUs where the float32 scan runs its
 /// AVX2 kernel (so the re-scored values are bit for bit the float32 scan's).
 enum CodedScan {
+    /// Whether flat slabs keep codes and scan them: a CPU with AVX2, unless `CASEBOOK_CODED_SCAN=0`
+    /// (benchmarks compare the float32 path in the same build).
     static let hasKernel = cb_i8_avx2_available() && ScanKernel.hasAVX2
+        && ProcessInfo.processInfo.environment["CASEBOOK_CODED_SCAN"] != "0"
 
     /// Below this many rows the float32 scan reads little enough that two passes do not pay.
     static let minimumRows = 4_096
