@@ -12,8 +12,9 @@ import Foundation
 /// exactly those rows in float32 with the float32 scan's own kernel: the heap ends with the same
 /// rows and the same scores.
 ///
-/// Used for cosine and inner product without a filter, on CPUs where the float32 scan runs its
-/// AVX2 kernel (so the re-scored values are bit for bit the float32 scan's).
+/// A filter counts only passing rows toward the floor and the re-scoring. Used for cosine and inner
+/// product, on CPUs where the float32 scan runs its AVX2 kernel (so the re-scored values are bit
+/// for bit the float32 scan's); a selective filter's few rows are scored in float32 instead.
 enum CodedScan {
     /// Whether flat slabs keep codes and scan them: a CPU with AVX2, unless `CASEBOOK_CODED_SCAN=0`
     /// (benchmarks compare the float32 path in the same build).
@@ -25,15 +26,15 @@ enum CodedScan {
 
     static func roundedUp(_ value: Double) -> Float { Float(value * (1 + 0x1p-20)) }
 
-    /// Whether ``scan(_:query:into:)`` may serve this search.
-    static func applies(to slab: TenantSlab, metric: Metric, filter: RowFilter, kernel: ScanKernel.Choice) -> Bool {
-        hasKernel && kernel == .avx2 && metric != .l2 && filter.isTrivial && slab.hasUsableCodes
-            && slab.count >= minimumRows
+    /// Whether ``scan(_:query:filter:into:)`` may serve a search of this slab.
+    static func applies(to slab: TenantSlab, metric: Metric, kernel: ScanKernel.Choice) -> Bool {
+        hasKernel && kernel == .avx2 && metric != .l2 && slab.hasUsableCodes && slab.count >= minimumRows
     }
 
-    /// Offers the slab's rows to `top` (empty on entry); false, having done nothing, when the query
-    /// is too large for its codes (the caller scans in float32).
-    static func scan(_ slab: TenantSlab, query: [Float], into top: inout TopK) -> Bool {
+    /// Offers the slab's rows passing `filter` to `top` (empty on entry); false, having done
+    /// nothing, when the query is too large for its codes (the caller scans in float32). The
+    /// filter is checked only for rows whose bounds reach the heap, as the float32 scan does.
+    static func scan(_ slab: TenantSlab, query: [Float], filter: RowFilter, into top: inout TopK) -> Bool {
         let d = slab.dimension, n = slab.count
         return withUnsafeTemporaryAllocation(of: Int8.self, capacity: d) { queryCodes in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: d) { magnitudes in
@@ -71,14 +72,16 @@ enum CodedScan {
                                         + .leastNormalMagnitude
                                 }
                                 for r in start..<(start + count) { upper[r] = approximate[r] - bound(r) }
-                                SelectionKernel.offer(upper + start, count: count, firstRow: start, into: &floor) { _ in true }
+                                SelectionKernel.offer(upper + start, count: count, firstRow: start, into: &floor) {
+                                    filter.passes($0, in: slab)
+                                }
                                 for r in start..<(start + count) { upper[r] = approximate[r] + bound(r) }
                                 start += count
                             }
                         }
                     }
                     let cutoff = floor.count < floor.k ? -Float.infinity : floor.threshold
-                    rescore(slab, query: query, upper: upper, cutoff: cutoff, into: &top)
+                    rescore(slab, query: query, filter: filter, upper: upper, cutoff: cutoff, into: &top)
                 }
                 return true
             }
@@ -88,14 +91,15 @@ enum CodedScan {
     /// Pass 2: the float32 scores of the rows whose upper bound reaches the floor, prefetched first
     /// (they are scattered; scored one by one each would wait on memory alone).
     private static func rescore(
-        _ slab: TenantSlab, query: [Float], upper: UnsafeMutablePointer<Float>, cutoff: Float, into top: inout TopK
+        _ slab: TenantSlab, query: [Float], filter: RowFilter, upper: UnsafeMutablePointer<Float>, cutoff: Float,
+        into top: inout TopK
     ) {
         let d = slab.dimension, n = slab.count
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: n) { candidates in
             slab.vectors.withUnsafeBufferPointer { rows in
                 query.withUnsafeBufferPointer { q in
                     var found = 0
-                    for r in 0..<n where upper[r] >= cutoff {
+                    for r in 0..<n where upper[r] >= cutoff && filter.passes(r, in: slab) {
                         cb_prefetch(rows.baseAddress! + r * d, d * MemoryLayout<Float>.size)
                         candidates[found] = Int32(r)
                         found += 1

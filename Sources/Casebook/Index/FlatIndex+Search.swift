@@ -20,10 +20,15 @@ extension FlatIndex {
         guard slab.count > 0, query.k > 0 else { return IndexAnswer(hits: [], exact: true) }
         let filter = RowFilter(query.filter, vocabulary: vocabulary, slab: slab)
         var top = TopK(k: min(query.k, slab.count))
-        if CodedScan.applies(to: slab, metric: metric, filter: filter, kernel: kernel),
-            CodedScan.scan(slab, query: query.vector, into: &top)
-        {
-            return IndexAnswer(hits: hits(top, slab: slab, metric: metric), exact: true)
+        if CodedScan.applies(to: slab, metric: metric, kernel: kernel), !filter.matchesNothing {
+            // A selective filter scores its few rows in float32; any other is checked per row.
+            if !filter.isTrivial, let rows = SlabScan.passingRows(filter, slab: slab) {
+                SlabScan.scan(slab, rows: rows, query: query.vector, metric: metric, kernel: kernel, rowBase: 0, into: &top)
+                return IndexAnswer(hits: hits(top, slab: slab, metric: metric), exact: true)
+            }
+            if CodedScan.scan(slab, query: query.vector, filter: filter, into: &top) {
+                return IndexAnswer(hits: hits(top, slab: slab, metric: metric), exact: true)
+            }
         }
         SlabScan.scan(slab, query: query.vector, metric: metric, filter: filter, kernel: kernel, rowBase: 0, into: &top)
         return IndexAnswer(hits: hits(top, slab: slab, metric: metric), exact: true)

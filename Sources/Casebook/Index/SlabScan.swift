@@ -21,6 +21,14 @@ enum SlabScan {
             scan(slab, rows: rows, query: query, metric: metric, kernel: kernel, rowBase: rowBase, into: &top)
             return
         }
+        scanAll(slab, query: query, metric: metric, filter: filter, kernel: kernel, rowBase: rowBase, into: &top)
+    }
+
+    /// Every row scored, the filter checked only for rows good enough for the heap.
+    private static func scanAll(
+        _ slab: TenantSlab, query: [Float], metric: Metric, filter: RowFilter, kernel: ScanKernel.Choice,
+        rowBase: Int, into top: inout TopK
+    ) {
         let d = slab.dimension
         let isL2 = metric == .l2
         slab.vectors.withUnsafeBufferPointer { rows in
@@ -60,7 +68,7 @@ enum SlabScan {
     }
 
     /// The rows passing a filter, or nil as soon as more than 1 in ``prefilterRatio`` pass.
-    private static func passingRows(_ filter: RowFilter, slab: TenantSlab) -> [Int32]? {
+    static func passingRows(_ filter: RowFilter, slab: TenantSlab) -> [Int32]? {
         let limit = slab.count / prefilterRatio
         var rows: [Int32] = []
         for row in 0..<slab.count where filter.passes(row, in: slab) {
@@ -71,7 +79,7 @@ enum SlabScan {
     }
 
     /// Scores only the given rows (those passing a selective filter).
-    private static func scan(
+    static func scan(
         _ slab: TenantSlab, rows candidates: [Int32], query: [Float], metric: Metric, kernel: ScanKernel.Choice,
         rowBase: Int, into top: inout TopK
     ) {

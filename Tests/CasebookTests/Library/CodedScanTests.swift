@@ -37,11 +37,9 @@ import Testing
         }
     }
 
-    static func float32Top(_ slab: TenantSlab, _ query: [Float], k: Int, metric: Metric) -> [(similarity: Float, row: Int32)] {
+    static func float32Top(_ slab: TenantSlab, _ query: [Float], k: Int, filter: RowFilter) -> [(similarity: Float, row: Int32)] {
         var top = TopK(k: min(k, slab.count))
-        SlabScan.scan(slab, query: query, metric: metric,
-                      filter: RowFilter(SearchFilter(), vocabulary: AttributeVocabulary(), slab: slab),
-                      kernel: .avx2, rowBase: 0, into: &top)
+        SlabScan.scan(slab, query: query, metric: .innerProduct, filter: filter, kernel: .avx2, rowBase: 0, into: &top)
         return top.sortedDescending().map { ($0.similarity, $0.row) }
     }
 
@@ -59,8 +57,16 @@ import Testing
         let d = 48
         var slab = TenantSlab(dimension: d, keepsNorms: false, keepsCodes: true)
         var rows = Self.vectors(shape, count: 5_000, dimension: d, random: &random)
+        // Three categories: a filter on one passes a third of the rows (not selective enough for
+        // the float32 prefilter, so the coded scan checks it per row).
+        var vocabulary = AttributeVocabulary()
+        let categories = ["a", "b", "c"].map { name in
+            vocabulary.textCodes(PrecedentField.filterableTexts.map { $0 == .category ? name : nil })[
+                PrecedentField.filterableTexts.firstIndex(of: .category)!]
+        }
         for (i, vector) in rows.enumerated() {
-            slab.append(vector: vector, key: Int64(i), id: PrecedentID("r\(i)"), category: 0, success: -1, createdAt: 0, tags: [])
+            slab.append(vector: vector, key: Int64(i), id: PrecedentID("r\(i)"), category: categories[i % 3], success: -1,
+                        createdAt: 0, tags: [])
         }
         // Updates and removals keep the codes beside the vectors.
         for i in stride(from: 0, to: 200, by: 7) {
@@ -73,12 +79,24 @@ import Testing
         let queries = (0..<12).map { q -> [Float] in
             q < 6 ? rows[q * 101].map { $0 * 1.25 } : (0..<d).map { _ in random.unit() * (q == 11 ? 1e9 : 1) }
         }
+        let filters = [SearchFilter(), SearchFilter(category: "b")].map {
+            RowFilter($0, vocabulary: vocabulary, slab: slab)
+        }
+        #expect(filters[0].isTrivial && !filters[1].isTrivial && !filters[1].matchesNothing)
         for (q, query) in queries.enumerated() {
             for k in [1, 10, 100, 6_000] {
-                var coded = TopK(k: min(k, slab.count))
-                #expect(CodedScan.scan(slab, query: query, into: &coded))
-                Self.expectSame(coded.sortedDescending().map { ($0.similarity, $0.row) },
-                                Self.float32Top(slab, query, k: k, metric: .innerProduct), "\(shape) query \(q) k \(k)")
+                for (f, filter) in filters.enumerated() {
+                    var coded = TopK(k: min(k, slab.count))
+                    #expect(CodedScan.scan(slab, query: query, filter: filter, into: &coded))
+                    let expected = Self.float32Top(slab, query, k: k, filter: filter)
+                    Self.expectSame(coded.sortedDescending().map { ($0.similarity, $0.row) }, expected,
+                                    "\(shape) query \(q) k \(k) filter \(f)")
+                    if f == 1 {
+                        let width = AttributeVocabulary.textWidth
+                        let field = PrecedentField.filterableTexts.firstIndex(of: .category)!
+                        #expect(coded.sortedDescending().allSatisfy { slab.textCodes[Int($0.row) * width + field] == categories[1] })
+                    }
+                }
             }
         }
     }
@@ -123,14 +141,14 @@ import Testing
         #expect(!slab.hasUsableCodes)
     }
 
-    /// Through the flat index, three tenants of 5,000 rows (cosine): every search equals a brute
-    /// force over the tenant's own rows.
+    /// Through the flat index, three tenants of 5,000 rows (cosine): every search, with and
+    /// without a filter, equals a brute force over the tenant's own rows.
     @Test func flatIndexSearchesEqualBruteForce() throws {
         try #require(CodedScan.hasKernel, "needs AVX2")
         var random = SplitMix64(seed: 77)
         let d = 32
         var index = FlatIndex(dimension: d, metric: .cosine)
-        var byTenant: [TenantID: [(id: PrecedentID, vector: [Float])]] = [:]
+        var byTenant: [TenantID: [(id: PrecedentID, vector: [Float], even: Bool)]] = [:]
         var rows: [IndexedRow] = []
         for i in 0..<15_000 {
             let tenant = TenantID("t\(i % 3)")
@@ -138,9 +156,11 @@ import Testing
             vector[i % d] += 0.5
             let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
             vector = vector.map { $0 / norm }
-            byTenant[tenant, default: []].append((PrecedentID("r\(i)"), vector))
+            let even = (i / 3) % 2 == 0
+            byTenant[tenant, default: []].append((PrecedentID("r\(i)"), vector, even))
             rows.append(IndexedRow(tenant: tenant, id: PrecedentID("r\(i)"), key: Int64(i), vector: vector,
-                                   texts: PrecedentField.filterableTexts.map { _ in nil }, tags: [], wasSuccessful: nil, createdAt: 0))
+                                   texts: PrecedentField.filterableTexts.map { $0 == .category ? (even ? "even" : "odd") : nil },
+                                   tags: [], wasSuccessful: nil, createdAt: 0))
         }
         index.add(rows)
         for q in 0..<10 {
@@ -148,8 +168,11 @@ import Testing
             var query = (0..<d).map { _ in random.unit() }
             let norm = query.reduce(0) { $0 + $1 * $1 }.squareRoot()
             query = query.map { $0 / norm }
-            let answer = index.search(IndexQuery(tenant: tenant, vector: query, k: 10, filter: SearchFilter()))
-            let brute = byTenant[tenant]!.map { row in
+            // Every other query filtered to half the tenant's rows (checked per row, not prefiltered).
+            let filtered = q % 2 == 1
+            let answer = index.search(IndexQuery(
+                tenant: tenant, vector: query, k: 10, filter: filtered ? SearchFilter(category: "even") : SearchFilter()))
+            let brute = byTenant[tenant]!.filter { !filtered || $0.even }.map { row in
                 (row.id, zip(row.vector, query).reduce(Float(0)) { $0 + $1.0 * $1.1 })
             }.sorted { $0.1 > $1.1 }
             #expect(answer.exact && answer.hits.count == 10)
