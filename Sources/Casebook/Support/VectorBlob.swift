@@ -38,8 +38,14 @@ enum VectorBlob {
     /// Calls `body` with the vector in the shorter layout, built in temporary memory.
     static func withStoredBytes<R>(_ vector: [Float], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let dimension = vector.count
-        var nonZero = 0
-        for value in vector where value.bitPattern != 0 { nonZero += 1 }
+        // Bit patterns, not values: −0.0 is kept. Counted first (a loop the compiler vectorises).
+        let nonZero = vector.withUnsafeBytes { raw in
+            raw.withMemoryRebound(to: UInt32.self) { bits in
+                var count = 0
+                for pattern in bits { count &+= pattern != 0 ? 1 : 0 }
+                return count
+            }
+        }
         let mapBytes = (dimension + 7) / 8
         let sparseBytes = mapBytes + 4 * nonZero
         guard sparseBytes < 4 * dimension else {
@@ -51,11 +57,15 @@ enum VectorBlob {
         }
         return try withUnsafeTemporaryAllocation(byteCount: sparseBytes, alignment: 4) { raw in
             raw.initializeMemory(as: UInt8.self, repeating: 0)
-            var offset = mapBytes
-            for (index, value) in vector.enumerated() where value.bitPattern != 0 {
-                raw[index >> 3] |= UInt8(1) << UInt8(index & 7)
-                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
-                offset += 4
+            vector.withUnsafeBytes { source in
+                source.withMemoryRebound(to: UInt32.self) { bits in
+                    var offset = mapBytes
+                    for index in 0..<dimension where bits[index] != 0 {
+                        raw[index &>> 3] |= UInt8(1) &<< UInt8(index & 7)
+                        raw.storeBytes(of: bits[index].littleEndian, toByteOffset: offset, as: UInt32.self)
+                        offset &+= 4
+                    }
+                }
             }
             return try body(UnsafeRawBufferPointer(raw))
         }

@@ -26,7 +26,7 @@ final class ServerProcess: @unchecked Sendable {
         // DEBUG_SERVER_LOG=/tmp/server: each server's log (a crash's backtrace) in /tmp/server-<uuid>.
         if let debug = ProcessInfo.processInfo.environment["DEBUG_SERVER_LOG"] {
             let path = debug + "-" + UUID().uuidString
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: path)
         }
         try process.run()
