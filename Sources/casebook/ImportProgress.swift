@@ -34,7 +34,11 @@ final class ImportProgress: Sendable {
             shown.lastDraw = now
             return shown.committed
         }
-        if let draw { write("\r" + text(draw) + "   ") }
+        if let draw {
+            // Before the first commit, say what is happening rather than "0 added".
+            let read = totalBytes.map { String(format: " (%.1f%% of the file read)", Double(bytes) / Double(max($0, 1)) * 100) } ?? ""
+            write("\r" + (draw.batches == 0 ? "preparing the first batch\(read)" : text(draw)) + "   ")
+        }
     }
 
     /// A batch is in.
