@@ -4,9 +4,9 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The batches of a streamed `casebook add`. Each full batch is written, one transaction, on a
-/// background thread while the caller parses the next; what has been committed is counted by
-/// line, so every message can say exactly which lines are in.
+/// The batches of a streamed `casebook add`. Each full batch is prepared and then written, one
+/// transaction, on background queues (``BatchWriter``) while the caller parses the next; what has
+/// been committed is counted by line, so every message can say exactly which lines are in.
 struct StreamedImport {
     struct Summary {
         var added: Int
@@ -22,7 +22,7 @@ struct StreamedImport {
     private let writer: BatchWriter
     private var batch: [Precedent] = []
     private var lineNumbers: [Int] = []
-    /// Lines (skipped and added) since the last batch was handed to the writer.
+    /// Lines skipped (--resume) since the last batch was handed to the writer.
     private var skippedSinceBatch = 0
     private var lastLine = 0
     private var lastBytes = 0
