@@ -66,12 +66,9 @@ struct Add: ParsableCommand {
             let precedent: Precedent
             do {
                 precedent = try parse(line)
-                if resume {
-                    guard let id = precedent.id else { throw CLIError("--resume needs an id on every precedent") }
-                    if target.contains(tenant: precedent.tenant, id: id) {
-                        importer.skip(line: lines.lineNumber, consumedBytes: lines.consumedBytes)
-                        continue
-                    }
+                if try isStored(precedent, in: target) {
+                    importer.skip(line: lines.lineNumber, consumedBytes: lines.consumedBytes)
+                    continue
                 }
             } catch {
                 throw importer.stop(atLine: lines.lineNumber, error)
@@ -82,6 +79,13 @@ struct Add: ParsableCommand {
         guard summary.added + summary.skipped > 0 else { throw CLIError("no precedents in \(file)") }
         let skipped = summary.skipped > 0 ? "; skipped \(summary.skipped) already stored" : ""
         print("added \(summary.added) precedents to \(collection) in \(String(format: "%.2f", summary.seconds)) s (\(summary.batches) batches)\(skipped)")
+    }
+
+    /// With --resume, whether the precedent's tenant already holds its id (to be skipped).
+    private func isStored(_ precedent: Precedent, in target: PrecedentCollection) throws -> Bool {
+        guard resume else { return false }
+        guard let id = precedent.id else { throw CLIError("--resume needs an id on every precedent") }
+        return target.contains(tenant: precedent.tenant, id: id)
     }
 
     private func parse(_ line: String) throws -> Precedent {
@@ -102,8 +106,7 @@ struct Add: ParsableCommand {
             }
             do {
                 let precedent = try parse(line)
-                if resume, let id = precedent.id, target.contains(tenant: precedent.tenant, id: id) { continue }
-                if resume, precedent.id == nil { throw CLIError("--resume needs an id on every precedent") }
+                if try isStored(precedent, in: target) { continue }
                 batch.append(precedent)
             } catch {
                 throw CLIError("line \(lines.lineNumber): \(error); nothing was added")

@@ -77,7 +77,7 @@ struct StreamedImport {
         if skippedSinceBatch > 0 { writer.markCommitted(throughLine: lastLine, bytes: lastBytes) }
         let state = writer.state
         progress.finish(state)
-        return CLIError("line \(line): \(error)\n\(state.committedText); fix line \(line) and run the same command with --resume to add the rest")
+        return state.stop(atLine: line, error)
     }
 
     private mutating func submit() throws {
@@ -103,6 +103,11 @@ struct CommittedLines: Sendable {
     var committedText: String {
         guard throughLine > 0 else { return "Nothing was added" }
         return "Lines 1-\(throughLine) are in the collection (\(added) precedents added by this run)"
+    }
+
+    /// The error that ends an import at a line that cannot be added.
+    func stop(atLine line: Int, _ problem: any Error) -> CLIError {
+        CLIError("line \(line): \(problem)\n\(committedText); fix line \(line) and run the same command with --resume to add the rest")
     }
 }
 
@@ -192,6 +197,6 @@ final class BatchWriter: Sendable {
                 $0.state.throughLine = lines[index - 1]
             }
         }
-        return CLIError("line \(lines[index]): \(problem)\n\(state.committedText); fix line \(lines[index]) and run the same command with --resume to add the rest")
+        return state.stop(atLine: lines[index], problem)
     }
 }

@@ -43,8 +43,8 @@ struct CodedCentroids: Sendable, Hashable {
                 for c in 0..<count {
                     var norm = 0.0, error = 0.0
                     scales[c] = cb_quantize_i8(values.baseAddress! + c * d, d, codes.baseAddress! + c * d, &norm, &error)
-                    norms[c] = Self.roundedUp(norm)
-                    codeErrors[c] = Self.roundedUp(error)
+                    norms[c] = CodeErrorBound.roundedUp(norm)
+                    codeErrors[c] = CodeErrorBound.roundedUp(error)
                     largest = max(largest, norm, error)
                 }
             }
@@ -55,8 +55,6 @@ struct CodedCentroids: Sendable, Hashable {
         self.codeErrors = codeErrors
         isUsable = largest <= Self.largestNorm
     }
-
-    private static func roundedUp(_ value: Double) -> Float { Float(value * (1 + 0x1p-20)) }
 
     /// Writes each centroid's code score with `query` into `scores` and its error bound into
     /// `bounds` (both `count` long). Returns false, writing nothing, when the query's norm is beyond
@@ -78,20 +76,38 @@ struct CodedCentroids: Sendable, Hashable {
                             scales.baseAddress!, count, d, scores)
                     }
                 }
-                // B_c = perNorm·‖c‖ + perError·‖e_c‖, the terms above grouped by what they multiply.
-                let u = 0x1p-24
-                let gamma = Double(d) * u / (1 - Double(d) * u)
-                let codedNorm = norm + error
-                let perNorm = Float((error + 4 * u * codedNorm + gamma * norm) * 1.01 * (1 + 0x1p-20))
-                let perError = Float((codedNorm + 4 * u * codedNorm) * 1.01 * (1 + 0x1p-20))
-                // The float sum of two non-negative terms loses at most a relative 2u, inside the
-                // margin; 2⁻²¹·|score| covers the roundings of the caller's score ± bound.
-                for c in 0..<count {
-                    bounds[c] = perNorm * norms[c] + perError * codeErrors[c] + 0x1p-21 * abs(scores[c])
-                        + .leastNormalMagnitude
-                }
+                let bound = CodeErrorBound(queryNorm: norm, queryError: error, dimension: d)
+                for c in 0..<count { bounds[c] = bound(score: scores[c], norm: norms[c], error: codeErrors[c]) }
                 return true
             }
         }
     }
+}
+
+/// The bound above, for one query against any row coded the same way (the centroids here, a flat
+/// slab's rows in `CodedScan`): B = perNorm·‖x‖ + perError·‖e_x‖, its terms grouped by what they
+/// multiply, plus 2⁻²¹·|score| and the smallest normal float.
+struct CodeErrorBound {
+    let perNorm: Float
+    let perError: Float
+
+    /// `queryNorm` and `queryError` as `cb_quantize_i8` gives them for the query.
+    init(queryNorm norm: Double, queryError error: Double, dimension d: Int) {
+        let u = 0x1p-24
+        let gamma = Double(d) * u / (1 - Double(d) * u)
+        let codedNorm = norm + error
+        perNorm = Float((error + 4 * u * codedNorm + gamma * norm) * 1.01 * (1 + 0x1p-20))
+        perError = Float((codedNorm + 4 * u * codedNorm) * 1.01 * (1 + 0x1p-20))
+    }
+
+    /// A row's bound from its code score and its stored norm and coding error (both rounded up).
+    /// The float sum of two non-negative terms loses at most a relative 2u, inside the margin;
+    /// 2⁻²¹·|score| covers the roundings of the caller's score ± bound.
+    @inline(__always)
+    func callAsFunction(score: Float, norm: Float, error: Float) -> Float {
+        perNorm * norm + perError * error + 0x1p-21 * abs(score) + .leastNormalMagnitude
+    }
+
+    /// A norm or coding error computed in double, stored as a float no smaller.
+    static func roundedUp(_ value: Double) -> Float { Float(value * (1 + 0x1p-20)) }
 }

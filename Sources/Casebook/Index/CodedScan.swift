@@ -24,8 +24,6 @@ enum CodedScan {
     /// Below this many rows the float32 scan reads little enough that two passes do not pay.
     static let minimumRows = 4_096
 
-    static func roundedUp(_ value: Double) -> Float { Float(value * (1 + 0x1p-20)) }
-
     /// Whether ``scan(_:query:filter:into:)`` may serve a search of this slab.
     static func applies(to slab: TenantSlab, metric: Metric, kernel: ScanKernel.Choice) -> Bool {
         hasKernel && kernel == .avx2 && metric != .l2 && slab.hasUsableCodes && slab.count >= minimumRows
@@ -44,12 +42,7 @@ enum CodedScan {
                 }
                 guard norm <= CodedCentroids.largestNorm else { return false }
                 for j in 0..<d { magnitudes[j] = queryCodes[j].magnitude }
-                // B_r = perNorm·‖x_r‖ + perError·‖e_r‖ (see CodedCentroids for each term).
-                let u = 0x1p-24
-                let gamma = Double(d) * u / (1 - Double(d) * u)
-                let codedNorm = norm + error
-                let perNorm = Float((error + 4 * u * codedNorm + gamma * norm) * 1.01 * (1 + 0x1p-20))
-                let perError = Float((codedNorm + 4 * u * codedNorm) * 1.01 * (1 + 0x1p-20))
+                let bound = CodeErrorBound(queryNorm: norm, queryError: error, dimension: d)
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * n) { scratch in
                     let approximate = scratch.baseAddress!, upper = scratch.baseAddress! + n
                     // Pass 1: code scores, bounds, and the k-th largest lower bound.
@@ -67,15 +60,12 @@ enum CodedScan {
                             while start < n {
                                 let count = min(SlabScan.block, n - start)
                                 // `upper` holds the block's lower bounds first, then its upper bounds.
-                                func bound(_ r: Int) -> Float {
-                                    perNorm * norms[r] + perError * errors[r] + 0x1p-21 * abs(approximate[r])
-                                        + .leastNormalMagnitude
-                                }
-                                for r in start..<(start + count) { upper[r] = approximate[r] - bound(r) }
+                                func margin(_ r: Int) -> Float { bound(score: approximate[r], norm: norms[r], error: errors[r]) }
+                                for r in start..<(start + count) { upper[r] = approximate[r] - margin(r) }
                                 SelectionKernel.offer(upper + start, count: count, firstRow: start, into: &floor) {
                                     filter.passes($0, in: slab)
                                 }
-                                for r in start..<(start + count) { upper[r] = approximate[r] + bound(r) }
+                                for r in start..<(start + count) { upper[r] = approximate[r] + margin(r) }
                                 start += count
                             }
                         }

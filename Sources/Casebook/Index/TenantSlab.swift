@@ -194,8 +194,8 @@ struct TenantSlab: Sendable {
             }
         }
         codeScales[row] = scale
-        codeNorms[row] = CodedScan.roundedUp(norm)
-        codeErrors[row] = CodedScan.roundedUp(error)
+        codeNorms[row] = CodeErrorBound.roundedUp(norm)
+        codeErrors[row] = CodeErrorBound.roundedUp(error)
         if !(norm <= CodedCentroids.largestNorm) || !(error <= CodedCentroids.largestNorm) { codesInRange = false }
     }
 

@@ -100,15 +100,6 @@ struct FloatStorage: @unchecked Sendable {
         return true
     }
 
-    /// Appends `byteCount` raw bytes (a whole number of floats, native byte order).
-    mutating func append(bytes: UnsafeRawPointer, byteCount: Int) {
-        let floats = byteCount / MemoryLayout<Float>.stride
-        guard floats > 0 else { return }
-        ensureRoom(floats)
-        UnsafeMutableRawPointer(buffer.base! + buffer.count).copyMemory(from: bytes, byteCount: floats * 4)
-        buffer.count += floats
-    }
-
     /// Overwrites `values.count` floats starting at `offset`.
     mutating func replace(at offset: Int, with values: [Float]) {
         precondition(offset >= 0 && offset + values.count <= buffer.count, "replace out of range")
