@@ -97,7 +97,7 @@ extension Casebook {
                 subset == nil || subset!.contains(record.spec.name)
             else { return }
             // Its rows arrive through the changes that follow this one.
-            try register(record, index: makeIndex(for: record.spec))
+            try register(record, index: makeIndex(for: record.spec, storedRows: StoreVectorReader(store: store)))
         case .upsert, .delete:
             guard let collection = collection(id: change.collection), let tenant = change.tenant,
                 shard?.holds(tenant) ?? true
@@ -169,7 +169,7 @@ extension PrecedentCollection {
                     // A trained index files the row where the database says; a row stored before
                     // the training this index has, by this index's own quantizer.
                     let placement = row.list ?? index.placements(for: [row.vector])?.first
-                    if index.vector(tenant: tenant, id: id) != nil {
+                    if index.contains(tenant: tenant, id: id) {
                         index.update(indexed, placement: placement)
                     } else {
                         index.add([indexed], placements: placement.map { [$0] })

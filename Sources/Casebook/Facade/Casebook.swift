@@ -84,7 +84,7 @@ public final class Casebook: Sendable {
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let id = try store.createCollection(spec)
             let collection = try PrecedentCollection(
-                spec: spec, recordID: id, store: store, matchLog: matchLog, index: makeIndex(for: spec), shard: shard)
+                spec: spec, recordID: id, store: store, matchLog: matchLog, index: makeIndex(for: spec, storedRows: StoreVectorReader(store: store)), shard: shard)
             collections[spec.name] = collection
             return collection
         }
@@ -100,7 +100,11 @@ public final class Casebook: Sendable {
         var loader = IndexLoader(indexes: [:], shard: shard)
         for record in records {
             specs[record.id] = record.spec
-            loader.indexes[record.id] = FlatIndex(dimension: record.spec.dimension, metric: record.spec.metric)
+            // An IVF index adopts the loaded slabs with their float32 rows; a flat one keeps large
+            // slabs as codes, reading rows back from the store.
+            loader.indexes[record.id] = FlatIndex(
+                dimension: record.spec.dimension, metric: record.spec.metric,
+                storedRows: record.spec.index.isIVF ? nil : StoreVectorReader(store: store))
         }
         let position = try store.loadAll(collections: subset, into: &loader)
         // Taken out of the loader, so each index is held once: a second reference would make the

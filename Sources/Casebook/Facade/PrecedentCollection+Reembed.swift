@@ -59,7 +59,8 @@ extension PrecedentCollection {
             if let hybrid = embedder as? HybridEmbedder {
                 // The external vectors are kept: read back from the index.
                 for i in rows.indices {
-                    let stored = index.read { $0.vector(tenant: rows[i].precedent.tenant, id: rows[i].precedent.id!) }
+                    let (tenant, id) = (rows[i].precedent.tenant, rows[i].precedent.id!)
+                    let stored = try index.read { index throws(CasebookError) in try index.vector(tenant: tenant, id: id) }
                     rows[i].precedent.vector = stored.map(hybrid.modelVector(of:))
                 }
             }

@@ -36,14 +36,15 @@ extension PrecedentCollection {
         }
         // Re-ranking reorders a wider set of candidates, then keeps k.
         let candidates = request.rerank?.candidateCount(k: request.k) ?? request.k
-        let searched = index.read { index -> (IndexAnswer, String)? in
+        let searched = try index.read { index throws(CasebookError) -> (IndexAnswer, String)? in
             // Re-embedded since the query was: its vector is of the old space.
             guard embedderGeneration == generation else { return nil }
-            let answer = vector.map { vector in
-                index.search(IndexQuery(
+            var answer = IndexAnswer(hits: [], exact: true)
+            if let vector {
+                answer = try index.search(IndexQuery(
                     tenant: request.tenant, vector: vector, k: candidates, filter: request.filter,
                     nprobe: request.nprobe, exact: request.exact))
-            } ?? IndexAnswer(hits: [], exact: true)
+            }
             return (answer, request.log ? index.version : "")
         }
         guard let (answer, indexVersion) = searched else { return try search(request) }
@@ -59,7 +60,9 @@ extension PrecedentCollection {
         }
         if let hybridParts, let hybrid = embedder as? HybridEmbedder {
             for i in response.results.indices {
-                guard let stored = index.read({ $0.vector(tenant: request.tenant, id: response.results[i].id) }) else { continue }
+                let id = response.results[i].id
+                guard let stored = try index.read({ index throws(CasebookError) in try index.vector(tenant: request.tenant, id: id) })
+                else { continue }
                 response.results[i].parts = hybrid.partScores(hybridParts, stored: stored)
             }
         }
@@ -104,10 +107,10 @@ extension PrecedentCollection {
                 throw .item(index: position, id: nil, problem: error)
             }
         }
-        let (answers, indexVersion) = index.read {
-            ($0.search(batch: IndexBatchQuery(
+        let (answers, indexVersion) = try index.read { index throws(CasebookError) in
+            (try index.search(batch: IndexBatchQuery(
                 tenant: request.tenant, vectors: matrix, k: request.k, filter: request.filter, nprobe: request.nprobe,
-                exact: request.exact)), request.log ? $0.version : "")
+                exact: request.exact)), request.log ? index.version : "")
         }
         let logging = SearchLogging(
             enabled: request.log, actor: request.actor, decisionId: request.decisionId, filter: request.filter,

@@ -11,12 +11,22 @@ extension FlatIndex {
     /// (a larger block of products no longer stays in cache while selection reads it back).
     static let gemmBlock = 512
 
-    func search(batch: IndexBatchQuery) -> [IndexAnswer] {
+    func search(batch: IndexBatchQuery) throws(CasebookError) -> [IndexAnswer] {
         let d = dimension
         let m = d == 0 ? 0 : batch.vectors.count / d
         guard m > 0 else { return [] }
         guard let slab = slabs[batch.tenant], slab.count > 0, batch.k > 0 else {
             return Array(repeating: IndexAnswer(hits: [], exact: true), count: m)
+        }
+        // A slab kept only as codes has no float32 block to multiply: each query scans the codes.
+        guard slab.keepsFloats else {
+            var answers: [IndexAnswer] = []
+            answers.reserveCapacity(m)
+            for q in 0..<m {
+                answers.append(try search(IndexQuery(
+                    tenant: batch.tenant, vector: Array(batch.vectors[q * d..<(q + 1) * d]), k: batch.k, filter: batch.filter)))
+            }
+            return answers
         }
         let filter = RowFilter(batch.filter, vocabulary: vocabulary, slab: slab)
         if filter.matchesNothing {

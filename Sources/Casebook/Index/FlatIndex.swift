@@ -8,11 +8,19 @@ struct FlatIndex: VectorIndex {
     let metric: Metric
     private(set) var slabs: [TenantID: TenantSlab] = [:]
     private(set) var vocabulary = AttributeVocabulary()
+    /// Where rows kept only as codes are read back; nil keeps every slab's float32 rows.
+    let storedRows: (any StoredVectorReader)?
 
-    init(dimension: Int, metric: Metric) {
+    /// `storedRows`: a tenant's slab of at least ``CodedScan/minimumRows`` rows then keeps only its
+    /// int8 codes (a quarter of the memory), and its searches read the rows they re-score from there.
+    init(dimension: Int, metric: Metric, storedRows: (any StoredVectorReader)? = nil) {
         self.dimension = dimension
         self.metric = metric
+        self.storedRows = storedRows
     }
+
+    /// Whether slabs let their float32 rows go once they reach ``CodedScan/minimumRows``.
+    private var dropsFloats: Bool { storedRows != nil && metric != .l2 && CodedScan.hasKernel && CodedScan.dropsFloats }
 
     var count: Int { slabs.values.reduce(0) { $0 + $1.count } }
     var tenants: [TenantID] { slabs.filter { $0.value.count > 0 }.keys.sorted() }
@@ -32,11 +40,36 @@ struct FlatIndex: VectorIndex {
 
     mutating func update(_ row: IndexedRow, placement: Int32?) { update(row) }
 
-    /// Becomes an IVF index: its rows taken over, then trained.
+    /// Becomes an IVF index: its rows taken over (those kept as codes read back first), then trained.
     func trained(
         _ parameters: IVFParameters, progress: (KMeans.Progress) -> Void
     ) throws(CasebookError) -> IndexTraining {
-        try IVFIndex(adopting: self, parameters: parameters, quantizer: nil, lists: nil).trained(parameters, progress: progress)
+        var copy = self
+        try copy.restoreFloats()
+        return try IVFIndex(adopting: copy, parameters: parameters, quantizer: nil, lists: nil).trained(parameters, progress: progress)
+    }
+
+    /// Reads back the float32 rows of every slab keeping only codes (the store's vectors now).
+    private mutating func restoreFloats() throws(CasebookError) {
+        let d = dimension
+        for tenant in slabs.keys.sorted() where !slabs[tenant]!.keepsFloats {
+            guard let storedRows else { preconditionFailure("a slab without float32 rows and no reader") }
+            let slab = slabs[tenant]!
+            var rows = FloatStorage()
+            rows.appendZeros(slab.count * d)
+            var read = 0
+            let all = (0..<Int32(slab.count)).map { $0 }
+            try all.withUnsafeBufferPointer { all throws(CasebookError) in
+                try StoredRows.read(all, of: slab, reader: storedRows) { row, vector, _ in
+                    rows.replace(at: Int(row) * d, with: UnsafeBufferPointer(start: vector, count: d))
+                    read += 1
+                }
+            }
+            guard read == slab.count else {
+                throw .storage(code: 11, message: "\(slab.count - read) rows of the index are no longer stored; reopen and retry")
+            }
+            slabs[tenant]!.restoreFloats(rows)
+        }
     }
 
     private func emptySlab() -> TenantSlab {
@@ -61,7 +94,12 @@ struct FlatIndex: VectorIndex {
                 }
                 tagCodes.append(vocabulary.tagCodes(rows[position].tags))
             }
+            let dropsFloats = self.dropsFloats
             FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+                // Grown past the threshold: the rows go before the batch's are copied in.
+                if dropsFloats, slab.keepsFloats, slab.hasUsableCodes, slab.count + positions.count >= CodedScan.minimumRows {
+                    slab.dropFloats()
+                }
                 slab.reserve(positions.count)
                 for (offset, position) in positions.enumerated() {
                     let row = rows[position]
@@ -74,10 +112,17 @@ struct FlatIndex: VectorIndex {
         }
     }
 
-    /// Makes room for `rows` more rows of a tenant (loading knows the counts up front).
+    /// Makes room for `rows` more rows of a tenant (loading knows the counts up front); a slab
+    /// that will keep only codes lets its float32 rows go before they arrive.
     mutating func reserve(tenant: TenantID, rows: Int) {
         let empty = emptySlab()
-        FlatIndex.mutate(&slabs[tenant, default: empty]) { $0.reserve(rows) }
+        let dropsFloats = self.dropsFloats
+        FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+            if dropsFloats, slab.keepsFloats, slab.hasUsableCodes, slab.count + rows >= CodedScan.minimumRows {
+                slab.dropFloats()
+            }
+            slab.reserve(rows)
+        }
     }
 
     /// Adds a row straight from stored bytes (database loading); false when the BLOB is malformed.
@@ -92,7 +137,18 @@ struct FlatIndex: VectorIndex {
         // The row's text codes on the stack: loading adds a million rows without a heap block each.
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: texts.count) { codes in
             for field in texts.indices { codes[field] = vocabulary.textCode(field, texts[field]) }
+            let d = dimension
             return FlatIndex.mutate(&slabs[tenant]!) { slab in
+                guard slab.keepsFloats else {
+                    // Decoded aside for its codes only.
+                    return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(d, 1)) { vector in
+                        guard VectorBlob.decodeStored(vectorBytes, dimension: d, into: vector.baseAddress!) else { return false }
+                        slab.append(
+                            codedRow: vector.baseAddress!, key: key, id: id, texts: UnsafeBufferPointer(codes),
+                            success: FlatIndex.successCode(wasSuccessful), createdAt: createdAt, tags: tagCodes)
+                        return true
+                    }
+                }
                 guard slab.appendVector(storedBytes: vectorBytes) else { return false }
                 slab.append(
                     vector: nil, key: key, id: id, texts: UnsafeBufferPointer(codes),
@@ -130,9 +186,19 @@ struct FlatIndex: VectorIndex {
 
     func contains(tenant: TenantID, id: PrecedentID) -> Bool { slabs[tenant]?.row(of: id) != nil }
 
-    /// The stored vector of a row (for updates that keep it).
-    func vector(tenant: TenantID, id: PrecedentID) -> [Float]? {
+    /// The stored vector of a row (for updates that keep it); one kept only as codes is read back.
+    func vector(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> [Float]? {
         guard let slab = slabs[tenant], let row = slab.row(of: id) else { return nil }
+        guard slab.keepsFloats else {
+            guard let storedRows else { preconditionFailure("a slab without float32 rows and no reader") }
+            var vector: [Float]?
+            try [row].withUnsafeBufferPointer { rows throws(CasebookError) in
+                try StoredRows.read(rows, of: slab, reader: storedRows) { _, stored, _ in
+                    vector = Array(UnsafeBufferPointer(start: stored, count: dimension))
+                }
+            }
+            return vector
+        }
         let start = Int(row) * dimension
         return slab.vectors.slice(start..<start + dimension)
     }

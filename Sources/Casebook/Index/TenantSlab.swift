@@ -1,5 +1,11 @@
 import CasebookKernels
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// One tenant's rows in one index: vectors in one contiguous row-major float32 block, plus the
 /// per-row key, id and filterable attributes as parallel arrays (struct of arrays, so a filter
 /// check touches only the column it needs).
@@ -9,10 +15,14 @@ import CasebookKernels
 /// An IVF list slab may also keep its vectors in half precision (``keepsHalves``): scanning those
 /// reads half the bytes, and `HalfScan` re-scores in float32 every row an error bound cannot rule
 /// out, so answers stay exact. A flat slab may keep int8 codes (``keepsCodes``) for `CodedScan`,
-/// which reads a quarter of the bytes the same way.
+/// which reads a quarter of the bytes the same way. A coded slab may then let its float32 rows go
+/// (``dropFloats()``): the few rows a scan re-scores are read back from the store by key.
 struct TenantSlab: Sendable {
     let dimension: Int
+    /// The float32 rows, row-major; empty once ``keepsFloats`` is false.
     private(set) var vectors = FloatStorage()
+    /// Whether ``vectors`` holds the rows (false: only ``codes`` do).
+    private(set) var keepsFloats = true
     /// ‖x‖² per row, kept only for L2 (the batched path expands ‖q − x‖²).
     private(set) var squaredNorms: [Float] = []
     private(set) var keys: [Int64] = []
@@ -76,7 +86,7 @@ struct TenantSlab: Sendable {
         let needed = count + extra
         guard keys.capacity < needed else { return }
         let rows = max(needed, keys.capacity * 2)
-        vectors.reserveCapacity(rows * dimension)
+        if keepsFloats { vectors.reserveCapacity(rows * dimension) }
         keys.reserveCapacity(rows)
         ids.reserveCapacity(rows)
         textCodes.reserveCapacity(rows * AttributeVocabulary.textWidth)
@@ -100,7 +110,42 @@ struct TenantSlab: Sendable {
         vector: [Float]?, key: Int64, id: PrecedentID, texts: some Collection<Int32>, success: Int8,
         createdAt: Double, tags rowTags: [Int32]
     ) {
+        if let vector, !keepsFloats {
+            vector.withUnsafeBufferPointer {
+                append(codedRow: $0.baseAddress!, key: key, id: id, texts: texts, success: success, createdAt: createdAt, tags: rowTags)
+            }
+            return
+        }
         if let vector { vectors.append(contentsOf: vector) }
+        let row = appendAttributes(key: key, id: id, texts: texts, success: success, createdAt: createdAt, tags: rowTags)
+        if keepsNorms { squaredNorms.append(norm(ofRow: row)) }
+        if keepsHalves { appendHalves(ofRow: row) }
+        if keepsCodes {
+            // Copied out first: coding writes to `self` while the row would be read from it.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { copy in
+                vectors.withUnsafeBufferPointer {
+                    copy.baseAddress!.update(from: $0.baseAddress! + row * dimension, count: dimension)
+                }
+                appendCodes(of: copy.baseAddress!)
+            }
+        }
+    }
+
+    /// Appends a row of a slab without float32 rows: only its codes are kept of `vector`.
+    mutating func append(
+        codedRow vector: UnsafePointer<Float>, key: Int64, id: PrecedentID, texts: some Collection<Int32>,
+        success: Int8, createdAt: Double, tags rowTags: [Int32]
+    ) {
+        precondition(!keepsFloats, "a slab keeping float32 rows appends them")
+        appendAttributes(key: key, id: id, texts: texts, success: success, createdAt: createdAt, tags: rowTags)
+        appendCodes(of: vector)
+    }
+
+    /// Appends a row's key, id and filterable fields; returns its row number.
+    @discardableResult
+    private mutating func appendAttributes(
+        key: Int64, id: PrecedentID, texts: some Collection<Int32>, success: Int8, createdAt: Double, tags rowTags: [Int32]
+    ) -> Int {
         let row = count
         keys.append(key)
         ids.append(id)
@@ -109,9 +154,7 @@ struct TenantSlab: Sendable {
         createdAts.append(createdAt)
         tags.append(rowTags)
         rowOfID[id] = Int32(row)
-        if keepsNorms { squaredNorms.append(norm(ofRow: row)) }
-        if keepsHalves { appendHalves(ofRow: row) }
-        if keepsCodes { appendCodes(ofRow: row) }
+        return row
     }
 
     /// Appends the next row's vector from a stored BLOB (either ``VectorBlob`` layout); false when it is neither.
@@ -119,11 +162,26 @@ struct TenantSlab: Sendable {
         vectors.appendStored(bytes, dimension: dimension)
     }
 
+    /// Lets the float32 rows go: scans read the codes, and the rows they re-score come from the
+    /// store. Only a slab whose codes can serve every scan may (cosine or inner product, codes in range).
+    mutating func dropFloats() {
+        precondition(hasUsableCodes && !keepsNorms && !keepsHalves, "dropping float32 rows the scans need")
+        vectors = FloatStorage()
+        keepsFloats = false
+    }
+
+    /// Takes the float32 rows back (an IVF index adopting the slab): `rows` holds every row, in row order.
+    mutating func restoreFloats(_ rows: FloatStorage) {
+        precondition(rows.count == count * dimension, "restoring float32 rows of another slab")
+        vectors = rows
+        keepsFloats = true
+    }
+
     mutating func replace(
         row: Int, vector: [Float], texts: [Int32], success: Int8, createdAt: Double,
         tags rowTags: [Int32]
     ) {
-        vectors.replace(at: row * dimension, with: vector)
+        if keepsFloats { vectors.replace(at: row * dimension, with: vector) }
         let width = AttributeVocabulary.textWidth
         textCodes.replaceSubrange(row * width..<(row + 1) * width, with: texts)
         successes[row] = success
@@ -131,14 +189,14 @@ struct TenantSlab: Sendable {
         tags[row] = rowTags
         if keepsNorms { squaredNorms[row] = norm(ofRow: row) }
         if keepsHalves { storeHalves(ofRow: row) }
-        if keepsCodes { storeCodes(ofRow: row) }
+        if keepsCodes { vector.withUnsafeBufferPointer { storeCodes(ofRow: row, from: $0.baseAddress!) } }
     }
 
     mutating func remove(row: Int) {
         let last = count - 1
         rowOfID[ids[row]] = nil
         if row != last {
-            vectors.move(from: last * dimension, to: row * dimension, count: dimension)
+            if keepsFloats { vectors.move(from: last * dimension, to: row * dimension, count: dimension) }
             keys[row] = keys[last]
             ids[row] = ids[last]
             let width = AttributeVocabulary.textWidth
@@ -158,7 +216,7 @@ struct TenantSlab: Sendable {
             }
             rowOfID[ids[row]] = Int32(row)
         }
-        vectors.removeLast(dimension)
+        if keepsFloats { vectors.removeLast(dimension) }
         keys.removeLast()
         ids.removeLast()
         textCodes.removeLast(AttributeVocabulary.textWidth)
@@ -176,22 +234,30 @@ struct TenantSlab: Sendable {
     }
 
     /// Appends the int8 codes of the last row (coded straight into the arrays' new tails).
-    private mutating func appendCodes(ofRow row: Int) {
+    private mutating func appendCodes(of vector: UnsafePointer<Float>) {
         codes.append(contentsOf: repeatElement(0, count: dimension))
         codeScales.append(0)
         codeNorms.append(0)
         codeErrors.append(0)
-        storeCodes(ofRow: row)
+        storeCodes(ofRow: codeScales.count - 1, from: vector)
+    }
+
+    /// Whether `vector` codes to the row's codes and scale (the coder is deterministic, so the
+    /// vector the codes were made from does). `scratch` holds `dimension` codes.
+    func codesMatch(row: Int, vector: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Int8>) -> Bool {
+        let d = dimension
+        var norm = 0.0, error = 0.0
+        let scale = cb_quantize_i8(vector, d, scratch, &norm, &error)
+        guard scale.bitPattern == codeScales[row].bitPattern else { return false }
+        return codes.withUnsafeBufferPointer { memcmp($0.baseAddress! + row * d, scratch, d) == 0 }
     }
 
     /// Codes a row in place, with its norm and coding error rounded up.
-    private mutating func storeCodes(ofRow row: Int) {
+    private mutating func storeCodes(ofRow row: Int, from vector: UnsafePointer<Float>) {
         let d = dimension
         var norm = 0.0, error = 0.0
-        let scale = vectors.withUnsafeBufferPointer { values in
-            codes.withUnsafeMutableBufferPointer { codes in
-                cb_quantize_i8(values.baseAddress! + row * d, d, codes.baseAddress! + row * d, &norm, &error)
-            }
+        let scale = codes.withUnsafeMutableBufferPointer { codes in
+            cb_quantize_i8(vector, d, codes.baseAddress! + row * d, &norm, &error)
         }
         codeScales[row] = scale
         codeNorms[row] = CodeErrorBound.roundedUp(norm)
@@ -241,7 +307,7 @@ struct TenantSlab: Sendable {
     /// Checks the parallel arrays agree (tests call it after every mutation).
     func _checkInvariants() -> Bool {
         let n = count
-        guard vectors.count == n * dimension, ids.count == n, textCodes.count == n * AttributeVocabulary.textWidth,
+        guard vectors.count == (keepsFloats ? n * dimension : 0), ids.count == n, textCodes.count == n * AttributeVocabulary.textWidth,
             !keepsHalves || halves.count == n * dimension,
             !keepsCodes || (codes.count == n * dimension && codeScales.count == n && codeNorms.count == n && codeErrors.count == n),
             successes.count == n, createdAts.count == n, tags.count == n, rowOfID.count == n,

@@ -35,13 +35,14 @@ protocol VectorIndex: Sendable {
     /// Removes a row; false when absent.
     @discardableResult
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool
-    /// The stored vector of a row.
-    func vector(tenant: TenantID, id: PrecedentID) -> [Float]?
+    /// The stored vector of a row (read back from the store when the index keeps only its codes).
+    func vector(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> [Float]?
     /// Whether the tenant has a row with this id.
     func contains(tenant: TenantID, id: PrecedentID) -> Bool
 
-    func search(_ query: IndexQuery) -> IndexAnswer
-    func search(batch: IndexBatchQuery) -> [IndexAnswer]
+    /// Throws only when rows kept as codes cannot be read back from the store.
+    func search(_ query: IndexQuery) throws(CasebookError) -> IndexAnswer
+    func search(batch: IndexBatchQuery) throws(CasebookError) -> [IndexAnswer]
 
     /// A new IVF index trained on every row of this one (which stays as it is, so searches go on
     /// against it), with what a store keeps of the training.
@@ -66,12 +67,12 @@ struct IndexTraining: Sendable {
     var fileSeconds: Double
 }
 
-/// The index a new collection starts with.
-func makeIndex(for spec: CollectionSpec) -> any VectorIndex {
+/// The index a new collection starts with. `storedRows` lets a flat index keep large slabs as codes only.
+func makeIndex(for spec: CollectionSpec, storedRows: (any StoredVectorReader)? = nil) -> any VectorIndex {
     if spec.index.isIVF {
         return IVFIndex(dimension: spec.dimension, metric: spec.metric, parameters: spec.index.ivf ?? IVFParameters())
     }
-    return FlatIndex(dimension: spec.dimension, metric: spec.metric)
+    return FlatIndex(dimension: spec.dimension, metric: spec.metric, storedRows: storedRows)
 }
 
 /// One row as the index sees it: the vector (final for the metric) and the filterable fields.

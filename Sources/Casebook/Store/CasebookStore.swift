@@ -56,6 +56,10 @@ protocol CasebookStore: Sendable {
     ) throws(CasebookError)
     /// One precedent with its vector, or nil (another tenant's id is nil too).
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?
+    /// Calls `body` once for each of `keys` still stored (any collection and tenant: keys are the
+    /// store's own), in any order, with its vector's bytes in either of ``VectorBlob``'s layouts,
+    /// valid only during the call. Flat indexes read back the rows they keep only as codes.
+    func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError)
     /// Precedents by key, without vectors, only those of `tenant`.
     func fetch(keys: [Int64], tenant: TenantID) throws(CasebookError) -> [Int64: Precedent]
     /// Streams every stored row of every collection (nil), or of the listed ones, into `sink`

@@ -133,6 +133,25 @@ extension SQLiteStore {
         }
     }
 
+    func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError) {
+        guard !keys.isEmpty else { return }
+        // The keys as one JSON array: a single cached statement whatever their number.
+        let list = "[" + keys.map(String.init).joined(separator: ",") + "]"
+        try read { db in
+            let rows = try Row.fetchCursor(
+                try db.cachedStatement(
+                    sql: "SELECT precedent_pk, data FROM precedent_vector WHERE precedent_pk IN (SELECT value FROM json_each(?))"),
+                arguments: [list])
+            while let row = try rows.next() {
+                let key: Int64 = row[0]
+                try row.withUnsafeData(atIndex: 1) { data in
+                    guard let data else { return body(key, UnsafeRawBufferPointer(start: nil, count: 0)) }
+                    data.withUnsafeBytes { body(key, $0) }
+                }
+            }
+        }
+    }
+
     // MARK: - Statements
 
     static let insertVectorSQL = "INSERT INTO precedent_vector (precedent_pk, data) VALUES (?, ?)"

@@ -37,13 +37,13 @@ final class ReadWriteLocked<Value>: @unchecked Sendable {
         lock.deallocate()
     }
 
-    func read<T>(_ body: (borrowing Value) throws -> T) rethrows -> T {
+    func read<T, E: Error>(_ body: (borrowing Value) throws(E) -> T) throws(E) -> T {
         pthread_rwlock_rdlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return try body(value)
     }
 
-    func write<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    func write<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
         pthread_rwlock_wrlock(lock)
         defer { pthread_rwlock_unlock(lock) }
         return try body(&value)

@@ -87,7 +87,7 @@ import Testing
             for k in [1, 10, 100, 6_000] {
                 for (f, filter) in filters.enumerated() {
                     var coded = TopK(k: min(k, slab.count))
-                    #expect(CodedScan.scan(slab, query: query, filter: filter, into: &coded))
+                    #expect(try CodedScan.scan(slab, query: query, filter: filter, reader: nil, into: &coded) == .exact)
                     let expected = Self.float32Top(slab, query, k: k, filter: filter)
                     Self.expectSame(coded.sortedDescending().map { ($0.similarity, $0.row) }, expected,
                                     "\(shape) query \(q) k \(k) filter \(f)")
@@ -170,7 +170,7 @@ import Testing
             query = query.map { $0 / norm }
             // Every other query filtered to half the tenant's rows (checked per row, not prefiltered).
             let filtered = q % 2 == 1
-            let answer = index.search(IndexQuery(
+            let answer = try index.search(IndexQuery(
                 tenant: tenant, vector: query, k: 10, filter: filtered ? SearchFilter(category: "even") : SearchFilter()))
             let brute = byTenant[tenant]!.filter { !filtered || $0.even }.map { row in
                 (row.id, zip(row.vector, query).reduce(Float(0)) { $0 + $1.0 * $1.1 })

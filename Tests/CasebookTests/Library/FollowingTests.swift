@@ -146,8 +146,8 @@ import Testing
         #expect(a.count == 20 && b.count == 20)
         for i in 0..<20 {
             let id = PrecedentID("x\(i)")
-            #expect(a.index.read { $0.vector(tenant: "acme", id: id) } == b.index.read { $0.vector(tenant: "acme", id: id) })
-            #expect(try a.get(tenant: "acme", id: id).vector == a.index.read { $0.vector(tenant: "acme", id: id) })
+            #expect((try a.indexedVector(tenant: "acme", id: id)) == (try b.indexedVector(tenant: "acme", id: id)))
+            #expect(try a.get(tenant: "acme", id: id).vector == (try a.indexedVector(tenant: "acme", id: id)))
         }
     }
 }

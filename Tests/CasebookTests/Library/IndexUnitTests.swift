@@ -32,7 +32,7 @@ import Testing
         #expect(infinite.withUnsafeBufferPointer { ScanKernel.anyGreater($0.baseAddress!, than: -.infinity) })
     }
 
-    @Test func slabStaysConsistentThroughRemovalsAndUpdates() {
+    @Test func slabStaysConsistentThroughRemovalsAndUpdates() throws {
         var index = FlatIndex(dimension: 4, metric: .l2)
         var random = SeededRandom(seed: 2)
         var live: [PrecedentID: [Float]] = [:]
@@ -55,15 +55,15 @@ import Testing
             #expect(index._checkInvariants())
             #expect(index.count(tenant: "t") == live.count)
         }
-        for (id, vector) in live { #expect(index.vector(tenant: "t", id: id) == vector) }
-        let all = index.search(IndexQuery(tenant: "t", vector: [0, 0, 0, 0], k: 100, filter: SearchFilter()))
+        for (id, vector) in live { #expect(try index.vector(tenant: "t", id: id) == vector) }
+        let all = try index.search(IndexQuery(tenant: "t", vector: [0, 0, 0, 0], k: 100, filter: SearchFilter()))
         #expect(Set(all.hits.map(\.id)) == Set(live.keys))
     }
 
     /// Both scan kernels (portable Swift and, where the CPU has it, AVX2) against brute force,
     /// for every metric, dimensions with and without a tail, and a filter.
     @Test(arguments: Metric.allCases, [5, 32, 48, 100])
-    func bothScanKernelsEqualBruteForce(metric: Metric, dimension: Int) {
+    func bothScanKernelsEqualBruteForce(metric: Metric, dimension: Int) throws {
         var random = SeededRandom(seed: UInt64(dimension))
         var index = FlatIndex(dimension: dimension, metric: metric)
         var reference: [ReferenceRow] = []
@@ -84,7 +84,7 @@ import Testing
             let expected = BruteForce.search(reference, tenant: "t", query: query, k: 15, metric: metric, filter: filter)
             let all = Dictionary(uniqueKeysWithValues: reference.map { ($0.id, BruteForce.score(query, $0.vector, metric)) })
             for kernel in kernels {
-                let answer = index.search(IndexQuery(tenant: "t", vector: query, k: 15, filter: filter), kernel: kernel)
+                let answer = try index.search(IndexQuery(tenant: "t", vector: query, k: 15, filter: filter), kernel: kernel)
                 let results = answer.hits.enumerated().map {
                     SearchResult(rank: $0.offset + 1, id: $0.element.id, score: $0.element.score, precedent: nil)
                 }
@@ -94,13 +94,13 @@ import Testing
     }
 
     /// A tenant whose slab exists but is empty (reserved, nothing loaded) answers with no hits.
-    @Test func emptySlabAnswersEmpty() {
+    @Test func emptySlabAnswersEmpty() throws {
         var index = FlatIndex(dimension: 3, metric: .cosine)
         index.reserve(tenant: "t", rows: 10)
         let filter = SearchFilter()
-        #expect(index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter)).hits.isEmpty)
-        #expect(index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter), kernel: .portable).hits.isEmpty)
-        let batch = index.search(batch: IndexBatchQuery(tenant: "t", vectors: [1, 0, 0, 0, 1, 0], k: 5, filter: filter))
+        #expect(try index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter)).hits.isEmpty)
+        #expect(try index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter), kernel: .portable).hits.isEmpty)
+        let batch = try index.search(batch: IndexBatchQuery(tenant: "t", vectors: [1, 0, 0, 0, 1, 0], k: 5, filter: filter))
         #expect(batch.count == 2 && batch.allSatisfy { $0.hits.isEmpty })
     }
 

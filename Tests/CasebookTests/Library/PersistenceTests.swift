@@ -71,7 +71,7 @@ import Testing
             #expect(collection.count == expected[name]!.count)
             #expect(collection.index.read { $0._checkInvariants() })
             for (id, vector) in expected[name]! {
-                #expect(collection.index.read { $0.vector(tenant: "t", id: id) } == vector)
+                #expect((try collection.indexedVector(tenant: "t", id: id)) == vector)
             }
         }
         let tagged = try casebook.collection("a").search(

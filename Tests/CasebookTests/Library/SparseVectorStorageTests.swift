@@ -24,7 +24,7 @@ import Testing
         #expect(StoredVectorBytes.decode(Array(blob), dimension: 16).map(Self.bits) == Self.bits(Self.example))
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(try reopened.get(tenant: "t", id: "v").vector.map(Self.bits) == Self.bits(Self.example))
-        #expect(reopened.index.read { $0.vector(tenant: "t", id: "v") }.map(Self.bits) == Self.bits(Self.example))
+        #expect((try reopened.indexedVector(tenant: "t", id: "v")).map(Self.bits) == Self.bits(Self.example))
     }
 
     static func bits(_ vector: [Float]) -> [UInt32] { vector.map(\.bitPattern) }
@@ -68,7 +68,7 @@ import Testing
         }
         let collection = try Casebook(path: database.path).collection("c")
         for (id, vector) in expected {
-            #expect(collection.index.read { $0.vector(tenant: "t", id: id) }.map(Self.bits) == Self.bits(vector), "\(id)")
+            #expect((try collection.indexedVector(tenant: "t", id: id)).map(Self.bits) == Self.bits(vector), "\(id)")
             #expect(try collection.get(tenant: "t", id: id).vector.map(Self.bits) == Self.bits(vector), "\(id)")
         }
     }

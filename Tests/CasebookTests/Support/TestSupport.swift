@@ -256,3 +256,11 @@ enum TestPython {
             stderr: timedOut ? "timed out after \(Int(timeout)) s\n" + err : err)
     }
 }
+
+extension PrecedentCollection {
+    /// The vector the collection's index gives for a row (read back from the store when the index
+    /// keeps the row as codes only).
+    func indexedVector(tenant: TenantID, id: PrecedentID) throws -> [Float]? {
+        try index.read { index throws(CasebookError) in try index.vector(tenant: tenant, id: id) }
+    }
+}

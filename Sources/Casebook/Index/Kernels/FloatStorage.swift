@@ -102,9 +102,21 @@ struct FloatStorage: @unchecked Sendable {
 
     /// Overwrites `values.count` floats starting at `offset`.
     mutating func replace(at offset: Int, with values: [Float]) {
+        values.withUnsafeBufferPointer { replace(at: offset, with: $0) }
+    }
+
+    mutating func replace(at offset: Int, with values: UnsafeBufferPointer<Float>) {
         precondition(offset >= 0 && offset + values.count <= buffer.count, "replace out of range")
         makeUnique()
-        values.withUnsafeBufferPointer { (buffer.base! + offset).update(from: $0.baseAddress!, count: $0.count) }
+        if values.count > 0 { (buffer.base! + offset).update(from: values.baseAddress!, count: values.count) }
+    }
+
+    /// Appends `count` zeros (room that ``replace(at:with:)`` then fills).
+    mutating func appendZeros(_ count: Int) {
+        guard count > 0 else { return }
+        ensureRoom(count)
+        (buffer.base! + buffer.count).initialize(repeating: 0, count: count)
+        buffer.count += count
     }
 
     /// Copies `count` floats from `source` to `destination` (offsets in floats; no overlap).

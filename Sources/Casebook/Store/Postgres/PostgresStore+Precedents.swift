@@ -128,6 +128,22 @@ extension PostgresStore {
         return found
     }
 
+    func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError) {
+        guard !keys.isEmpty else { return }
+        let rows = try connections.withSession { session throws(CasebookError) in
+            try session.query("SELECT pk, vector FROM casebook.precedent WHERE pk = ANY($1)", PostgresBindings(keys))
+        }
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            guard let key = try? cells[0].decode(Int64.self) else { throw PostgresStore.corrupt("a precedent key is unreadable") }
+            guard let bytes = cells[1].bytes else {
+                body(key, UnsafeRawBufferPointer(start: nil, count: 0))
+                continue
+            }
+            bytes.withUnsafeReadableBytes { body(key, $0) }
+        }
+    }
+
     func precedentIDs(collection: Int64, tenant: TenantID, decisionEventId: String) throws(CasebookError) -> [PrecedentID] {
         let rows = try connections.withSession { session throws(CasebookError) in
             try session.query(

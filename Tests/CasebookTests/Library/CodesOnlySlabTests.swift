@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+
+@testable import Casebook
+
+/// A flat index given a store to read from keeps large slabs as int8 codes only, and answers as
+/// the float32 scan does: scores bit for bit, the same rows (but among rows tied with the k-th),
+/// on the coded scan's hard shapes, with filters, tenants, updates and removals. A row the store
+/// rewrote behind the index's back makes the answer say it is not exact; a deleted one drops out.
+@Suite struct CodesOnlySlabTests {
+    /// The store's side, written here: each key's vector in its stored layout, changed at will.
+    final class Vectors: StoredVectorReader, @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [Int64: Data] = [:]
+        private(set) var reads = 0
+        var failing = false
+
+        func put(_ key: Int64, _ vector: [Float]) { lock.withLock { stored[key] = VectorBlob.encodeStored(vector) } }
+        func delete(_ key: Int64) { _ = lock.withLock { stored.removeValue(forKey: key) } }
+
+        func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError) {
+            let found = lock.withLock { () -> [(Int64, Data)] in
+                reads += keys.count
+                return keys.compactMap { key in stored[key].map { (key, $0) } }
+            }
+            if failing { throw .storage(code: 10, message: "disk I/O error") }
+            for (key, data) in found { data.withUnsafeBytes { body(key, $0) } }
+        }
+    }
+
+    /// The same rows in an index keeping float32 rows (the reference) and in one keeping codes only.
+    struct Pair {
+        var kept: FlatIndex
+        var coded: FlatIndex
+        let store = Vectors()
+
+        init(dimension: Int, metric: Metric) {
+            kept = FlatIndex(dimension: dimension, metric: metric)
+            coded = FlatIndex(dimension: dimension, metric: metric, storedRows: store)
+        }
+
+        mutating func add(_ rows: [IndexedRow]) {
+            for row in rows { store.put(row.key, row.vector) }
+            kept.add(rows)
+            coded.add(rows)
+        }
+
+        mutating func update(_ row: IndexedRow) {
+            store.put(row.key, row.vector)
+            kept.update(row)
+            coded.update(row)
+        }
+
+        mutating func remove(tenant: TenantID, id: PrecedentID, key: Int64) {
+            store.delete(key)
+            kept.remove(tenant: tenant, id: id)
+            coded.remove(tenant: tenant, id: id)
+        }
+    }
+
+    static func row(_ i: Int, tenant: TenantID, vector: [Float]) -> IndexedRow {
+        IndexedRow(
+            tenant: tenant, id: PrecedentID("r\(i)"), key: Int64(i), vector: vector,
+            texts: PrecedentField.filterableTexts.map { $0 == .category ? ["a", "b", "c"][i % 3] : nil },
+            tags: i % 500 == 0 ? ["rare"] : [], wasSuccessful: nil, createdAt: 0)
+    }
+
+    static func expectSame(_ got: IndexAnswer, _ expected: IndexAnswer, _ note: String) {
+        #expect(got.exact, "\(note): exact")
+        #expect(got.hits.map(\.score.bitPattern) == expected.hits.map(\.score.bitPattern), "\(note): scores")
+        guard let last = expected.hits.last?.score else { return }
+        // Which of several rows tied exactly with the k-th a heap keeps depends on the order offered.
+        #expect(got.hits.filter { $0.score > last }.map(\.id) == expected.hits.filter { $0.score > last }.map(\.id), "\(note): rows")
+    }
+
+    @Test(arguments: CodedScanTests.Shape.allCases)
+    func codesOnlyEqualsTheFloatScan(shape: CodedScanTests.Shape) throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: 9_000 + UInt64(shape.rawValue.count))
+        let d = 48
+        var pair = Pair(dimension: d, metric: .innerProduct)
+        var vectors = CodedScanTests.vectors(shape, count: 5_000, dimension: d, random: &random)
+        // Two tenants: the second stays below the threshold and keeps its float32 rows.
+        pair.add(vectors.enumerated().map { Self.row($0.offset, tenant: "big", vector: $0.element) })
+        pair.add((0..<300).map { Self.row(10_000 + $0, tenant: "small", vector: vectors[$0].map { -$0 }) })
+        for i in stride(from: 0, to: 300, by: 7) {
+            vectors[i] = vectors[(i * 31) % vectors.count].map { -$0 }
+            pair.update(Self.row(i, tenant: "big", vector: vectors[i]))
+        }
+        for i in stride(from: 1, to: 600, by: 5) { pair.remove(tenant: "big", id: PrecedentID("r\(i)"), key: Int64(i)) }
+        #expect(pair.coded._checkInvariants())
+        #expect(pair.coded.slabs["big"]?.keepsFloats == false && pair.coded.slabs["small"]?.keepsFloats == true)
+        #expect(pair.kept.slabs["big"]?.keepsFloats == true)
+        let queries = (0..<8).map { q -> [Float] in
+            // Rows scaled, random, one large and one beyond the codes' range (read back whole).
+            q < 4 ? vectors[q * 101 + 2].map { $0 * 1.25 } : (0..<d).map { _ in random.unit() * (q == 6 ? 1e9 : q == 7 ? 1e17 : 1) }
+        }
+        let filters = [SearchFilter(), SearchFilter(category: "b"), SearchFilter(tags: ["rare"])]
+        for (q, query) in queries.enumerated() {
+            for k in [1, 10, 100] {
+                for (f, filter) in filters.enumerated() {
+                    for tenant in ["big", "small"] as [TenantID] {
+                        let request = IndexQuery(tenant: tenant, vector: query, k: k, filter: filter)
+                        let note = "\(shape) \(tenant) query \(q) k \(k) filter \(f)"
+                        let got = try pair.coded.search(request)
+                        Self.expectSame(got, try pair.kept.search(request), note)
+                        let prefix = tenant == "big" ? "r" : "r1"
+                        #expect(got.hits.allSatisfy { $0.id.rawValue.hasPrefix(prefix) && (tenant == "small") == ($0.key >= 10_000) },
+                                "\(note): another tenant's row")
+                    }
+                }
+            }
+        }
+        // A batch is answered query by query from the codes, as the single searches.
+        let batch = IndexBatchQuery(tenant: "big", vectors: queries.prefix(3).flatMap { $0 }, k: 10, filter: SearchFilter())
+        for (q, answer) in try pair.coded.search(batch: batch).enumerated() {
+            Self.expectSame(answer, try pair.kept.search(IndexQuery(tenant: "big", vector: queries[q], k: 10, filter: SearchFilter())),
+                            "\(shape) batch query \(q)")
+        }
+    }
+
+    /// Only the rows the bound cannot rule out are read back: a small share of the tenant.
+    @Test func readsBackFewRows() throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: 31)
+        var pair = Pair(dimension: 64, metric: .cosine)
+        pair.add((0..<8_000).map { i in
+            var vector = (0..<64).map { _ in random.unit() }
+            let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            vector = vector.map { $0 / norm }
+            return Self.row(i, tenant: "t", vector: vector)
+        })
+        let before = pair.store.reads
+        _ = try pair.coded.search(IndexQuery(tenant: "t", vector: (0..<64).map { _ in random.unit() }, k: 10, filter: SearchFilter()))
+        let read = pair.store.reads - before
+        #expect(read >= 10 && read < 800, "read back \(read) of 8,000 rows")
+    }
+
+    /// A row the store rewrote since the index saw it (a write not yet applied here) keeps its code
+    /// score and the answer says it is not exact; a row the store deleted drops out.
+    @Test func rowsChangedBehindTheIndex() throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: 5)
+        var pair = Pair(dimension: 32, metric: .innerProduct)
+        let vectors = (0..<5_000).map { _ in (0..<32).map { _ in random.unit() } }
+        pair.add(vectors.enumerated().map { Self.row($0.offset, tenant: "t", vector: $0.element) })
+        let query = IndexQuery(tenant: "t", vector: vectors[42], k: 5, filter: SearchFilter())
+        let before = try pair.coded.search(query)
+        #expect(before.exact && before.hits.first?.id == "r42")
+
+        pair.store.put(42, vectors[42].map { $0 * -3 })
+        let rewritten = try pair.coded.search(query)
+        #expect(!rewritten.exact)
+        let hit = try #require(rewritten.hits.first { $0.id == "r42" })
+        #expect(abs(hit.score - before.hits[0].score) <= 0.02 * before.hits[0].score, "the code score stands in")
+        #expect(try pair.coded.vector(tenant: "t", id: "r42") == vectors[42].map { $0 * -3 }, "vector() reads the store")
+
+        pair.store.put(42, vectors[42])
+        pair.store.delete(Int64(before.hits[1].key))
+        let deleted = try pair.coded.search(query)
+        #expect(deleted.exact && !deleted.hits.contains { $0.id == before.hits[1].id })
+        // Not refilled: the rows that were not candidates were ruled out against the deleted one.
+        #expect(deleted.hits.count == 4 && deleted.hits.first?.id == "r42")
+
+        pair.store.failing = true
+        #expect(throws: CasebookError.self) { try pair.coded.search(query) }
+    }
+
+    /// A row too large for codes, in a slab keeping codes only: every row is read back, exactly.
+    @Test func aHugeRowMakesTheSlabReadEveryRow() throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: 6)
+        var pair = Pair(dimension: 16, metric: .innerProduct)
+        pair.add((0..<4_500).map { Self.row($0, tenant: "t", vector: (0..<16).map { _ in random.unit() }) })
+        pair.add([Self.row(9_999, tenant: "t", vector: [1e30] + [Float](repeating: 0, count: 15))])
+        #expect(pair.coded.slabs["t"]?.keepsFloats == false && pair.coded.slabs["t"]?.hasUsableCodes == false)
+        for q in 0..<4 {
+            let request = IndexQuery(tenant: "t", vector: (0..<16).map { _ in random.unit() }, k: 10, filter: q % 2 == 0 ? SearchFilter() : SearchFilter(category: "a"))
+            Self.expectSame(try pair.coded.search(request), try pair.kept.search(request), "query \(q)")
+        }
+    }
+
+    /// Training an IVF index from a flat one reads the coded rows back: the trained index holds
+    /// every stored vector bit for bit, and its exhaustive search equals the float32 scan.
+    @Test func trainingReadsTheRowsBack() throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: 8)
+        var pair = Pair(dimension: 24, metric: .cosine)
+        let vectors = (0..<6_000).map { _ in
+            let v = (0..<24).map { _ in random.unit() }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        pair.add(vectors.enumerated().map { Self.row($0.offset, tenant: "t", vector: $0.element) })
+        #expect(pair.coded.slabs["t"]?.keepsFloats == false)
+        var parameters = IVFParameters()
+        parameters.nlist = 16
+        let trained = try pair.coded.trained(parameters) { _ in }.index
+        for i in stride(from: 0, to: 6_000, by: 97) {
+            #expect(trained.vector(tenant: "t", id: PrecedentID("r\(i)")) == vectors[i])
+        }
+        let request = IndexQuery(tenant: "t", vector: vectors[7], k: 10, filter: SearchFilter(), exact: true)
+        let got = trained.search(request), expected = try pair.kept.search(request)
+        #expect(got.hits.map(\.id) == expected.hits.map(\.id))
+        #expect(zip(got.hits, expected.hits).allSatisfy { abs($0.score - $1.score) <= 1e-5 })
+        // The flat index it came from still keeps codes only.
+        #expect(pair.coded.slabs["t"]?.keepsFloats == false)
+    }
+}
