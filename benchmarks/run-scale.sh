@@ -8,8 +8,8 @@
 #   benchmarks/run-scale.sh [--precedents N] [--queries N] [--baseline BINARY] [--keep DIR]
 #
 # Prints one JSON object per build (precedents, importSeconds, importRate, importPeakRssMB, fileMB),
-# then `bench search` on this build's file twice each with the coded scan and with the float32
-# scan, alternated (openSeconds, p50Ms, p99Ms, peakRssMB, exact).
+# then `bench search` on this build's file twice in each of three memory modes, alternated
+# (openSeconds, p50Ms, p99Ms, peakRssMB, exact). SKIP_IMPORT=1 with --keep reuses a kept file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 precedents=1000000
@@ -77,21 +77,39 @@ print(json.dumps(report), flush=True)
 PY
 }
 
-# Opening and searching this build's file, the coded scan and the float32 scan alternated
-# (CASEBOOK_CODED_SCAN=0 keeps no codes: the float32 path of the same build).
-search() {  # label, environment value
+# Opening and searching this build's file in three modes of the same build, alternated: codes
+# only in memory (the default: re-scored rows read back from the file), codes beside the float32
+# rows (CASEBOOK_FLOAT_ROWS=memory), and the float32 scan alone (CASEBOOK_CODED_SCAN=0).
+search() {  # label, CASEBOOK_CODED_SCAN, CASEBOOK_FLOAT_ROWS
   echo "== search: $1" >&2
   local report
-  report=$(CASEBOOK_CODED_SCAN=$2 "$casebook" bench search --db "$work/this.sqlite" --collection c \
-    --queries "$work/queries.jsonl" --rounds 2 --json)
+  report=$(CASEBOOK_CODED_SCAN=$2 CASEBOOK_FLOAT_ROWS=$3 "$casebook" bench search --db "$work/this.sqlite" --collection c \
+    --queries "$work/queries.jsonl" --rounds 2 --hits-out "$work/hits-$1.jsonl" --json)
   echo "{\"search\": \"$1\", \"report\": $report}"
 }
 
-measure this "$casebook" streamed
+if [ ! -s "$work/this.sqlite" ] || [ -z "${SKIP_IMPORT:-}" ]; then
+  measure this "$casebook" streamed
+fi
 if [ -n "$baseline" ]; then
   measure baseline "$baseline" pieces
 fi
 for _ in 1 2; do
-  search coded 1
-  search float32 0
+  search codes-only 1 store
+  search codes+float32 1 memory
+  search float32 0 memory
 done
+# Recall of each mode's top 10 against the float32 scan's, and the largest score difference.
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+def read(mode):
+    return [json.loads(line) for line in open(f"{work}/hits-{mode}.jsonl")]
+reference = read("float32")
+for mode in ("codes-only", "codes+float32"):
+    got = read(mode)
+    same = sum(len(set(a["ids"]) & set(b["ids"])) for a, b in zip(got, reference))
+    total = sum(len(b["ids"]) for b in reference)
+    diff = max(abs(x - y) for a, b in zip(got, reference) for x, y in zip(a["scores"], b["scores"]))
+    print(json.dumps({"recall": mode, "againstFloat32": round(same / total, 6), "maxScoreDifference": diff}))
+PY

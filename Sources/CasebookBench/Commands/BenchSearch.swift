@@ -22,6 +22,13 @@ struct BenchSearch: ParsableCommand {
     @Option var k = 10
     @Option(help: "Passes over the queries.") var rounds = 3
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Write each query's result ids and scores here (JSONL, first round), to compare runs.")
+    var hitsOut: String?
+
+    struct Hits: Encodable {
+        var ids: [String]
+        var scores: [Float]
+    }
 
     struct Report: Encodable {
         var rows: Int
@@ -48,14 +55,20 @@ struct BenchSearch: ParsableCommand {
         let openSeconds = Date().timeIntervalSince(started)
         var times: [Double] = []
         var exact = true
-        for _ in 0..<rounds {
+        var hits = ""
+        for round in 0..<rounds {
             for query in held {
                 let begin = DispatchTime.now().uptimeNanoseconds
                 let answer = try target.search(request(query))
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e6)
                 exact = exact && answer.exact
+                if round == 0, hitsOut != nil {
+                    let line = Hits(ids: answer.results.map(\.id.rawValue), scores: answer.results.map(\.score))
+                    hits += String(decoding: try JSONEncoder().encode(line), as: UTF8.self) + "\n"
+                }
             }
         }
+        if let hitsOut { try hits.write(toFile: hitsOut, atomically: true, encoding: .utf8) }
         let report = Report(
             rows: target.count, queries: held.count, k: k, openSeconds: openSeconds,
             p50Ms: BenchData.median(times), p99Ms: BenchData.percentile(times, 0.99), exact: exact,
