@@ -28,12 +28,19 @@ struct PrecedentValidation {
             }
         }
         // One call for the whole batch: a featurizer reuses its buffers and may use every core.
-        let (vectors, frequencies) = try embedder.documentVectorsAndFrequencies(for: checked.map(\.precedent))
-        let items = zip(checked, vectors).map { item, vector in
-            var p = item.precedent
+        var precedents = checked.map(\.precedent)
+        let contexts = checked.map(\.contextJSON)
+        checked = []
+        let (vectors, frequencies) = try embedder.documentVectorsAndFrequencies(for: precedents)
+        // Moved out one by one (from the end), not copied: a copy retains every field.
+        var items: [StoredPrecedent] = []
+        items.reserveCapacity(precedents.count)
+        while var p = precedents.popLast() {
             p.vector = nil
-            return StoredPrecedent(precedent: p, vector: vector, contextJSON: item.contextJSON)
+            let index = precedents.count
+            items.append(StoredPrecedent(precedent: p, vector: vectors[index], contextJSON: contexts[index]))
         }
+        items.reverse()
         return (items, frequencies)
     }
 
@@ -62,7 +69,8 @@ struct PrecedentValidation {
         try IdentifierRules.checkTenant(p.tenant)
         if let id = p.id { try IdentifierRules.checkID(id) } else { p.id = PrecedentID(UUID().uuidString.lowercased()) }
         let contextJSON = try Self.checkFields(p)
-        p.tags = Array(Set(p.tags)).sorted()
+        // Most rows come sorted and unique (or without tags): only the others pay for a set.
+        if !zip(p.tags, p.tags.dropFirst()).allSatisfy({ $0 < $1 }) { p.tags = Array(Set(p.tags)).sorted() }
         if p.createdAt == nil { p.createdAt = now }
         guard p.createdAt!.timeIntervalSince1970.isFinite else { throw .invalidField("createdAt is not a valid time") }
         return (p, contextJSON)

@@ -38,36 +38,40 @@ enum VectorBlob {
     /// Calls `body` with the vector in the shorter layout, built in temporary memory.
     static func withStoredBytes<R>(_ vector: [Float], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let dimension = vector.count
-        // Bit patterns, not values: −0.0 is kept. Counted first (a loop the compiler vectorises).
-        let nonZero = vector.withUnsafeBytes { raw in
-            raw.withMemoryRebound(to: UInt32.self) { bits in
-                var count = 0
-                for pattern in bits { count &+= pattern != 0 ? 1 : 0 }
-                return count
-            }
-        }
         let mapBytes = (dimension + 7) / 8
-        let sparseBytes = mapBytes + 4 * nonZero
-        guard sparseBytes < 4 * dimension else {
-            #if _endian(little)
-                return try vector.withUnsafeBytes(body)
-            #else
-                return try encode(vector).withUnsafeBytes(body)
-            #endif
-        }
-        return try withUnsafeTemporaryAllocation(byteCount: sparseBytes, alignment: 4) { raw in
-            raw.initializeMemory(as: UInt8.self, repeating: 0)
-            vector.withUnsafeBytes { source in
+        // One branch-free pass builds the sparse layout (which elements are non-zero is
+        // unpredictable): every value is written at the next free place, which advances only past
+        // a non-zero one. Bit patterns, not values, so −0.0 is kept. Room for the dense count of
+        // values plus one, so the pass never checks; the dense layout is used when it is shorter.
+        return try withUnsafeTemporaryAllocation(byteCount: mapBytes + 4 * dimension + 4, alignment: 4) { raw in
+            let out = raw.baseAddress!
+            let end = vector.withUnsafeBytes { source in
                 source.withMemoryRebound(to: UInt32.self) { bits in
                     var offset = mapBytes
-                    for index in 0..<dimension where bits[index] != 0 {
-                        raw[index &>> 3] |= UInt8(1) &<< UInt8(index & 7)
-                        raw.storeBytes(of: bits[index].littleEndian, toByteOffset: offset, as: UInt32.self)
-                        offset &+= 4
+                    var index = 0
+                    for byte in 0..<mapBytes {
+                        var map: UInt8 = 0
+                        for bit in 0..<min(8, dimension &- index) {
+                            let pattern = bits[index]
+                            let set: Int = pattern != 0 ? 1 : 0
+                            map |= UInt8(truncatingIfNeeded: set) &<< UInt8(truncatingIfNeeded: bit)
+                            (out + offset).storeBytes(of: pattern.littleEndian, as: UInt32.self)
+                            offset &+= 4 &* set
+                            index &+= 1
+                        }
+                        out.storeBytes(of: map, toByteOffset: byte, as: UInt8.self)
                     }
+                    return offset
                 }
             }
-            return try body(UnsafeRawBufferPointer(raw))
+            guard end < 4 * dimension else {
+                #if _endian(little)
+                    return try vector.withUnsafeBytes(body)
+                #else
+                    return try encode(vector).withUnsafeBytes(body)
+                #endif
+            }
+            return try body(UnsafeRawBufferPointer(start: out, count: end))
         }
     }
 
