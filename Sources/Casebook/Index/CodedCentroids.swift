@@ -100,6 +100,18 @@ struct CodeErrorBound {
         perError = Float((codedNorm + 4 * u * codedNorm) * 1.01 * (1 + 0x1p-20))
     }
 
+    /// The bound for a score computed in float32 (sgemm) from a row's dequantized codes
+    /// ĉ = fl(scale·code) and the query itself (‖q‖ = `queryNorm`, computed in double): the rounding
+    /// of ĉ, |ĉ·q − c·q| ≤ ‖ĉ − c‖·‖q‖ ≤ (e + u(‖c‖ + e))·‖q‖, and the two float32 evaluations
+    /// (sgemm's and the float32 scan's) at most γ_d·‖ĉ‖·‖q‖ and γ_d·‖c‖·‖q‖, ‖ĉ‖ ≤ (‖c‖ + e)(1 + u);
+    /// widened by 1% like the coded one.
+    init(dequantizedFor queryNorm: Double, dimension d: Int) {
+        let u = 0x1p-24
+        let gamma = Double(d) * u / (1 - Double(d) * u)
+        perNorm = Float(queryNorm * (u + gamma * (2 + u)) * 1.01 * (1 + 0x1p-20))
+        perError = Float(queryNorm * (1 + u + gamma * (1 + u)) * 1.01 * (1 + 0x1p-20))
+    }
+
     /// A row's bound from its code score and its stored norm and coding error (both rounded up).
     /// The float sum of two non-negative terms loses at most a relative 2u, inside the margin;
     /// 2⁻²¹·|score| covers the roundings of the caller's score ± bound.

@@ -18,16 +18,6 @@ extension FlatIndex {
         guard let slab = slabs[batch.tenant], slab.count > 0, batch.k > 0 else {
             return Array(repeating: IndexAnswer(hits: [], exact: true), count: m)
         }
-        // A slab kept only as codes has no float32 block to multiply: each query scans the codes.
-        guard slab.keepsFloats else {
-            var answers: [IndexAnswer] = []
-            answers.reserveCapacity(m)
-            for q in 0..<m {
-                answers.append(try search(IndexQuery(
-                    tenant: batch.tenant, vector: Array(batch.vectors[q * d..<(q + 1) * d]), k: batch.k, filter: batch.filter)))
-            }
-            return answers
-        }
         let filter = RowFilter(batch.filter, vocabulary: vocabulary, slab: slab)
         if filter.matchesNothing {
             return Array(repeating: IndexAnswer(hits: [], exact: true), count: m)
@@ -35,6 +25,7 @@ extension FlatIndex {
         let k = min(batch.k, slab.count)
         let workers = min(m, FlatIndex.workerCount)
         let chunk = (m + workers - 1) / workers
+        if !slab.keepsFloats { return try codedBatch(batch, slab: slab, filter: filter, k: k, workers: workers, chunk: chunk) }
         let results = WorkerSlots<[IndexAnswer]>(count: workers, initial: [])
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let lower = worker * chunk
@@ -50,6 +41,41 @@ extension FlatIndex {
             results.store(worker, answers)
         }
         return results.values.flatMap { $0 }
+    }
+
+    /// A batch against a slab kept as codes only (``CodedBatchScan``), query chunks over the
+    /// workers; a slab or query beyond the codes' range is answered query by query instead.
+    private func codedBatch(
+        _ batch: IndexBatchQuery, slab: TenantSlab, filter: RowFilter, k: Int, workers: Int, chunk: Int
+    ) throws(CasebookError) -> [IndexAnswer] {
+        let d = dimension, m = batch.vectors.count / d
+        let inRange = slab.hasUsableCodes && (0..<m).allSatisfy { q in
+            var squared = 0.0
+            for j in 0..<d { squared += Double(batch.vectors[q * d + j]) * Double(batch.vectors[q * d + j]) }
+            return squared.squareRoot() <= CodedCentroids.largestNorm
+        }
+        guard inRange, let storedRows else {
+            return try (0..<m).map { q throws(CasebookError) in
+                try search(IndexQuery(
+                    tenant: batch.tenant, vector: Array(batch.vectors[q * d..<(q + 1) * d]), k: batch.k, filter: batch.filter))
+            }
+        }
+        let results = WorkerSlots<Result<[IndexAnswer], CasebookError>>(count: workers, initial: .success([]))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = (worker * chunk)..<min(m, worker * chunk + chunk)
+            guard !range.isEmpty else { return }
+            results.store(worker, batch.vectors.withUnsafeBufferPointer { queries in
+                Result { () throws(CasebookError) in
+                    try CodedBatchScan.search(
+                        slab, queries: queries.baseAddress!, range: range, k: k, filter: filter, reader: storedRows
+                    ).map { IndexAnswer(hits: Self.hits($0.top, slab: slab, metric: metric), exact: $0.exact) }
+                }
+            })
+        }
+        var answers: [IndexAnswer] = []
+        answers.reserveCapacity(m)
+        for result in results.values { answers += try result.get() }
+        return answers
     }
 
     /// Threads to spread a batch over (also the number of concurrent single-threaded sgemm

@@ -111,11 +111,16 @@ import Testing
                 }
             }
         }
-        // A batch is answered query by query from the codes, as the single searches.
-        let batch = IndexBatchQuery(tenant: "big", vectors: queries.prefix(3).flatMap { $0 }, k: 10, filter: SearchFilter())
-        for (q, answer) in try pair.coded.search(batch: batch).enumerated() {
-            Self.expectSame(answer, try pair.kept.search(IndexQuery(tenant: "big", vector: queries[q], k: 10, filter: SearchFilter())),
-                            "\(shape) batch query \(q)")
+        // A batch (sgemm over dequantized codes, `CodedBatchScan`) answers as each query's own
+        // search; with a query beyond the codes' range, the batch goes query by query.
+        for (f, filter) in filters.enumerated() {
+            for count in [7, 8] {
+                let batch = IndexBatchQuery(tenant: "big", vectors: queries.prefix(count).flatMap { $0 }, k: 10, filter: filter)
+                for (q, answer) in try pair.coded.search(batch: batch).enumerated() {
+                    Self.expectSame(answer, try pair.kept.search(IndexQuery(tenant: "big", vector: queries[q], k: 10, filter: filter)),
+                                    "\(shape) batch of \(count), query \(q), filter \(f)")
+                }
+            }
         }
     }
 
@@ -151,6 +156,9 @@ import Testing
         pair.store.put(42, vectors[42].map { $0 * -3 })
         let rewritten = try pair.coded.search(query)
         #expect(!rewritten.exact)
+        let batch = try pair.coded.search(batch: IndexBatchQuery(
+            tenant: "t", vectors: vectors[42] + vectors[7], k: 5, filter: SearchFilter()))
+        #expect(!batch[0].exact && batch[0].hits.contains { $0.id == "r42" } && batch[1].hits.first?.id == "r7")
         let hit = try #require(rewritten.hits.first { $0.id == "r42" })
         #expect(abs(hit.score - before.hits[0].score) <= 0.02 * before.hits[0].score, "the code score stands in")
         #expect(try pair.coded.vector(tenant: "t", id: "r42") == vectors[42].map { $0 * -3 }, "vector() reads the store")
