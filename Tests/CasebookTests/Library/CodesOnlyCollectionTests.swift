@@ -84,5 +84,20 @@ import Testing
             let single = try collection.search(SearchRequest(tenant: "acme", k: 5, vector: queries[q]))
             #expect(response.results.map(\.id) == single.results.map(\.id) && response.exact)
         }
+        // Training an IVF index reads the rows kept as codes back; its exhaustive search then
+        // equals brute force, and so it does once more after reopening.
+        try collection.trainIndex(nlist: 16)
+        #expect(collection.index.read { $0 is IVFIndex })
+        for searched in [collection, try Casebook(path: database.path).collection("c")] {
+            for q in 0..<3 {
+                let response = try searched.search(SearchRequest(tenant: "acme", k: 10, vector: queries[q], exact: true))
+                let expected = BruteForce.search(reference, tenant: "acme", query: queries[q], k: 10, metric: .cosine)
+                let all = Dictionary(uniqueKeysWithValues: reference.filter { $0.tenant == "acme" }.map {
+                    ($0.id, BruteForce.score(queries[q], $0.vector, .cosine))
+                })
+                #expect(response.exact)
+                expectMatches(response.results, expected, allScores: all)
+            }
+        }
     }
 }
