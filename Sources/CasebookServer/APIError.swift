@@ -11,6 +11,8 @@ struct APIError: Error, HTTPResponseError {
     var items: [Item] = []
     /// `wrong_shard`: the shard that holds the request's tenant.
     var shard: Int?
+    /// `method_not_allowed`: the methods the path answers, sent as `Allow`.
+    var allow: [HTTPRequest.Method] = []
 
     struct Item: Encodable {
         let index: Int
@@ -29,9 +31,11 @@ struct APIError: Error, HTTPResponseError {
     static func malformed(_ message: String) -> APIError { APIError(.badRequest, "malformed_request", message) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONResponse.make(
+        var response = try JSONResponse.make(
             ErrorBody(error: .init(code: code, message: message, items: items.isEmpty ? nil : items, shard: shard)),
             status: status)
+        if !allow.isEmpty { response.headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
+        return response
     }
 }
 

@@ -27,8 +27,17 @@ public struct CasebookServer: Sendable {
 
     /// Every route, on one router (shared by the socket and TCP listeners); `/mcp` with `mcp`.
     func makeRouter(mcp: MCPEndpoint? = nil) -> Router<BasicRequestContext> {
+        // The routes are learnt from a router of their own first: the error middleware, added
+        // before them, answers a known path asked with another method 405 with `Allow`.
+        let learnt = Router(context: BasicRequestContext.self)
+        addRoutes(to: learnt, mcp: mcp)
         let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(ErrorMiddleware())
+        router.middlewares.add(ErrorMiddleware(routes: RouteTable(learnt.routes.map { ($0.method, "\($0.path)") })))
+        addRoutes(to: router, mcp: mcp)
+        return router
+    }
+
+    private func addRoutes(to router: Router<BasicRequestContext>, mcp: MCPEndpoint?) {
         let limit = configuration.maxBodyBytes
         router.addRoutes(HealthController(casebook: casebook).routes, atPath: "/v1")
         router.addRoutes(CollectionsController(casebook: casebook, limit: limit).routes, atPath: "/v1")
@@ -37,7 +46,6 @@ public struct CasebookServer: Sendable {
         router.addRoutes(MatchesController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(IndexController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         mcp?.register(on: router, limit: limit)
-        return router
     }
 
     /// Every served route as `METHOD /path/{parameter}` (openapi.yaml is checked against it).
@@ -95,6 +103,7 @@ public struct CasebookServer: Sendable {
 /// status; an oversized body is 413; anything else is a 500 that says nothing of internals.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -107,6 +116,14 @@ struct ErrorMiddleware: RouterMiddleware {
             return try APIError(.contentTooLarge, "body_too_large", "body is larger than the server's limit")
                 .response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.methods(at: request.uri.path)
+            guard allowed.isEmpty else {
+                var refusal = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "\(request.uri.path) answers \(allowed.map(\.rawValue).joined(separator: ", ")), not \(request.method)")
+                refusal.allow = allowed
+                return try refusal.response(from: request, context: context)
+            }
             return try APIError(.notFound, "no_route", "no route \(request.method) \(request.uri.path)")
                 .response(from: request, context: context)
         } catch let error as HTTPError {
