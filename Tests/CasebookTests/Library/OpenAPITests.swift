@@ -39,6 +39,16 @@ import Testing
         #expect(documented == server.routes)
     }
 
+    /// The document is valid YAML to an independent parser (PyYAML), and lists the served routes.
+    @Test func documentParsesAsYAMLWithTheServedRoutes() throws {
+        let database = TemporaryDatabase()
+        let server = CasebookServer(
+            casebook: try Casebook(path: database.path), configuration: ServerConfiguration(socketPath: "unused"))
+        let outcome = try TestPython.run("openapi_routes.py", [Self.documentURL.path])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.split(separator: "\n").map(String.init) == server.routes)
+    }
+
     /// The property names of a schema under `components: schemas:` (four-space schema keys,
     /// eight-space properties).
     static func properties(of schema: String) throws -> [String] {
