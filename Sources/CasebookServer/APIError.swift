@@ -30,6 +30,11 @@ struct APIError: Error, HTTPResponseError {
 
     static func malformed(_ message: String) -> APIError { APIError(.badRequest, "malformed_request", message) }
 
+    /// `missing_tenant`, worded for where the request should have named it.
+    static func missingTenant(in place: String) -> APIError {
+        APIError(.badRequest, "missing_tenant", "\(place) \"tenant\" is missing or empty")
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse.make(
             ErrorBody(error: .init(code: code, message: message, items: items.isEmpty ? nil : items, shard: shard)),

@@ -58,7 +58,7 @@ extension APIError {
     /// 400 for a body that does not decode: a missing tenant is `missing_tenant`, as everywhere.
     init(_ failure: JSONValueDecoder.Failure) {
         switch failure.kind {
-        case .missing where failure.path == "tenant": self.init(.missingTenant)
+        case .missing where failure.path == "tenant": self = .missingTenant(in: "the body's field")
         case .missing: self.init(.badRequest, "malformed_request", failure.description)
         case .wrongType: self.init(.badRequest, "wrong_type", failure.description)
         case .unknown: self.init(.badRequest, "unknown_field", failure.description)

@@ -71,7 +71,7 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             return "vector has a non-finite value (NaN or infinity) at position \(position)"
         case .zeroVector: return "vector is all zeros and cannot be normalised for cosine"
         case .missingVector: return "precedent has no vector and the collection embeds none"
-        case .missingTenant: return "precedent has no tenant"
+        case .missingTenant: return "tenant is missing or empty"
         case .invalidIdentifier(let why): return "invalid identifier: \(why)"
         case .duplicateID(let id): return "id \"\(id)\" is already used"
         case .precedentNotFound(let id): return "no precedent with id \"\(id)\""

@@ -25,7 +25,7 @@ struct MatchesController {
         }
         routes.get("stats") { request, _ in
             let parameters = request.uri.queryParameters
-            guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError(.missingTenant) }
+            guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError.missingTenant(in: "the query parameter") }
             guard let collection = parameters.get("collection") else {
                 throw APIError.malformed("missing query parameter \"collection\"")
             }

@@ -37,7 +37,7 @@ struct PrecedentsController {
         -> (String, PrecedentID, TenantID)
     {
         guard let tenant = request.uri.queryParameters.get("tenant"), !tenant.isEmpty else {
-            throw APIError(.missingTenant)
+            throw APIError.missingTenant(in: "the query parameter")
         }
         return (context.parameters.get("name") ?? "", PrecedentID(context.parameters.get("id") ?? ""), TenantID(tenant))
     }

@@ -67,7 +67,7 @@ struct SearchController {
     static func binary(_ request: inout Request, limit: Int) async throws(APIError) -> SearchRequest {
         let parameters = request.uri.queryParameters
         // Refused before the body is read: a request without a tenant gets that error, not a 413.
-        guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError(.missingTenant) }
+        guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError.missingTenant(in: "the query parameter") }
         let buffer = try await RequestBody.bytes(&request, limit: limit)
         guard buffer.readableBytes % 4 == 0, buffer.readableBytes > 0 else {
             throw APIError.malformed("an octet-stream vector must be a non-empty multiple of 4 bytes (float32)")

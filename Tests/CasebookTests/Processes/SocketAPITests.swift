@@ -145,6 +145,14 @@ import Testing
             let reply = try server.request(method, path, body)
             #expect(reply.status == status && reply.errorCode == code, "\(method) \(path) \(body?.prefix(60) ?? ""): \(reply.status) \(reply.body)")
         }
+        // A missing tenant is worded for where the request should have named it.
+        let message = { (reply: ServerProcess.Reply) in ((reply.json["error"] as? [String: Any])?["message"] as? String) ?? "" }
+        let noQuery = try server.request("GET", "/v1/collections/emb/precedents/p1")
+        #expect(message(noQuery) == #"the query parameter "tenant" is missing or empty"#, "\(noQuery.body)")
+        let noField = try server.request("POST", "/v1/collections/emb/search", #"{"k":1,"vector":[1,0]}"#)
+        #expect(message(noField) == #"the body's field "tenant" is missing or empty"#, "\(noField.body)")
+        let emptyField = try server.request("POST", "/v1/collections/emb/search", #"{"tenant":"","k":1,"vector":[1,0]}"#)
+        #expect(emptyField.errorCode == "missing_tenant" && message(emptyField) == "tenant is missing or empty", "\(emptyField.body)")
         // A binary vector of the wrong size.
         let odd = try server.request("POST", "/v1/collections/emb/search?tenant=a&k=1", data: Data([1, 2, 3]),
                                      contentType: "application/octet-stream")
