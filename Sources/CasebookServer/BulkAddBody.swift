@@ -27,12 +27,15 @@ enum BulkAddBody {
         let body = try RequestBody.decode(AddPrecedentsBody.self, from: value)
         let count = body.precedents.count
         let floats = vectors.readableBytes / 4
-        guard count > 0, vectors.readableBytes % 4 == 0, floats % count == 0, floats > 0 else {
-            throw APIError.malformed(
+        guard count > 0 else { throw APIError.malformed("the precedents part holds no precedents") }
+        // Well-formed parts that do not fit each other are a value error (422), as a JSON
+        // precedent's vector of the wrong length is.
+        guard vectors.readableBytes % 4 == 0, floats % count == 0, floats > 0 else {
+            throw APIError(.unprocessableContent, "invalid_vector",
                 "the vectors part has \(vectors.readableBytes) bytes: it must be the \(count) precedents' float32 vectors, each as long as the others")
         }
         for (index, item) in body.precedents.enumerated() where item.objectValue?["vector"] != nil {
-            throw APIError(.badRequest, "invalid_precedents", "precedent \(index) carries a vector: in a bulk body they are in the vectors part")
+            throw APIError(.unprocessableContent, "invalid_precedents", "precedent \(index) carries a vector: in a bulk body they are in the vectors part")
         }
         let dimension = floats / count
         let rows: [[Float]] = vectors.readableBytesView.withUnsafeBytes { raw in

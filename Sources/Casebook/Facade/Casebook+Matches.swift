@@ -32,8 +32,8 @@ extension Casebook {
     public func recordOutcome(_ outcome: DecisionOutcome) throws(CasebookError) -> OutcomeReceipt {
         try IdentifierRules.checkTenant(outcome.tenant)
         try IdentifierRules.checkName("decisionId", outcome.decisionId)
-        if let text = outcome.outcome, text.utf8.count > Limits.maxTextBytes {
-            throw .invalidField("outcome is longer than \(Limits.maxTextBytes) bytes")
+        if let text = outcome.outcome, IdentifierRules.isLonger(text, than: Limits.maxTextCharacters) {
+            throw .invalidField("outcome is longer than \(Limits.maxTextCharacters) characters")
         }
         try PrecedentValidation.checkNoNUL(outcome.outcome, "outcome")
         if let action = outcome.action { try IdentifierRules.checkName("action", action) }

@@ -21,10 +21,12 @@ extension PrecedentCollection {
             let current = index.read { copy $0 }
             var parameters = current.config.ivf ?? IVFParameters()
             if let nlist { parameters.nlist = nlist }
+            // Checked before anything divides by the list count (an nlist of 0 would).
+            try parameters.validate()
             let rows = current.count
             let lists = parameters.lists(forRows: rows)
             if let sampleRows {
-                guard sampleRows >= lists else {
+                guard sampleRows >= 1, sampleRows >= lists else {
                     throw .invalidParameter("a training sample of \(sampleRows) rows is smaller than nlist (\(lists))")
                 }
                 parameters.sampleRowsPerList = max(1, sampleRows / lists)

@@ -78,8 +78,8 @@ struct PrecedentValidation {
 
     /// The limits on text, context and tags; returns the context as stored JSON text.
     static func checkFields(_ p: Precedent) throws(CasebookError) -> String {
-        if let text = p.text, text.utf8.count > Limits.maxTextBytes {
-            throw .invalidField("text is longer than \(Limits.maxTextBytes) bytes")
+        if let text = p.text, IdentifierRules.isLonger(text, than: Limits.maxTextCharacters) {
+            throw .invalidField("text is longer than \(Limits.maxTextCharacters) characters")
         }
         for field in PrecedentField.texts { try checkNoNUL(p[text: field], field.rawValue) }
         for tag in p.tags { try checkNoNUL(tag, "a tag") }

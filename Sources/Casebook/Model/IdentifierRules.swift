@@ -3,24 +3,24 @@
 enum IdentifierRules {
     static func checkTenant(_ tenant: TenantID) throws(CasebookError) {
         guard !tenant.rawValue.isEmpty else { throw .missingTenant }
-        guard tenant.rawValue.utf8.count <= Limits.maxTenantBytes else {
-            throw .invalidIdentifier("tenant is longer than \(Limits.maxTenantBytes) bytes")
+        guard !isLonger(tenant.rawValue, than: Limits.maxTenantCharacters) else {
+            throw .invalidIdentifier("tenant is longer than \(Limits.maxTenantCharacters) characters")
         }
         guard !hasControlCharacter(tenant.rawValue) else { throw .invalidIdentifier("tenant contains a control character") }
     }
 
     static func checkID(_ id: PrecedentID) throws(CasebookError) {
         guard !id.rawValue.isEmpty else { throw .invalidIdentifier("id is empty") }
-        guard id.rawValue.utf8.count <= Limits.maxIDBytes else {
-            throw .invalidIdentifier("id is longer than \(Limits.maxIDBytes) bytes")
+        guard !isLonger(id.rawValue, than: Limits.maxIDCharacters) else {
+            throw .invalidIdentifier("id is longer than \(Limits.maxIDCharacters) characters")
         }
         guard !hasControlCharacter(id.rawValue) else { throw .invalidIdentifier("id contains a control character") }
     }
 
     /// A caller's name for something (queryId, eventId, actor, decisionId): bounded, non-empty.
     static func checkName(_ name: String, _ value: String) throws(CasebookError) {
-        guard !value.isEmpty, value.utf8.count <= Limits.maxNameBytes else {
-            throw .invalidField("\(name) must be 1 to \(Limits.maxNameBytes) bytes")
+        guard !value.isEmpty, !isLonger(value, than: Limits.maxNameCharacters) else {
+            throw .invalidField("\(name) must be 1 to \(Limits.maxNameCharacters) characters")
         }
         guard !hasControlCharacter(value) else {
             throw .invalidField("\(name) contains a control character")
@@ -33,6 +33,14 @@ enum IdentifierRules {
         if let decisionId { try checkName("decisionId", decisionId) }
     }
 
+    /// Lengths are counted in Unicode scalars, as JSON Schema's `maxLength` counts a string, so
+    /// that a client checking a request against openapi.yaml and the server agree on every
+    /// string. A string is never longer in scalars than in UTF-8 bytes: the byte count (free)
+    /// settles the common case.
+    static func isLonger(_ text: String, than limit: Int) -> Bool {
+        text.utf8.count > limit && text.unicodeScalars.count > limit
+    }
+
     /// Identifiers hold no control characters: they are compared, logged and printed, and a NUL
     /// would be cut by the database layer (see ``PrecedentValidation``).
     static func hasControlCharacter(_ text: String) -> Bool {
@@ -41,7 +49,7 @@ enum IdentifierRules {
 }
 
 extension TenantID {
-    /// Checks the rules every tenant obeys (non-empty, at most ``Limits/maxTenantBytes``, no
+    /// Checks the rules every tenant obeys (non-empty, at most ``Limits/maxTenantCharacters``, no
     /// control characters), for callers that fix a tenant ahead of any request (an MCP session).
     public func check() throws(CasebookError) {
         try IdentifierRules.checkTenant(self)

@@ -18,20 +18,20 @@ public enum Limits {
 
     /// Precedents in one `add` call.
     public static let maxBatch = 100_000
-    /// Bytes of a tenant name.
-    public static let maxTenantBytes = 128
+    /// Characters (Unicode scalars, as JSON Schema's `maxLength` counts them) of a tenant name.
+    public static let maxTenantCharacters = 128
     /// Shards a deployment may split its tenants into (`--shard I/N`).
     public static let maxShards = 1_024
-    /// Bytes of a precedent id.
-    public static let maxIDBytes = 256
-    /// Bytes of `text`.
-    public static let maxTextBytes = 64 * 1024
+    /// Characters of a precedent id.
+    public static let maxIDCharacters = 256
+    /// Characters of `text` (and of a decision's `outcome`).
+    public static let maxTextCharacters = 64 * 1024
     /// Nesting depth of `context` (an object inside the context object is depth 2).
     public static let maxContextDepth = 8
     /// Bytes of `context` as stored JSON text.
     public static let maxContextBytes = 1 << 20
-    /// Bytes of a caller's name: queryId, eventId, actor, decisionId.
-    public static let maxNameBytes = 256
+    /// Characters of a caller's name: queryId, eventId, actor, decisionId, action.
+    public static let maxNameCharacters = 256
     /// Tags on one precedent.
     public static let maxTags = 64
     /// Open IVF cells per collection: listed tenants × nlist. A tenant that would pass it keeps

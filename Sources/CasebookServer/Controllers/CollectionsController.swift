@@ -17,14 +17,25 @@ struct CollectionsController {
             let collection = try await LibraryCall.onWriteQueue { [casebook] () throws(CasebookError) in
                 try casebook.createCollection(try options.spec())
             }
-            return try JSONResponse.make(CollectionSummary(collection, tenant: nil), status: .created)
+            var response = try JSONResponse.make(CollectionSummary(collection, tenant: nil), status: .created)
+            // Where the new collection is read: a client (and schemathesis's stateful phase)
+            // follows it to the collection's routes.
+            response.headers[.location] = "/v1/collections/\(collection.spec.name)"
+            return response
         }
         routes.get("collections/:name") { request, context in
             let collection = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
                 try casebook.collection(context.parameters.get("name") ?? "")
             }
             let tenant = request.uri.queryParameters.get("tenant").map(TenantID.init(rawValue:))
-            if let tenant { try LibraryCall.inTask { [casebook] () throws(CasebookError) in try casebook.checkHolds(tenant) } }
+            if let tenant {
+                // Optional here, but when named it obeys every tenant's rules.
+                guard !tenant.rawValue.isEmpty else { throw APIError.missingTenant(in: "the query parameter") }
+                try LibraryCall.inTask { [casebook] () throws(CasebookError) in
+                    try tenant.check()
+                    try casebook.checkHolds(tenant)
+                }
+            }
             return try JSONResponse.make(CollectionSummary(collection, tenant: tenant))
         }
         return routes

@@ -17,7 +17,8 @@ struct IndexController {
         routes.post("collections/:name/index/train") { request, context in
             let name = context.parameters.get("name") ?? ""
             var request = request
-            let body = try await RequestBody.decode(TrainBody.self, &request, limit: limit)
+            // The body is optional: without one, the stored parameters train.
+            let body = try await RequestBody.decode(TrainBody.self, &request, limit: limit, orWhenEmpty: TrainBody())
             let report = try await LibraryCall.onWriteQueue { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).trainIndex(nlist: body.nlist, sampleRows: body.sample)
             }

@@ -74,8 +74,11 @@ struct PrecedentsController {
             }
         }
         guard problems.isEmpty else {
-            throw APIError(.badRequest, "invalid_precedents", "\(problems.count) precedent(s) refused; nothing was added",
-                           items: problems)
+            // Items that could not be read are a malformed body (400); items that read well but
+            // name another tenant than the request are a conflict of values (422).
+            let unreadable = problems.contains { $0.code != "tenant_mismatch" }
+            throw APIError(unreadable ? .badRequest : .unprocessableContent, "invalid_precedents",
+                           "\(problems.count) precedent(s) refused; nothing was added", items: problems)
         }
         let space = body.spaceId
         let ids = try await LibraryCall.onWriteQueue { [casebook, precedents] () throws(CasebookError) in

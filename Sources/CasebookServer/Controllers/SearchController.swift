@@ -20,6 +20,12 @@ struct SearchController {
             if request.headers[.contentType]?.hasPrefix("application/octet-stream") == true {
                 search = try await Self.binary(&request, limit: limit)
             } else {
+                // The query string carries the octet-stream form's options; a JSON search names
+                // them in its body, and one given in both places would be ambiguous.
+                if let first = request.uri.queryParameters.first {
+                    throw APIError.malformed(
+                        "query parameter \"\(first.key)\" is for the octet-stream form; a JSON search names its options in the body")
+                }
                 search = try await RequestBody.decode(SearchRequest.self, &request, limit: limit)
             }
             let response = try LibraryCall.inTask { [casebook] () throws(CasebookError) in

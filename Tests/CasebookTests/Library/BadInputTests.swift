@@ -54,11 +54,17 @@ import Testing
         #expect(throws: CasebookError.emptyBatch) { try collection.add([]) }
         let cases: [(Precedent, CasebookError)] = [
             (Precedent(id: "a", tenant: TenantID(String(repeating: "t", count: 129)), vector: v),
-             .invalidIdentifier("tenant is longer than 128 bytes")),
+             .invalidIdentifier("tenant is longer than 128 characters")),
             (Precedent(id: PrecedentID(String(repeating: "i", count: 257)), tenant: "t", vector: v),
-             .invalidIdentifier("id is longer than 256 bytes")),
-            (Precedent(id: "a", tenant: "t", text: String(repeating: "x", count: Limits.maxTextBytes + 1), vector: v),
-             .invalidField("text is longer than 65536 bytes")),
+             .invalidIdentifier("id is longer than 256 characters")),
+            (Precedent(id: "a", tenant: "t", text: String(repeating: "x", count: Limits.maxTextCharacters + 1), vector: v),
+             .invalidField("text is longer than 65536 characters")),
+            // Lengths count characters (Unicode scalars, as JSON Schema's maxLength does), not
+            // bytes: one past the limit in two-byte characters is refused...
+            (Precedent(id: PrecedentID(String(repeating: "é", count: 257)), tenant: "t", vector: v),
+             .invalidIdentifier("id is longer than 256 characters")),
+            (Precedent(id: "a", tenant: "t", action: String(repeating: "日", count: 257), vector: v),
+             .invalidField("action must be 1 to 256 characters")),
             (Precedent(id: "a", tenant: "t", tags: (0...Limits.maxTags).map { "tag\($0)" }, vector: v),
              .invalidField("more than 64 tags")),
             (Precedent(id: "a", tenant: "t", context: Self.nested(depth: 9), vector: v),
@@ -78,12 +84,36 @@ import Testing
                 try collection.add([precedent])
             }
         }
+        // ...and exactly the limit is taken, though it is twice (three times, four times) as many bytes.
+        let longest = [
+            Precedent(id: PrecedentID(String(repeating: "é", count: 256)), tenant: TenantID(String(repeating: "ü", count: 128)), vector: v),
+            Precedent(id: "b", tenant: "t", text: String(repeating: "日", count: Limits.maxTextCharacters), action: String(repeating: "😀", count: 256), vector: v),
+        ]
+        #expect(try collection.add(longest).count == 2)
+        for precedent in longest { try collection.delete(tenant: precedent.tenant, id: precedent.id!) }
         #expect(collection.count == 1)
         #expect(throws: CasebookError.invalidIdentifier("an update needs the precedent's id")) {
             try collection.update(Precedent(tenant: "t", vector: v))
         }
         #expect(throws: CasebookError.missingTenant) { try collection.delete(tenant: "", id: "x") }
         #expect(try collection.get(tenant: "t", id: "x").vector == [1, 2, 3, 4])
+    }
+
+    /// Found by schemathesis: `{"nlist": 0, "sample": 0}` divided by zero and took the server down.
+    @Test func trainingParametersAreCheckedBeforeUse() throws {
+        let cases: [(nlist: Int?, sample: Int?, problem: String)] = [
+            (0, 0, "nlist must be between 1 and 65536, got 0"),
+            (-3, nil, "nlist must be between 1 and 65536, got -3"),
+            (nil, 0, "a training sample of 0 rows is smaller than nlist (1)"),
+            (1, -1, "a training sample of -1 rows is smaller than nlist (1)"),
+        ]
+        for (nlist, sample, problem) in cases {
+            #expect(throws: CasebookError.invalidParameter(problem)) {
+                try collection.trainIndex(nlist: nlist, sampleRows: sample)
+            }
+        }
+        #expect(collection.spec.index == .flat)
+        #expect(try collection.trainIndex(nlist: 1, sampleRows: 1).nlist == 1)
     }
 
     @Test func generatedIdsAreUniqueAndReturned() throws {

@@ -232,6 +232,11 @@ enum TestPython {
     /// output goes to files, not pipes: a server another test starts meanwhile inherits open pipe
     /// ends, and a reader waiting for end-of-file would wait for that server to exit.
     static func run(_ script: String, _ arguments: [String], timeout: TimeInterval = 300) throws -> CasebookProcess.Outcome {
+        try runTool(executable, [Repository.path("Tests/python/\(script)").path] + arguments, timeout: timeout)
+    }
+
+    /// Runs a program of the test tools' virtualenv (or the Python itself) the same way.
+    static func runTool(_ program: String, _ arguments: [String], timeout: TimeInterval = 300) throws -> CasebookProcess.Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casebook-python-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -239,8 +244,8 @@ enum TestPython {
         _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [Repository.path("Tests/python/\(script)").path] + arguments
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: outPath)
         process.standardError = try FileHandle(forWritingTo: errPath)
         process.standardInput = FileHandle.nullDevice
