@@ -246,6 +246,9 @@ enum TestPython {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
+        // In a folder of its own: a tool that keeps a cache where it runs (schemathesis's
+        // .schemathesis/) leaves nothing in the checkout.
+        process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: outPath)
         process.standardError = try FileHandle(forWritingTo: errPath)
         process.standardInput = FileHandle.nullDevice
