@@ -19,6 +19,8 @@ import ServiceLifecycle
 public struct CasebookServer: Sendable {
     public let casebook: Casebook
     public let configuration: ServerConfiguration
+    /// What `GET /metrics` reports; shared by the socket and TCP listeners.
+    let metrics = ServerMetrics()
 
     public init(casebook: Casebook, configuration: ServerConfiguration) {
         self.casebook = casebook
@@ -32,7 +34,9 @@ public struct CasebookServer: Sendable {
         let learnt = Router(context: BasicRequestContext.self)
         addRoutes(to: learnt, mcp: mcp)
         let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(ErrorMiddleware(routes: RouteTable(learnt.routes.map { ($0.method, "\($0.path)") })))
+        router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+        router.middlewares.add(ErrorMiddleware(
+            routes: RouteTable(learnt.routes.map { ($0.method, "\($0.path)") }), metrics: metrics))
         addRoutes(to: router, mcp: mcp)
         return router
     }
@@ -42,9 +46,10 @@ public struct CasebookServer: Sendable {
         router.addRoutes(HealthController(casebook: casebook).routes, atPath: "/v1")
         router.addRoutes(CollectionsController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(PrecedentsController(casebook: casebook, limit: limit).routes, atPath: "/v1")
-        router.addRoutes(SearchController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(SearchController(casebook: casebook, limit: limit, metrics: metrics).routes, atPath: "/v1")
         router.addRoutes(MatchesController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(IndexController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(MetricsController(casebook: casebook, metrics: metrics).routes)
         mcp?.register(on: router, limit: limit)
     }
 
@@ -104,6 +109,9 @@ public struct CasebookServer: Sendable {
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let routes: RouteTable
+    let metrics: ServerMetrics
+    /// The codes of a request the database refused or could not take, counted as store errors.
+    static let storeErrorCodes: Set<String> = ["internal", "read_only", "storage_full", "storage_unavailable"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -111,7 +119,9 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as APIError {
             return try error.response(from: request, context: context)
         } catch let error as CasebookError {
-            return try APIError(error).response(from: request, context: context)
+            let answer = APIError(error)
+            if Self.storeErrorCodes.contains(answer.code) { metrics.countStoreError(code: answer.code) }
+            return try answer.response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             return try APIError(.contentTooLarge, "body_too_large", "body is larger than the server's limit")
                 .response(from: request, context: context)

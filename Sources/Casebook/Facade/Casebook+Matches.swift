@@ -23,6 +23,9 @@ extension Casebook {
         return try store.recordUse(event, now: Date())
     }
 
+    /// The match log's queue: searches waiting to be written, and those dropped.
+    public var matchLogStatus: MatchLogStatus { matchLog.status }
+
     /// Records (or replaces) the outcome of a decision. With `precedentCollection`, the
     /// collection's precedents of the tenant whose `decisionEventId` is the decision also get this
     /// outcome and `wasSuccessful` (each through ``PrecedentCollection/update(_:)``, after the

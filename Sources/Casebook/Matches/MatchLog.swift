@@ -117,8 +117,19 @@ package final class MatchLog: Sendable {
     /// waiting, or arriving while the buffer was full (``maxPending``, ``maxPendingRows``).
     var droppedEntries: Int { pending.withLock { $0.dropped } }
 
+    /// Entries waiting to be written, and those lost (``droppedEntries``), read together.
+    var status: MatchLogStatus { pending.withLock { MatchLogStatus(pending: $0.entries.count, dropped: $0.dropped) } }
+
     private func flushInBackground() {
         // A failure keeps the entries for the next flush; an explicit flush reports it.
         try? flush()
     }
+}
+
+/// The match log's queue, for monitoring (`GET /metrics`).
+public struct MatchLogStatus: Sendable, Hashable {
+    /// Logged searches not yet written to the database.
+    public var pending: Int
+    /// Logged searches lost since the database was opened (see ``Limits/matchLogPendingSearches``).
+    public var dropped: Int
 }

@@ -9,6 +9,7 @@ import Hummingbird
 struct SearchController {
     let casebook: Casebook
     let limit: Int
+    let metrics: ServerMetrics
 
     var routes: RouteCollection<BasicRequestContext> {
         let routes = RouteCollection(context: BasicRequestContext.self)
@@ -28,9 +29,11 @@ struct SearchController {
                 }
                 search = try await RequestBody.decode(SearchRequest.self, &request, limit: limit)
             }
+            let searchStarted = ContinuousClock.now
             let response = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).search(search)
             }
+            metrics.recordSearch(collection: name, kind: .search, duration: ContinuousClock.now - searchStarted)
             var reply = JSONResponse.make(json: response.jsonBytes)
             // The server's own time for the request (body read, search, encoding), in the standard
             // Server-Timing header, so a client can tell its transport's share from the server's.
@@ -41,18 +44,22 @@ struct SearchController {
             let name = context.parameters.get("name") ?? ""
             var request = request
             let batch = try await RequestBody.decode(BatchSearchRequest.self, &request, limit: limit)
+            let started = ContinuousClock.now
             let responses = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).search(batch: batch)
             }
+            metrics.recordSearch(collection: name, kind: .batch, duration: ContinuousClock.now - started)
             return JSONResponse.make(json: SearchResponse.jsonBytes(batch: responses))
         }
         routes.post("collections/:name/suggest") { request, context in
             let name = context.parameters.get("name") ?? ""
             var request = request
             let suggest = try await RequestBody.decode(SuggestRequest.self, &request, limit: limit)
+            let started = ContinuousClock.now
             let suggestion = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
                 try casebook.collection(name).suggest(suggest)
             }
+            metrics.recordSearch(collection: name, kind: .suggest, duration: ContinuousClock.now - started)
             return try JSONResponse.make(suggestion)
         }
         return routes
