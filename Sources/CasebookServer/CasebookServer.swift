@@ -117,6 +117,8 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
+            // Library errors mostly arrive here, already mapped by LibraryCall.
+            if Self.storeErrorCodes.contains(error.code) { metrics.countStoreError(code: error.code) }
             return try error.response(from: request, context: context)
         } catch let error as CasebookError {
             let answer = APIError(error)

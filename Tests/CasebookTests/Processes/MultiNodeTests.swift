@@ -229,6 +229,11 @@ import Testing
             let refused = try node.request(
                 "POST", "/v1/collections/c/precedents", Self.batch("down", tenant: "acme", size: 5, random: &random))
             #expect(refused.status == 503 && refused.errorCode == "storage_unavailable", "\(refused.body)")
+            // Each node counted its refused write as a store error (`GET /metrics`).
+            let samples = try MetricsTests.scrape(node)
+            #expect(MetricsTests.value(samples, "casebook_store_errors_total", ["code": "storage_unavailable"]) == 1)
+            #expect(MetricsTests.value(samples, "casebook_http_requests_total",
+                                       ["route": "/v1/collections/{name}/precedents", "method": "POST", "status": "503"]) == 1)
         }
         try Self.shell(start)
 
