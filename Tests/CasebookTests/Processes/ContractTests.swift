@@ -16,7 +16,7 @@ import Testing
         // A collection the stateful phase and the fixed-name cases reach besides the ones it makes.
         let initRun = try CasebookProcess.run(["init", "--db", database.path, "--collection", "precedents", "--dims", "64"])
         #expect(initRun.status == 0, "\(initRun.stderr)")
-        let port = 40_000 + Int(getpid() % 20_000)
+        let port = 40_000 + Int(getpid() % 10_000)
         let server = try ServerProcess(arguments: ["--tcp", "127.0.0.1:\(port)"], database: database)
         let tools = URL(fileURLWithPath: TestPython.executable).deletingLastPathComponent()
         let outcome = try TestPython.runTool(

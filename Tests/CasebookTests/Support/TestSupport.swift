@@ -236,7 +236,9 @@ enum TestPython {
     }
 
     /// Runs a program of the test tools' virtualenv (or the Python itself) the same way.
-    static func runTool(_ program: String, _ arguments: [String], timeout: TimeInterval = 300) throws -> CasebookProcess.Outcome {
+    static func runTool(
+        _ program: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 300
+    ) throws -> CasebookProcess.Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("casebook-python-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -249,6 +251,7 @@ enum TestPython {
         // In a folder of its own: a tool that keeps a cache where it runs (schemathesis's
         // .schemathesis/) leaves nothing in the checkout.
         process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: outPath)
         process.standardError = try FileHandle(forWritingTo: errPath)
         process.standardInput = FileHandle.nullDevice
