@@ -49,9 +49,11 @@ import Testing
         let venv = directory.appendingPathComponent("venv").path
         let made = try TestPython.runTool("/usr/bin/python3", ["-m", "venv", venv])
         #expect(made.status == 0, "\(made.stderr)")
+        // From a copy: building the package writes build/ and egg-info beside its sources.
+        let package = directory.appendingPathComponent("casebook-client")
+        try FileManager.default.copyItem(at: Repository.path("clients/python"), to: package)
         let installed = try TestPython.runTool(
-            venv + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check", Repository.path("clients/python").path],
-            timeout: 600)
+            venv + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check", package.path], timeout: 600)
         #expect(installed.status == 0, "\(installed.stdout)\n\(installed.stderr.suffix(3_000))")
         let script = directory.appendingPathComponent("example.py")
         try Self.readmeExample().write(to: script, atomically: true, encoding: .utf8)
