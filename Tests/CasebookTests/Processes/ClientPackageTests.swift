@@ -34,6 +34,30 @@ import Testing
         #expect(try shard.stop() == 0)
     }
 
+    /// A server whose PostgreSQL is stopped: the client raises `StorageError` (503
+    /// storage_unavailable) for a write and does not resend it; searches go on from memory.
+    @Test func storageErrorsReachTheClient() throws {
+        let cluster = try PrivatePostgres()
+        let database = try MultiNodeTests.database(on: cluster)
+        let server = try ServerProcess(database: database)
+        let vector = "[1\(String(repeating: ",0", count: MultiNodeTests.dimension - 1))]"
+        let seeded = try server.request("POST", "/v1/collections/c/precedents",
+                                        #"{"tenant":"acme","precedents":[{"id":"seed","vector":\#(vector)}]}"#)
+        #expect(seeded.status == 201, "\(seeded.body)")
+        try MultiNodeTests.shell(cluster.stop)
+        let outcome = try TestPython.runTool(
+            TestPython.executable,
+            ["-m", "pytest", "-q", "-p", "no:cacheprovider", Repository.path("clients/python/tests/storage_down_check.py").path],
+            environment: [
+                "CASEBOOK_DOWN_SOCKET": server.socket, "CASEBOOK_DOWN_DIMENSION": "\(MultiNodeTests.dimension)",
+                "PYTHONPATH": Repository.path("clients/python/src").path,
+            ])
+        let summary = outcome.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(outcome.status == 0 && summary.contains("2 passed") && !summary.contains("skipped"),
+                "\(outcome.stdout.suffix(6_000))\n\(outcome.stderr.suffix(2_000))")
+        #expect(try server.stop() == 0)
+    }
+
     /// The python block after `<!-- client-example -->` in README.md.
     static func readmeExample() throws -> String {
         let readme = try String(contentsOf: Repository.path("README.md"), encoding: .utf8)
