@@ -36,7 +36,7 @@ def main(socket_path: str) -> None:
         print([(r["rank"], r["id"], round(r["score"], 3)) for r in found["results"]])
         # The same search with the vector as raw little-endian float32 (no JSON float parsing).
         raw = struct.pack("<3f", 0.9, 0.1, 0)
-        binary = check(api.post("/v1/collections/py-demo/search", params={"tenant": "acme", "k": 1},
+        binary = check(api.post("/v1/collections/py-demo/search/binary", params={"tenant": "acme", "k": 1},
                                 content=raw, headers={"Content-Type": "application/octet-stream"}))
         print(binary["results"][0]["id"])
         print(check(api.post(f"/v1/matches/{found['queryId']}/uses", json={

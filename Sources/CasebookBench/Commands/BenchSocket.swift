@@ -104,7 +104,7 @@ struct BenchSocket: ParsableCommand {
                 reply = try client!.send("POST", "/v1/collections/bench/search", body: jsonBodies[q])
             default:
                 reply = try client!.send(
-                    "POST", "/v1/collections/bench/search?tenant=bench&k=\(k)", body: binaryBodies[q],
+                    "POST", "/v1/collections/bench/search/binary?tenant=bench&k=\(k)", body: binaryBodies[q],
                     contentType: "application/octet-stream")
             }
             guard reply.status == 200 else { throw CLIError("server answered \(reply.status)") }

@@ -3,8 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/v1/collections/{name}/search` (one query: JSON, or a raw little-endian float32 vector with
-/// the options in the query string), `/search/batch` (many vectors, one filter) and `/suggest`
+/// `/v1/collections/{name}/search` (one query, JSON), `/search/binary` (one raw little-endian
+/// float32 vector, the options in the query string), `/search/batch` (many vectors, one filter) and `/suggest`
 /// (advice from the closest precedents with a known outcome).
 struct SearchController {
     let casebook: Casebook
@@ -15,30 +15,29 @@ struct SearchController {
         let routes = RouteCollection(context: BasicRequestContext.self)
         routes.post("collections/:name/search") { request, context in
             let started = ContinuousClock.now
-            let name = context.parameters.get("name") ?? ""
-            let search: SearchRequest
             var request = request
-            if request.headers[.contentType]?.hasPrefix("application/octet-stream") == true {
-                search = try await Self.binary(&request, limit: limit)
-            } else {
-                // The query string carries the octet-stream form's options; a JSON search names
-                // them in its body, and one given in both places would be ambiguous.
-                if let first = request.uri.queryParameters.first {
-                    throw APIError.malformed(
-                        "query parameter \"\(first.key)\" is for the octet-stream form; a JSON search names its options in the body")
-                }
-                search = try await RequestBody.decode(SearchRequest.self, &request, limit: limit)
+            if Self.isBinary(request) {
+                throw APIError(.unsupportedMediaType, "unsupported_media_type",
+                               "a float32 vector body goes to /v1/collections/{name}/search/binary; this route reads JSON")
             }
-            let searchStarted = ContinuousClock.now
-            let response = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
-                try casebook.collection(name).search(search)
+            // A JSON search names its options in its body: a query string would be a second,
+            // ambiguous place for them, refused as an unknown member is.
+            if let first = request.uri.queryParameters.first {
+                throw APIError.malformed(
+                    "unknown query parameter \"\(first.key)\": a JSON search names its options in the body")
             }
-            metrics.recordSearch(collection: name, kind: .search, duration: ContinuousClock.now - searchStarted)
-            var reply = JSONResponse.make(json: response.jsonBytes)
-            // The server's own time for the request (body read, search, encoding), in the standard
-            // Server-Timing header, so a client can tell its transport's share from the server's.
-            reply.headers[Self.serverTimingField] = Self.handlerDuration(ContinuousClock.now - started)
-            return reply
+            let search = try await RequestBody.decode(SearchRequest.self, &request, limit: limit)
+            return try answer(search, collection: context.parameters.get("name") ?? "", started: started)
+        }
+        routes.post("collections/:name/search/binary") { request, context in
+            let started = ContinuousClock.now
+            var request = request
+            guard Self.isBinary(request) else {
+                throw APIError(.unsupportedMediaType, "unsupported_media_type",
+                               "this route reads the vector as application/octet-stream (little-endian float32)")
+            }
+            let search = try await Self.binary(&request, limit: limit)
+            return try answer(search, collection: context.parameters.get("name") ?? "", started: started)
         }
         routes.post("collections/:name/search/batch") { request, context in
             let name = context.parameters.get("name") ?? ""
@@ -67,6 +66,24 @@ struct SearchController {
 
     static let serverTimingField = HTTPField.Name("Server-Timing")!
 
+    static func isBinary(_ request: Request) -> Bool {
+        request.headers[.contentType]?.lowercased().hasPrefix("application/octet-stream") == true
+    }
+
+    /// Runs one search and answers it, with the server's own time for the request (body read,
+    /// search, encoding) in the standard Server-Timing header, so a client can tell its
+    /// transport's share from the server's.
+    private func answer(_ search: SearchRequest, collection name: String, started: ContinuousClock.Instant) throws -> Response {
+        let searchStarted = ContinuousClock.now
+        let response = try LibraryCall.inTask { [casebook] () throws(CasebookError) in
+            try casebook.collection(name).search(search)
+        }
+        metrics.recordSearch(collection: name, kind: .search, duration: ContinuousClock.now - searchStarted)
+        var reply = JSONResponse.make(json: response.jsonBytes)
+        reply.headers[Self.serverTimingField] = Self.handlerDuration(ContinuousClock.now - started)
+        return reply
+    }
+
     /// `handler;dur=` and milliseconds with three decimals, written with integers (`String(format:)`
     /// goes through Foundation's formatter, a few microseconds per request).
     static func handlerDuration(_ elapsed: Duration) -> String {
@@ -83,7 +100,7 @@ struct SearchController {
         guard let tenant = parameters.get("tenant"), !tenant.isEmpty else { throw APIError.missingTenant(in: "the query parameter") }
         let buffer = try await RequestBody.bytes(&request, limit: limit)
         guard buffer.readableBytes % 4 == 0, buffer.readableBytes > 0 else {
-            throw APIError.malformed("an octet-stream vector must be a non-empty multiple of 4 bytes (float32)")
+            throw APIError(.unprocessableContent, "invalid_vector", "a binary vector must be a non-empty multiple of 4 bytes (float32)")
         }
         var vector = [Float](repeating: 0, count: buffer.readableBytes / 4)
         buffer.readableBytesView.withUnsafeBytes { raw in

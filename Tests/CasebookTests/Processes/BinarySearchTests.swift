@@ -54,27 +54,27 @@ import UnixSocketHTTP
         nan[3] = Float.nan
         // (path, body, status, results expected or the error code)
         let cases: [(path: String, body: [UInt8], status: Int, expect: String)] = [
-            ("/v1/collections/c/search?tenant=a&k=5", Self.body(vector), 200, "5"),
-            ("/v1/collections/c/search?tenant=b&k=10&includePrecedents=false", Self.body(vector), 200, "10"),
-            ("/v1/collections/c/search?tenant=a&k=3&log=false&actor=agent-7&decisionId=d-9", Self.body(vector), 200, "3"),
-            ("/v1/collections/c/search?tenant=a&k=1000", Self.body(vector), 200, "150"),
-            ("/v1/collections/c/search?tenant=a&exact=true", Self.body(vector), 200, "10"),
-            ("/v1/collections/c/search?tenant=nobody&k=5", Self.body(vector), 200, "0"),
-            ("/v1/collections/c/search?k=5", Self.body(vector), 400, "missing_tenant"),
-            ("/v1/collections/c/search?tenant=&k=5", Self.body(vector), 400, "missing_tenant"),
-            ("/v1/collections/c/search?tenant=a%00b&k=5", Self.body(vector), 422, "invalid_value"),
-            ("/v1/collections/c/search?tenant=a&k=0", Self.body(vector), 422, "invalid_k"),
-            ("/v1/collections/c/search?tenant=a&k=1001", Self.body(vector), 422, "invalid_k"),
-            ("/v1/collections/c/search?tenant=a&k=ten", Self.body(vector), 400, "wrong_type"),
-            ("/v1/collections/c/search?tenant=a&exact=maybe", Self.body(vector), 400, "wrong_type"),
-            ("/v1/collections/c/search?tenant=a&nprobe=2", Self.body(vector), 422, "invalid_value"),
-            ("/v1/collections/c/search?tenant=a", Self.body(Array(vector.dropLast())), 422, "dimension_mismatch"),
-            ("/v1/collections/c/search?tenant=a", Self.body(nan), 422, "invalid_vector"),
-            ("/v1/collections/c/search?tenant=a", Self.body(vector) + [0], 400, "malformed_request"),
-            ("/v1/collections/c/search?tenant=a", [], 400, "malformed_request"),
-            ("/v1/collections/c/search?tenant=a", [UInt8](repeating: 0, count: 4100), 413, "body_too_large"),
-            ("/v1/collections/nope/search?tenant=a", Self.body(vector), 404, "collection_not_found"),
-            ("/v1/collections/%63/search?tenant=a&k=2", Self.body(vector), 404, "collection_not_found"),
+            ("/v1/collections/c/search/binary?tenant=a&k=5", Self.body(vector), 200, "5"),
+            ("/v1/collections/c/search/binary?tenant=b&k=10&includePrecedents=false", Self.body(vector), 200, "10"),
+            ("/v1/collections/c/search/binary?tenant=a&k=3&log=false&actor=agent-7&decisionId=d-9", Self.body(vector), 200, "3"),
+            ("/v1/collections/c/search/binary?tenant=a&k=1000", Self.body(vector), 200, "150"),
+            ("/v1/collections/c/search/binary?tenant=a&exact=true", Self.body(vector), 200, "10"),
+            ("/v1/collections/c/search/binary?tenant=nobody&k=5", Self.body(vector), 200, "0"),
+            ("/v1/collections/c/search/binary?k=5", Self.body(vector), 400, "missing_tenant"),
+            ("/v1/collections/c/search/binary?tenant=&k=5", Self.body(vector), 400, "missing_tenant"),
+            ("/v1/collections/c/search/binary?tenant=a%00b&k=5", Self.body(vector), 422, "invalid_value"),
+            ("/v1/collections/c/search/binary?tenant=a&k=0", Self.body(vector), 422, "invalid_k"),
+            ("/v1/collections/c/search/binary?tenant=a&k=1001", Self.body(vector), 422, "invalid_k"),
+            ("/v1/collections/c/search/binary?tenant=a&k=ten", Self.body(vector), 400, "wrong_type"),
+            ("/v1/collections/c/search/binary?tenant=a&exact=maybe", Self.body(vector), 400, "wrong_type"),
+            ("/v1/collections/c/search/binary?tenant=a&nprobe=2", Self.body(vector), 422, "invalid_value"),
+            ("/v1/collections/c/search/binary?tenant=a", Self.body(Array(vector.dropLast())), 422, "dimension_mismatch"),
+            ("/v1/collections/c/search/binary?tenant=a", Self.body(nan), 422, "invalid_vector"),
+            ("/v1/collections/c/search/binary?tenant=a", Self.body(vector) + [0], 422, "invalid_vector"),
+            ("/v1/collections/c/search/binary?tenant=a", [], 422, "invalid_vector"),
+            ("/v1/collections/c/search/binary?tenant=a", [UInt8](repeating: 0, count: 4100), 413, "body_too_large"),
+            ("/v1/collections/nope/search/binary?tenant=a", Self.body(vector), 404, "collection_not_found"),
+            ("/v1/collections/%63/search/binary?tenant=a&k=2", Self.body(vector), 404, "collection_not_found"),
         ]
         for (path, body, status, expected) in cases {
             let reply = try client.send("POST", path, body: body, contentType: "application/octet-stream")
@@ -92,6 +92,14 @@ import UnixSocketHTTP
                 #expect((object?["error"] as? [String: Any])?["code"] as? String == expected, "\(path): \(reply.text)")
             }
         }
+        // Each route reads one form: a vector body at the JSON route, or JSON at the binary one,
+        // is refused as the wrong media type.
+        let vectorAtJSON = try client.send("POST", "/v1/collections/c/search?tenant=a", body: Self.body(vector),
+                                           contentType: "application/octet-stream")
+        #expect(vectorAtJSON.status == 415 && vectorAtJSON.text.contains("search/binary"), "\(vectorAtJSON.text)")
+        let jsonAtBinary = try client.send("POST", "/v1/collections/c/search/binary?tenant=a",
+                                           body: Array(#"{"tenant":"a","k":1}"#.utf8), contentType: "application/json")
+        #expect(jsonAtBinary.status == 415 && jsonAtBinary.text.contains("unsupported_media_type"), "\(jsonAtBinary.text)")
         // Tenant a's logged searches: k=5, k=1000 and exact (log=false and refusals log nothing).
         let logged = try client.send("GET", "/v1/stats?tenant=a&collection=c")
         let statistics = (try? JSONSerialization.jsonObject(with: Data(logged.body))) as? [String: Any]
@@ -106,7 +114,7 @@ import UnixSocketHTTP
         let vector: [Float] = (0..<Self.dimension).map { _ in random.unit() }
         func binary(_ k: Int) -> [UInt8] {
             let body = Self.body(vector)
-            return Array("POST /v1/collections/c/search?tenant=a&k=\(k)&includePrecedents=false HTTP/1.1\r\nHost: casebook\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+            return Array("POST /v1/collections/c/search/binary?tenant=a&k=\(k)&includePrecedents=false HTTP/1.1\r\nHost: casebook\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
         }
         let json = Array(#"{"tenant":"a","k":1,"vector":[\#(vector.map { "\($0)" }.joined(separator: ","))]}"#.utf8)
         let jsonRequest = Array("POST /v1/collections/c/search HTTP/1.1\r\nHost: casebook\r\nContent-Type: application/json\r\nContent-Length: \(json.count)\r\n\r\n".utf8) + json
@@ -132,7 +140,7 @@ import UnixSocketHTTP
         let client = try UnixHTTPClient(path: server.socket, timeout: 10)
         var random = SplitMix64(seed: 9)
         let body = Self.body((0..<Self.dimension).map { _ in random.unit() })
-        let head = Array("POST /v1/collections/c/search?tenant=b&k=4 HTTP/1.1\r\nHost: casebook\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        let head = Array("POST /v1/collections/c/search/binary?tenant=b&k=4 HTTP/1.1\r\nHost: casebook\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
         #expect(try client.send("GET", "/v1/health").status == 200)
         try client.write(head + body.prefix(13))
         usleep(200_000)

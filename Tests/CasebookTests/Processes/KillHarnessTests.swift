@@ -130,7 +130,7 @@ import UnixSocketHTTP
                 guard let client = try? UnixHTTPClient(path: socket, timeout: 10) else { return }
                 let query = (0..<Self.dimension).flatMap { i in withUnsafeBytes(of: Float(i % 3).bitPattern.littleEndian) { Array($0) } }
                 while !stop.load(ordering: .relaxed) {
-                    guard let reply = try? client.send("POST", "/v1/collections/c/search?tenant=t0&k=5&includePrecedents=false", body: query, contentType: "application/octet-stream") else { return }
+                    guard let reply = try? client.send("POST", "/v1/collections/c/search/binary?tenant=t0&k=5&includePrecedents=false", body: query, contentType: "application/octet-stream") else { return }
                     state.withLock {
                         if reply.status == 200 { $0.searches += 1 } else { $0.errors.append("search \(reply.status): \(reply.text)") }
                     }

@@ -164,7 +164,7 @@ import UnixSocketHTTP
         }, searcher: { searcher in
             let client = try UnixHTTPClient(path: socket, timeout: 30)
             return { tenant in
-            let reply = try client.send("POST", "/v1/collections/c/search?tenant=\(tenant)&k=1000&includePrecedents=\(searcher % 2 == 0)",
+            let reply = try client.send("POST", "/v1/collections/c/search/binary?tenant=\(tenant)&k=1000&includePrecedents=\(searcher % 2 == 0)",
                                                   body: query, contentType: "application/octet-stream")
             guard reply.status == 200, let json = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any],
                 let results = json["results"] as? [Any]

@@ -47,7 +47,7 @@ import Testing
         #expect((globex.json["results"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["p1"])
         var raw = Data()
         for value: Float in [1, 0, 0] { withUnsafeBytes(of: value.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
-        let binary = try server.request("POST", "/v1/collections/emb/search?tenant=acme&k=1", data: raw,
+        let binary = try server.request("POST", "/v1/collections/emb/search/binary?tenant=acme&k=1", data: raw,
                                         contentType: "application/octet-stream")
         #expect((binary.json["results"] as? [[String: Any]])?.first?["id"] as? String == "p1", "\(binary.body)")
         let batch = try server.request("POST", "/v1/collections/emb/search/batch",
@@ -163,9 +163,9 @@ import Testing
         let emptyField = try server.request("POST", "/v1/collections/emb/search", #"{"tenant":"","k":1,"vector":[1,0]}"#)
         #expect(emptyField.errorCode == "missing_tenant" && message(emptyField) == "tenant is missing or empty", "\(emptyField.body)")
         // A binary vector of the wrong size.
-        let odd = try server.request("POST", "/v1/collections/emb/search?tenant=a&k=1", data: Data([1, 2, 3]),
+        let odd = try server.request("POST", "/v1/collections/emb/search/binary?tenant=a&k=1", data: Data([1, 2, 3]),
                                      contentType: "application/octet-stream")
-        #expect(odd.status == 400)
+        #expect(odd.status == 422 && odd.errorCode == "invalid_vector")
         // A client that disconnects in the middle of its body.
         try Self.disconnectMidRequest(socket: server.socket)
         #expect(try server.request("GET", "/v1/health").status == 200)

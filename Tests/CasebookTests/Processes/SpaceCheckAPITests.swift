@@ -36,11 +36,11 @@ import Testing
         var raw = Data()
         for value: Float in [1, 0] { withUnsafeBytes(of: value.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
         let binaryWrong = try server.request(
-            "POST", "/v1/collections/emb/search?tenant=acme&spaceId=e5-base-v2", data: raw,
+            "POST", "/v1/collections/emb/search/binary?tenant=acme&spaceId=e5-base-v2", data: raw,
             contentType: "application/octet-stream")
         #expect(binaryWrong.status == 422 && binaryWrong.body.contains("wrong_space"), "\(binaryWrong.body)")
         let binaryRight = try server.request(
-            "POST", "/v1/collections/emb/search?tenant=acme&spaceId=minilm-l6-384", data: raw,
+            "POST", "/v1/collections/emb/search/binary?tenant=acme&spaceId=minilm-l6-384", data: raw,
             contentType: "application/octet-stream")
         #expect(binaryRight.status == 200, "\(binaryRight.body)")
     }

@@ -143,7 +143,7 @@ def search_vector(collection: str, tenant: str, vector: Sequence[float] | bytes,
     params = {"tenant": tenant}
     for key, value in compact(**options).items():
         params[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return Call("POST", f"/v1/collections/{segment(collection)}/search", models.SearchResponse.from_json,
+    return Call("POST", f"/v1/collections/{segment(collection)}/search/binary", models.SearchResponse.from_json,
                 params=params, content=float32_bytes(vector), content_type="application/octet-stream",
                 idempotent=params.get("log") == "false")
 
