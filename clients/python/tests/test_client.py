@@ -191,6 +191,10 @@ async def test_each_documented_error(kind: str, transport: str) -> None:
         with pytest.raises(cb.MethodNotAllowedError) as method:
             await v(client._run(calls.Call("PUT", "/v1/collections", lambda j: j)))
         assert method.value.allow == ["GET", "POST"]
+        with pytest.raises(cb.UnsupportedMediaTypeError) as media:
+            await v(client._run(calls.Call("POST", f"/v1/collections/{collection}/search", lambda j: j,
+                                           content=calls.float32_bytes([1, 0]), content_type="application/octet-stream")))
+        assert (media.value.status, media.value.code) == (415, "unsupported_media_type")
         with pytest.raises(cb.ConflictError) as exists:
             await v(client.create_collection(collection, dim=2, embedder="external"))
         assert exists.value.code == "collection_exists"

@@ -2,7 +2,7 @@
 from .client import AsyncCasebookClient, CasebookClient
 from .errors import (
     BadRequestError, BodyTooLargeError, CasebookError, ConflictError, InvalidValueError, ItemError,
-    MethodNotAllowedError, NotFoundError, StorageError, WrongShardError,
+    MethodNotAllowedError, NotFoundError, StorageError, UnsupportedMediaTypeError, WrongShardError,
 )
 from .models import (
     ActionEstimate, AddResult, Collection, Health, IndexInfo, MatchStatistics, OutcomeReceipt, Precedent,
@@ -12,7 +12,7 @@ from .models import (
 __all__ = [
     "CasebookClient", "AsyncCasebookClient",
     "CasebookError", "BadRequestError", "NotFoundError", "MethodNotAllowedError", "ConflictError",
-    "BodyTooLargeError", "WrongShardError", "InvalidValueError", "StorageError", "ItemError",
+    "BodyTooLargeError", "UnsupportedMediaTypeError", "WrongShardError", "InvalidValueError", "StorageError", "ItemError",
     "ActionEstimate", "AddResult", "Collection", "Health", "IndexInfo", "MatchStatistics", "OutcomeReceipt",
     "Precedent", "SearchResponse", "SearchResult", "Suggestion", "TrainingReport", "UseReceipt",
 ]

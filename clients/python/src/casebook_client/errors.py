@@ -54,6 +54,10 @@ class BodyTooLargeError(CasebookError):
     """413: the body is over the server's --max-body."""
 
 
+class UnsupportedMediaTypeError(CasebookError):
+    """415: a vector body sent to the JSON search, or JSON to the binary one."""
+
+
 class WrongShardError(CasebookError):
     """421: another node holds this tenant (`shard` names it)."""
 
@@ -72,6 +76,7 @@ _BY_STATUS: dict[int, type[CasebookError]] = {
     405: MethodNotAllowedError,
     409: ConflictError,
     413: BodyTooLargeError,
+    415: UnsupportedMediaTypeError,
     421: WrongShardError,
     422: InvalidValueError,
 }
