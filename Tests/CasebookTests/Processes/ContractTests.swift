@@ -18,6 +18,12 @@ import Testing
         #expect(initRun.status == 0, "\(initRun.stderr)")
         let port = 40_000 + Int(getpid() % 10_000)
         let server = try ServerProcess(arguments: ["--tcp", "127.0.0.1:\(port)"], database: database)
+        // Precedents the configuration's dictionaries name (tenant acme, ids p1-p3).
+        let seeded = try server.request("POST", "/v1/collections/precedents/precedents", #"""
+            {"tenant":"acme","precedents":[{"id":"p1","text":"customer not home","action":"call_first","wasSuccessful":true},
+            {"id":"p2","text":"address incomplete","action":"rto","wasSuccessful":false},{"id":"p3","text":"customer refused"}]}
+            """#)
+        #expect(seeded.status == 201, "\(seeded.body)")
         let tools = URL(fileURLWithPath: TestPython.executable).deletingLastPathComponent()
         let outcome = try TestPython.runTool(
             tools.appendingPathComponent("schemathesis").path,
