@@ -118,12 +118,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             // Library errors mostly arrive here, already mapped by LibraryCall.
-            if Self.storeErrorCodes.contains(error.code) { metrics.countStoreError(code: error.code) }
-            return try error.response(from: request, context: context)
+            return try answer(error, request, context)
         } catch let error as CasebookError {
-            let answer = APIError(error)
-            if Self.storeErrorCodes.contains(answer.code) { metrics.countStoreError(code: answer.code) }
-            return try answer.response(from: request, context: context)
+            return try answer(APIError(error), request, context)
         } catch is NIOTooManyBytesError {
             return try APIError(.contentTooLarge, "body_too_large", "body is larger than the server's limit")
                 .response(from: request, context: context)
@@ -146,5 +143,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try APIError(.internalServerError, "internal", "the server could not complete the request")
                 .response(from: request, context: context)
         }
+    }
+
+    /// An API error's answer, counted as a store error when the database refused or was away.
+    private func answer(_ error: APIError, _ request: Request, _ context: Context) throws -> Response {
+        if Self.storeErrorCodes.contains(error.code) { metrics.countStoreError(code: error.code) }
+        return try error.response(from: request, context: context)
     }
 }

@@ -58,7 +58,7 @@ struct FlatIndex: VectorIndex {
             var rows = FloatStorage()
             rows.appendZeros(slab.count * d)
             var read = 0
-            let all = (0..<Int32(slab.count)).map { $0 }
+            let all = Array(0..<Int32(slab.count))
             try all.withUnsafeBufferPointer { all throws(CasebookError) in
                 try StoredRows.read(all, of: slab, reader: storedRows) { row, vector, _ in
                     rows.replace(at: Int(row) * d, with: UnsafeBufferPointer(start: vector, count: d))
@@ -97,9 +97,7 @@ struct FlatIndex: VectorIndex {
             let dropsFloats = self.dropsFloats
             FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
                 // Grown past the threshold: the rows go before the batch's are copied in.
-                if dropsFloats, slab.keepsFloats, slab.hasUsableCodes, slab.count + positions.count >= CodedScan.minimumRows {
-                    slab.dropFloats()
-                }
+                FlatIndex.dropFloats(of: &slab, growingBy: positions.count, if: dropsFloats)
                 slab.reserve(positions.count)
                 for (offset, position) in positions.enumerated() {
                     let row = rows[position]
@@ -118,10 +116,16 @@ struct FlatIndex: VectorIndex {
         let empty = emptySlab()
         let dropsFloats = self.dropsFloats
         FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
-            if dropsFloats, slab.keepsFloats, slab.hasUsableCodes, slab.count + rows >= CodedScan.minimumRows {
-                slab.dropFloats()
-            }
+            FlatIndex.dropFloats(of: &slab, growingBy: rows, if: dropsFloats)
             slab.reserve(rows)
+        }
+    }
+
+    /// Lets a slab's float32 rows go when the index drops them and `rows` more will take the
+    /// slab to ``CodedScan/minimumRows``.
+    private static func dropFloats(of slab: inout TenantSlab, growingBy rows: Int, if dropsFloats: Bool) {
+        if dropsFloats, slab.keepsFloats, slab.hasUsableCodes, slab.count + rows >= CodedScan.minimumRows {
+            slab.dropFloats()
         }
     }
 

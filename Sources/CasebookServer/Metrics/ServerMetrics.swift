@@ -1,5 +1,6 @@
 import Casebook
 import CoreMetrics
+import Metrics
 import Prometheus
 import Synchronization
 
@@ -12,10 +13,10 @@ import Synchronization
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    /// Counters already made, by their labels: a request increments one it finds here rather than
-    /// asking the registry (a lock and the labels hashed as strings) for it again.
-    private let requestCounters = Mutex<[RequestKey: CoreMetrics.Counter]>([:])
-    private let searchTimers = Mutex<[SearchKey: CoreMetrics.Timer]>([:])
+    /// Metrics already made, by their labels: a request uses one it finds here rather than asking
+    /// the registry (a lock and the labels hashed as strings) for it again.
+    private let requestCounters = MadeMetrics<RequestKey, CoreMetrics.Counter>()
+    private let searchTimers = MadeMetrics<SearchKey, CoreMetrics.Timer>()
 
     struct RequestKey: Hashable {
         let route: String
@@ -46,30 +47,20 @@ final class ServerMetrics: Sendable {
     /// One answered request. `route` is the matched route's pattern (`/v1/collections/{name}`),
     /// never the asked path, so the series stay as few as the routes.
     func countRequest(route: String, method: String, status: Int) {
-        let key = RequestKey(route: route, method: method, status: status)
-        let counter = requestCounters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(
+        requestCounters.get(RequestKey(route: route, method: method, status: status)) {
+            CoreMetrics.Counter(
                 label: "casebook_http_requests_total",
                 dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
+        }.increment()
     }
 
     /// The library's own time for an answered search of an existing collection.
     func recordSearch(collection: String, kind: SearchKind, duration: Duration) {
-        let key = SearchKey(collection: collection, kind: kind)
-        let timer = searchTimers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(
+        searchTimers.get(SearchKey(collection: collection, kind: kind)) {
+            CoreMetrics.Timer(
                 label: Self.searchDuration, dimensions: [("collection", collection), ("kind", kind.rawValue)],
                 factory: factory)
-            timers[key] = timer
-            return timer
-        }
-        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }.record(duration: duration)
     }
 
     /// A request the database refused or could not take (the API's error code: internal,
@@ -96,5 +87,19 @@ final class ServerMetrics: Sendable {
             gauge("casebook_index_list_imbalance", name, info.listImbalance ?? 1)
         }
         return registry.emitToBuffer()
+    }
+}
+
+/// Metrics made once per key and kept.
+private final class MadeMetrics<Key: Hashable & Sendable, Metric: Sendable>: Sendable {
+    private let made = Mutex<[Key: Metric]>([:])
+
+    func get(_ key: Key, orMake make: () -> Metric) -> Metric {
+        made.withLock { made in
+            if let metric = made[key] { return metric }
+            let metric = make()
+            made[key] = metric
+            return metric
+        }
     }
 }

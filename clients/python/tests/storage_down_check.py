@@ -3,12 +3,12 @@ the other tests: it needs that server). A write raises StorageError with the ser
 storage_unavailable, after no retry (an add is never resent); searches go on from memory."""
 from __future__ import annotations
 
-import inspect
 import os
 
 import pytest
 
 import casebook_client as cb
+from support import client as new_client, close, v
 
 SOCKET = os.environ["CASEBOOK_DOWN_SOCKET"]
 DIMENSION = int(os.environ["CASEBOOK_DOWN_DIMENSION"])
@@ -16,18 +16,9 @@ DIMENSION = int(os.environ["CASEBOOK_DOWN_DIMENSION"])
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-async def v(value):
-    return await value if inspect.isawaitable(value) else value
-
-
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_a_write_with_the_database_away_raises_storage_error(kind: str) -> None:
-    client = (cb.CasebookClient if kind == "sync" else cb.AsyncCasebookClient)(socket=SOCKET, retries=2, backoff=0)
+    client = new_client(kind, socket=SOCKET, retries=2, backoff=0)
     try:
         vector = [1.0] + [0.0] * (DIMENSION - 1)
         found = await v(client.search("c", "acme", vector=vector, k=3, log=False))
@@ -36,7 +27,7 @@ async def test_a_write_with_the_database_away_raises_storage_error(kind: str) ->
             await v(client.add_precedents("c", "acme", [{"id": f"down-{kind}", "vector": vector}]))
         assert (down.value.status, down.value.code) == (503, "storage_unavailable")
     finally:
-        await v(client.close() if kind == "sync" else client.aclose())
+        await close(client)
     metrics = cb.CasebookClient(socket=SOCKET)
     try:
         # Each refused add counted once: the client did not resend it.

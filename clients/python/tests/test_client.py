@@ -3,7 +3,6 @@ which passes its addresses): every route, over the Unix socket and TCP, with the
 async client; tenant isolation; each documented error as its exception; retries and timeouts."""
 from __future__ import annotations
 
-import inspect
 import os
 import uuid
 
@@ -12,6 +11,7 @@ import pytest
 
 import casebook_client as cb
 from casebook_client import _calls as calls
+from support import client as new_client, close, v
 
 SOCKET = os.environ["CASEBOOK_SOCKET"]
 URL = os.environ["CASEBOOK_URL"]
@@ -21,23 +21,9 @@ SHARD_SOCKET = os.environ["CASEBOOK_SHARD_SOCKET"]
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-async def v(value):
-    """The value of a sync call, or the awaited value of an async one."""
-    return await value if inspect.isawaitable(value) else value
-
-
 def make(kind: str, transport: str, **options):
     where = {"socket": SOCKET} if transport == "socket" else {"url": URL}
-    return (cb.CasebookClient if kind == "sync" else cb.AsyncCasebookClient)(**where, **options)
-
-
-async def close(client) -> None:
-    await v(client.close() if isinstance(client, cb.CasebookClient) else client.aclose())
+    return new_client(kind, **where, **options)
 
 
 CLIENTS = [(kind, transport) for kind in ("sync", "async") for transport in ("socket", "tcp")]
@@ -216,7 +202,7 @@ async def test_each_documented_error(kind: str, transport: str) -> None:
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_shard_and_body_limit_errors(kind: str) -> None:
-    client = (cb.CasebookClient if kind == "sync" else cb.AsyncCasebookClient)(socket=SHARD_SOCKET)
+    client = new_client(kind, socket=SHARD_SOCKET)
     try:
         collection = name("sharded")
         await v(client.create_collection(collection, dim=64))
@@ -282,8 +268,7 @@ async def test_timeouts_apply(kind: str) -> None:
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
-    client = (cb.CasebookClient if kind == "sync" else cb.AsyncCasebookClient)(
-        url=f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.3)
+    client = new_client(kind, url=f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.3)
     try:
         started = time.monotonic()
         with pytest.raises(httpx.TimeoutException):

@@ -69,10 +69,6 @@ def time_text(value: datetime | str | None) -> str | None:
     return value.isoformat()
 
 
-def filter_json(filter: JSON | None) -> JSON | None:
-    return dict(filter) if filter is not None else None
-
-
 # Routes, in openapi.yaml's order.
 
 def health() -> Call:

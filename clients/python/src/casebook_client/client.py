@@ -10,6 +10,7 @@ training are never resent.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import datetime
 from typing import Any, Iterable, Sequence
@@ -96,7 +97,7 @@ class _API:
         """The tenant's k most similar precedents to a vector, or to text and context."""
         return self._run(calls.search(collection, tenant, dict(
             vector=list(vector) if vector is not None else None, text=text, context=context, k=k,
-            filter=calls.filter_json(filter), nprobe=nprobe, exact=exact, explain=explain,
+            filter=filter, nprobe=nprobe, exact=exact, explain=explain,
             include_precedents=include_precedents, actor=actor, decision_id=decision_id, log=log, space_id=space_id,
             lexical_weight=lexical_weight, rerank=rerank)))
 
@@ -119,7 +120,7 @@ class _API:
     ) -> list[SearchResponse]:
         """Many query vectors (at most 10,000) with one filter, answered together, in order."""
         return self._run(calls.search_batch(collection, tenant, vectors, dict(
-            k=k, filter=calls.filter_json(filter), nprobe=nprobe, exact=exact, include_precedents=include_precedents,
+            k=k, filter=filter, nprobe=nprobe, exact=exact, include_precedents=include_precedents,
             actor=actor, decision_id=decision_id, log=log, space_id=space_id)))
 
     def suggest(
@@ -132,7 +133,7 @@ class _API:
         """What to do now, from the closest precedents with a known outcome."""
         return self._run(calls.suggest(collection, tenant, dict(
             vector=list(vector) if vector is not None else None, text=text, context=context, k=k,
-            filter=calls.filter_json(filter), nprobe=nprobe, exact=exact, actor=actor, decision_id=decision_id, log=log,
+            filter=filter, nprobe=nprobe, exact=exact, actor=actor, decision_id=decision_id, log=log,
             include_precedents=include_precedents, prior_strength=prior_strength, confidence=confidence,
             min_support=min_support, space_id=space_id)))
 
@@ -193,15 +194,23 @@ def _request_options(call: calls.Call) -> dict[str, Any]:
     return options
 
 
-def _retryable(call: calls.Call, failure: Exception | None, status: int | None) -> bool:
-    if isinstance(failure, httpx.ConnectError):
-        return True  # nothing was sent
-    if not call.idempotent:
-        return False
-    return isinstance(failure, httpx.TransportError) or status == 503
+class _Retrying(_API):
+    """When to send a request again: both clients' loops ask this, and sleep as they do."""
+
+    _retries: int
+    _backoff: float
+
+    def _retry_delay(self, call: calls.Call, attempt: int, *, failure: Exception | None = None,
+                     status: int | None = None) -> float | None:
+        """Seconds to wait before attempt `attempt + 1`, or None to give this answer or error."""
+        never_sent = isinstance(failure, httpx.ConnectError)
+        worth_resending = failure is not None or status == 503
+        if attempt < self._retries and (never_sent or (call.idempotent and worth_resending)):
+            return self._backoff * 2**attempt
+        return None
 
 
-class CasebookClient(_API):
+class CasebookClient(_Retrying):
     """The socket API, synchronously: `CasebookClient(socket="/run/casebook.sock")` or
     `CasebookClient(url="http://127.0.0.1:8080")`. Use it as a context manager, or `close()`."""
 
@@ -212,21 +221,18 @@ class CasebookClient(_API):
         self._retries, self._backoff = retries, backoff
 
     def _run(self, call: calls.Call) -> Any:
-        attempt = 0
-        while True:
+        for attempt in itertools.count():
             try:
                 response = self._http.request(call.method, call.path, **_request_options(call))
             except httpx.TransportError as failure:
-                if attempt < self._retries and _retryable(call, failure, None):
-                    time.sleep(self._backoff * 2**attempt)
-                    attempt += 1
-                    continue
-                raise
-            if response.status_code == 503 and attempt < self._retries and _retryable(call, None, 503):
-                time.sleep(self._backoff * 2**attempt)
-                attempt += 1
-                continue
-            return _read(call, response)
+                delay = self._retry_delay(call, attempt, failure=failure)
+                if delay is None:
+                    raise
+            else:
+                delay = self._retry_delay(call, attempt, status=response.status_code)
+                if delay is None:
+                    return _read(call, response)
+            time.sleep(delay)
 
     def close(self) -> None:
         self._http.close()
@@ -238,7 +244,7 @@ class CasebookClient(_API):
         self.close()
 
 
-class AsyncCasebookClient(_API):
+class AsyncCasebookClient(_Retrying):
     """The socket API for asyncio (a FastAPI backend): the same methods as ``CasebookClient``,
     each to be awaited. Use it as an async context manager, or `await aclose()`."""
 
@@ -249,21 +255,18 @@ class AsyncCasebookClient(_API):
         self._retries, self._backoff = retries, backoff
 
     async def _run(self, call: calls.Call) -> Any:  # type: ignore[override]
-        attempt = 0
-        while True:
+        for attempt in itertools.count():
             try:
                 response = await self._http.request(call.method, call.path, **_request_options(call))
             except httpx.TransportError as failure:
-                if attempt < self._retries and _retryable(call, failure, None):
-                    await asyncio.sleep(self._backoff * 2**attempt)
-                    attempt += 1
-                    continue
-                raise
-            if response.status_code == 503 and attempt < self._retries and _retryable(call, None, 503):
-                await asyncio.sleep(self._backoff * 2**attempt)
-                attempt += 1
-                continue
-            return _read(call, response)
+                delay = self._retry_delay(call, attempt, failure=failure)
+                if delay is None:
+                    raise
+            else:
+                delay = self._retry_delay(call, attempt, status=response.status_code)
+                if delay is None:
+                    return _read(call, response)
+            await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
         await self._http.aclose()
