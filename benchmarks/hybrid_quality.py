@@ -7,7 +7,7 @@ measures topic share by lexical weight and a hybrid query's latency beside its t
 vectors searched alone in NumPy are the dense baseline.
 
     python3 benchmarks/hybrid_quality.py CASEBOOK_BINARY [--work DIR] [--model wordllama|lsa]
-        [--dims 128] [--only austen,tate]
+        [--dims 128] [--only austen,tate] [--embedder hashed-v2|hashed-v1]
 """
 import argparse
 import json
@@ -30,7 +30,8 @@ def main():
     parser.add_argument("--work", default="/tmp/casebook-real-quality")
     parser.add_argument("--model", choices=("wordllama", "lsa"), default="wordllama")
     parser.add_argument("--dims", type=int, default=128, help="LSA components (--model lsa)")
-    parser.add_argument("--only", default=",".join(rq.TEXT_SETS))
+    parser.add_argument("--only", default=",".join(n for n in rq.TEXT_SETS if n not in rq.HELD_OUT))
+    parser.add_argument("--embedder", default="hashed-v2", help="the featurizer: hashed-v1 or hashed-v2")
     args = parser.parse_args()
     for name in args.only.split(","):
         folder, base_file, query_file, label_file, base, queries, base_labels, query_labels = rq.prepare(
@@ -58,10 +59,11 @@ def main():
         model_share = rq.topic_share(vb, vq, base_labels, query_labels)
         run = subprocess.run([args.casebook, "bench", "hybrid", "--precedents", os.path.join(out, "precedents.jsonl"),
                               "--queries", os.path.join(out, "queries.jsonl"),
-                              "--labels", os.path.join(folder, label_file), "--companion-dims", str(dims), "--json"],
+                              "--labels", os.path.join(folder, label_file), "--companion-dims", str(dims),
+                              "--embedder", args.embedder, "--json"],
                              check=True, capture_output=True, text=True)
         report = json.loads(run.stdout)
-        report.update({"dataset": name, "model": args.model, "modelDims": dims, "modelAloneShare": model_share})
+        report.update({"dataset": name, "embedder": args.embedder, "model": args.model, "modelDims": dims, "modelAloneShare": model_share})
         print(json.dumps(report), flush=True)
 
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Retrieval quality on real public data and on the generated sample, Casebook's configurations
 # beside scikit-learn on the same splits (benchmarks/real_quality.py), written into the quality
-# section of benchmarks/RESULTS.md. The held-out set (credit_data) is run only with --held-out.
+# section of benchmarks/RESULTS.md. The held-out sets are run only with --held-out.
 #
 #   benchmarks/run-quality.sh [--held-out] [--results FILE]
-# Needs: apt-get install r-cran-modeldata r-cran-janeaustenr (and what README's first command installs).
+# Needs: apt-get install r-cran-modeldata r-cran-janeaustenr r-cran-aer r-cran-cardata fortunes bible-kjv (and what README's first command installs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=benchmarks/RESULTS.md

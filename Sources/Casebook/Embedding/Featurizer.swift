@@ -27,6 +27,10 @@ struct Featurizer {
     let scales: ScaleTable?
     /// The scales of the tenant whose precedent or query is being added.
     private var tenantScales: [UInt32: NumericScale]?
+    /// That tenant's field weights (nil: every field weighs 1), and the weight of the context
+    /// field being added, which multiplies each of its features.
+    private var tenantWeights: ScaleTable.FieldWeightTable?
+    private var fieldWeight = 1.0
 
     init(parameters: HashedNGramParameters, scales: ScaleTable? = nil, recordsTokens: Bool = false) {
         self.parameters = parameters
@@ -40,6 +44,7 @@ struct Featurizer {
     /// What a precedent is embedded from: text, context, tags and category (never its outcome).
     mutating func add(_ precedent: Precedent) {
         tenantScales = scales?.fields(of: precedent.tenant)
+        tenantWeights = scales?.fieldWeights(of: precedent.tenant)
         if let text = precedent.text { addText(text) }
         addContext(precedent.context)
         for tag in precedent.tags { addLabel(tag, namespace: .tag) }
@@ -48,6 +53,7 @@ struct Featurizer {
 
     mutating func add(_ query: QueryInput) {
         tenantScales = scales?.fields(of: query.tenant)
+        tenantWeights = scales?.fieldWeights(of: query.tenant)
         if let text = query.text { addText(text) }
         if let context = query.context { addContext(context) }
     }
@@ -236,6 +242,7 @@ struct Featurizer {
             let mark = path.count
             if !path.isEmpty { path.append(0x2E) }
             path.append(contentsOf: member.key)
+            if case .object = member.value {} else { fieldWeight = tenantWeights?.weight(of: path) ?? 1 }
             addValue(member.value, path: &path)
             path.removeSubrange(mark...)
         }
@@ -290,10 +297,8 @@ struct Featurizer {
     /// bin width of each other share weight; a scaled field weighs what one categorical value
     /// does.
     private mutating func addScaled(_ z: Double, path: [UInt8]) {
-        let bins = ScaleTable.bins, range = ScaleTable.range
-        let clipped = min(max(z, -range), range)
-        // Bin centres at -range + (i + 0.5)·width; beyond the outer centres, all in the outer bin.
-        let at = min(max((clipped + range) / (2 * range) * Double(bins) - 0.5, 0), Double(bins - 1))
+        // Beyond the outer centres, all in the outer bin.
+        let at = ScaleTable.binPosition(z)
         let lower = at.rounded(.down)
         let upper = at - lower
         let norm = ((1 - upper) * (1 - upper) + upper * upper).squareRoot()
@@ -315,7 +320,7 @@ struct Featurizer {
         token.append(path)
         token.append(0x3D)
         token.append(textBuffer)
-        finish(weight: 1)
+        finish(weight: fieldWeight)
 
         WordSplitter.split(textBuffer, into: &wordBounds)
         if wordBounds.count == 2, wordBounds[0] == 0, wordBounds[1] == textBuffer.count { return }
@@ -325,17 +330,18 @@ struct Featurizer {
                 token.append(path)
                 token.append("~w=")
                 token.append(value.baseAddress! + wordBounds[w], wordBounds[w + 1] - wordBounds[w])
-                finish(weight: 1)
+                finish(weight: fieldWeight)
             }
         }
     }
 
+    /// A context feature, weighed by its field's weight.
     private func emitContext(_ path: [UInt8], _ separator: String, _ value: String, weight: Double) {
         token.begin(.context)
         token.append(path)
         token.append(separator)
         token.append(value)
-        finish(weight: weight)
+        finish(weight: weight * fieldWeight)
     }
 
     // MARK: Tags and category

@@ -23,7 +23,7 @@ public struct HashedNGramEmbedder: Embedder {
 
     init(config: EmbedderConfig, dimension: Int, metric: Metric) throws(CasebookError) {
         guard config.isHashed else { throw .unsupportedConfiguration("embedder \"\(config.kind)\"") }
-        let parameters = config.hashed ?? HashedNGramParameters()
+        let parameters = config.hashed ?? .defaults(for: config.kind)
         try parameters.validate()
         guard (1...CollectionSpec.maxDimension).contains(dimension) else {
             throw .invalidDimension(dimension, max: CollectionSpec.maxDimension)
@@ -36,9 +36,9 @@ public struct HashedNGramEmbedder: Embedder {
         scaleTable = scales.map(ScaleTable.init)
     }
 
-    /// hashed-v2 with these scales.
+    /// hashed-v2 with these scales (and hashed-v2's default parameters unless given).
     public init(
-        dimension: Int = defaultDimension, parameters: HashedNGramParameters = HashedNGramParameters(),
+        dimension: Int = defaultDimension, parameters: HashedNGramParameters = .hashedV2Defaults,
         scales: NumericScales, metric: Metric = .cosine
     ) throws(CasebookError) {
         try self.init(config: .hashedV2(parameters, scales: scales), dimension: dimension, metric: metric)

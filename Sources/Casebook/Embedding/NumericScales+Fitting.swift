@@ -1,8 +1,9 @@
 extension NumericScales {
     /// The scales of each tenant's numeric context fields in these precedents (paths as the
     /// featurizer forms them: normalised keys joined by ".", array items under their array's
-    /// path), as version `version`.
-    public static func fit(_ precedents: some Sequence<Precedent>, version: Int) -> NumericScales {
+    /// path), and each tenant's field weights from its known outcomes (``FieldWeighting``), as
+    /// version `version`.
+    public static func fit(_ precedents: some Collection<Precedent>, version: Int) -> NumericScales {
         var values: [TenantID: [String: [Double]]] = [:]
         for precedent in precedents {
             collect(.object(precedent.context), path: [], into: &values[precedent.tenant, default: [:]])
@@ -12,6 +13,7 @@ extension NumericScales {
             let fitted = fields.compactMapValues(NumericScale.fit)
             if !fitted.isEmpty { scales.tenants[tenant.rawValue] = fitted }
         }
+        scales.fieldWeights = fieldWeights(precedents, scales: scales)
         return scales
     }
 
@@ -23,13 +25,89 @@ extension NumericScales {
             for item in items { collect(item, path: path, into: &values) }
         case .object(let members):
             for (key, member) in members {
-                var inner = path
-                if !inner.isEmpty { inner.append(0x2E) }
-                inner.append(contentsOf: TextNormalizer.normalizedBytes(key))
-                collect(member, path: inner, into: &values)
+                collect(member, path: extended(path, key), into: &values)
             }
         case .null, .bool, .string:
             return
         }
+    }
+
+    private static func extended(_ path: [UInt8], _ key: String) -> [UInt8] {
+        var inner = path
+        if !inner.isEmpty { inner.append(0x2E) }
+        inner.append(contentsOf: TextNormalizer.normalizedBytes(key))
+        return inner
+    }
+
+    /// Per tenant with enough known outcomes, each context field's weight from how its values
+    /// (a scaled number by the bin that holds most of it, as the featurizer places it) split
+    /// successes from failures.
+    private static func fieldWeights(_ precedents: some Collection<Precedent>, scales: NumericScales)
+        -> [String: [String: Double]]
+    {
+        var counts: [TenantID: [String: [String: FieldWeighting.Counts]]] = [:]
+        var outcomes: [TenantID: FieldWeighting.Counts] = [:]
+        for precedent in precedents {
+            guard let success = precedent.wasSuccessful else { continue }
+            let fields = scales.tenants[precedent.tenant.rawValue] ?? [:]
+            outcomes[precedent.tenant, default: .init()].add(success)
+            var leaves: [(path: String, value: String)] = []
+            describe(.object(precedent.context), path: [], scales: fields, into: &leaves)
+            var tenant = counts[precedent.tenant] ?? [:]
+            for (path, value) in leaves { tenant[path, default: [:]][value, default: .init()].add(success) }
+            counts[precedent.tenant] = tenant
+        }
+        var weights: [String: [String: Double]] = [:]
+        for (tenant, fields) in counts {
+            let known = outcomes[tenant]!
+            guard known.total >= FieldWeighting.minimumOutcomes,
+                min(known.successes, known.failures) >= FieldWeighting.minimumEachOutcome
+            else { continue }
+            // Values in a fixed order, so the sums (and the stored weights) never depend on a
+            // dictionary's order.
+            let information = fields.mapValues { values in
+                FieldWeighting.information(values.sorted { $0.key < $1.key }.map(\.value))
+            }
+            weights[tenant.rawValue] = FieldWeighting.weights(information)
+        }
+        return weights
+    }
+
+    /// Each leaf of a context with the value that stands for it: a string's normalised text, a
+    /// boolean, a number by its nearest bin when its field has a scale (else the number), an
+    /// array its items' values together.
+    private static func describe(
+        _ value: JSONValue, path: [UInt8], scales: [String: NumericScale], into leaves: inout [(path: String, value: String)]
+    ) {
+        if case .object(let members) = value {
+            for (key, member) in members { describe(member, path: extended(path, key), scales: scales, into: &leaves) }
+            return
+        }
+        let field = String(decoding: path, as: UTF8.self)
+        if let text = leafValue(value, scale: scales[field]) { leaves.append((field, text)) }
+    }
+
+    private static func leafValue(_ value: JSONValue, scale: NumericScale?) -> String? {
+        switch value {
+        case .null, .object:
+            return nil
+        case .bool(let flag):
+            return flag ? "true" : "false"
+        case .string(let text):
+            return "=" + String(decoding: TextNormalizer.normalizedBytes(text), as: UTF8.self)
+        case .number(let number):
+            guard number.isFinite else { return nil }
+            guard let scale else { return "#\(number)" }
+            return "~\(ScaleTable.nearestBin(scale.standardized(number)))"
+        case .array(let items):
+            let parts = items.compactMap { leafValue($0, scale: scale) }
+            return parts.isEmpty ? nil : parts.joined(separator: "\u{1F}")
+        }
+    }
+}
+
+extension FieldWeighting.Counts {
+    mutating func add(_ success: Bool) {
+        if success { successes += 1 } else { failures += 1 }
     }
 }

@@ -107,7 +107,7 @@ public struct CollectionOptions: Sendable, Hashable, Decodable {
             embedder: external
                 ? .external(spaceId: spaceId)
                 : EmbedderConfig(
-                    kind: embedder, spaceId: spaceId, hashed: HashedNGramParameters(queryWeighting: weighting),
+                    kind: embedder, spaceId: spaceId, hashed: .defaults(for: embedder, queryWeighting: weighting),
                     numericScales: embedder == EmbedderConfig.hashedV2Kind ? NumericScales() : nil,
                     companionDimension: companionDim),
             index: config)

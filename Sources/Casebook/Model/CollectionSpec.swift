@@ -101,9 +101,9 @@ public struct EmbedderConfig: Sendable, Hashable, Codable {
     }
 
     /// hashed-v2, with the scales fitted so far (none: numbers bucketed as in hashed-v1 until
-    /// the first `reembed`).
+    /// the first `reembed`), and hashed-v2's default parameters unless given.
     public static func hashedV2(
-        _ parameters: HashedNGramParameters = HashedNGramParameters(), scales: NumericScales = NumericScales()
+        _ parameters: HashedNGramParameters = .hashedV2Defaults, scales: NumericScales = NumericScales()
     ) -> EmbedderConfig {
         EmbedderConfig(kind: hashedV2Kind, hashed: parameters, numericScales: scales)
     }

@@ -29,6 +29,22 @@ public struct HashedNGramParameters: Sendable, Hashable, Codable {
         self.queryWeighting = queryWeighting
     }
 
+    /// hashed-v2's defaults: word unigrams only, and the text's characters weighing more than its
+    /// words. Word pairs are mostly seen once in a collection, so a query's rare pairs took most
+    /// of its inverse-document-frequency weight while matching almost nothing, and character
+    /// n-grams, which also catch a name's other forms, told long passages apart better. Chosen on
+    /// four text sets and checked on two others (benchmarks/RESULTS.md, "Retrieval quality on real
+    /// data"). hashed-v1 keeps its own, so its vectors never change.
+    public static let hashedV2Defaults = HashedNGramParameters(
+        wordNgrams: [1, 1], weights: NamespaceWeights(words: 0.15, chars: 0.45))
+
+    /// The defaults of an embedder kind (hashed-v1's for any other), with this query weighting.
+    public static func defaults(for kind: String, queryWeighting: QueryWeighting = .idf) -> HashedNGramParameters {
+        var parameters = kind == EmbedderConfig.hashedV2Kind ? hashedV2Defaults : HashedNGramParameters()
+        parameters.queryWeighting = queryWeighting
+        return parameters
+    }
+
     private enum CodingKeys: String, CodingKey {
         case wordNgrams, charNgrams, weights, numberBucketsPerOctave, smallIntegerLimit, queryWeighting
     }

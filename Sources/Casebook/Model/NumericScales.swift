@@ -9,16 +9,44 @@
 /// Scales are per tenant: one tenant's numbers never move another's vectors. A tenant that had no
 /// precedents at the last fit (or a field it had too few values of) has its numbers bucketed as in
 /// hashed-v1 until the next re-embedding.
+///
+/// The state also holds each tenant's context field weights (``fieldWeights``): how much a
+/// field's values told the tenant's known outcomes apart when it was fitted. A state without them
+/// (fitted before they existed, or a tenant with too few known outcomes) weighs every field alike.
 public struct NumericScales: Sendable, Hashable, Codable {
     /// 0 before the first fit, then one more per re-embedding.
     public var version: Int
     /// Per tenant, fields by their path as featurized: normalised keys joined by ".", e.g.
     /// `order.value`.
     public var tenants: [String: [String: NumericScale]]
+    /// Per tenant, each context field's weight by its path (as in ``tenants``), at most 1: what
+    /// the field's features are multiplied by. A field missing from a tenant's weights (one first
+    /// seen after the fit) weighs the mean of that tenant's weights.
+    public var fieldWeights: [String: [String: Double]]
 
-    public init(version: Int = 0, tenants: [String: [String: NumericScale]] = [:]) {
+    public init(
+        version: Int = 0, tenants: [String: [String: NumericScale]] = [:], fieldWeights: [String: [String: Double]] = [:]
+    ) {
         self.version = version
         self.tenants = tenants
+        self.fieldWeights = fieldWeights
+    }
+
+    private enum CodingKeys: String, CodingKey { case version, tenants, fieldWeights }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        tenants = try container.decode([String: [String: NumericScale]].self, forKey: .tenants)
+        fieldWeights = try container.decodeIfPresent([String: [String: Double]].self, forKey: .fieldWeights) ?? [:]
+    }
+
+    /// `fieldWeights` is left out when empty, so a state without them is stored as before.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(tenants, forKey: .tenants)
+        if !fieldWeights.isEmpty { try container.encode(fieldWeights, forKey: .fieldWeights) }
     }
 
     /// Fields with fewer fitted values than this get no scale (their numbers are bucketed as in

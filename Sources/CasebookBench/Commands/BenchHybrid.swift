@@ -22,6 +22,8 @@ struct BenchHybrid: ParsableCommand {
     @Option(help: "CSV of id,label for both files.") var labels: String
     @Option(help: "The external vectors' dimension.") var companionDims: Int
     @Option(help: "The featurizer's dimension.") var dims = HashedNGramEmbedder.defaultDimension
+    @Option(help: "The featurizer: hashed-v1 or hashed-v2 (with its own defaults; no numeric scales fitted).")
+    var embedder = EmbedderConfig.hashedV1Kind
     @Option(help: "Lexical weights to measure, comma-separated.") var weights = "0,0.3,0.5,0.7,1"
     @Option var k = 10
     @Flag(help: "Print one JSON object.") var json = false
@@ -50,8 +52,8 @@ struct BenchHybrid: ParsableCommand {
         defer { BenchData.removeDatabase(path) }
         let casebook = try Casebook(path: path)
         let hybrid = try casebook.createCollection(try CollectionOptions(
-            name: "hybrid", dim: dims, spaceId: "bench", companionDim: companionDims).spec())
-        let hashed = try casebook.createCollection(try CollectionOptions(name: "hashed", dim: dims).spec())
+            name: "hybrid", embedder: embedder, dim: dims, spaceId: "bench", companionDim: companionDims).spec())
+        let hashed = try casebook.createCollection(try CollectionOptions(name: "hashed", embedder: embedder, dim: dims).spec())
         let external = try casebook.createCollection(try CollectionOptions(
             name: "external", embedder: "external", dim: companionDims).spec())
         try hybrid.add(base)

@@ -33,6 +33,12 @@ struct BenchQuality: ParsableCommand {
     var embedder = EmbedderConfig.hashedV1Kind
     @Option(help: "How queries weigh their features: none or idf (the default for new collections).")
     var queryWeighting = QueryWeighting.idf.rawValue
+    @Flag(help: "hashed-v2: leave out the field weights fitted from outcomes (numeric scales only).")
+    var withoutFieldWeights = false
+    @Option(help: "Word n-gram lengths to try instead of the defaults, min,max (e.g. 1,1).")
+    var wordNgrams: String?
+    @Option(help: "Character n-gram lengths to try instead of the defaults, min,max (e.g. 3,5).")
+    var charNgrams: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Row: Encodable {
@@ -105,7 +111,10 @@ struct BenchQuality: ParsableCommand {
         let config: EmbedderConfig
         switch embedder {
         case EmbedderConfig.hashedV1Kind: config = .hashedV1(try parameters())
-        case EmbedderConfig.hashedV2Kind: config = .hashedV2(try parameters(), scales: .fit(base, version: 1))
+        case EmbedderConfig.hashedV2Kind:
+            var scales = NumericScales.fit(base, version: 1)
+            if withoutFieldWeights { scales.fieldWeights = [:] }
+            config = .hashedV2(try parameters(), scales: scales)
         default: throw CLIError("--embedder must be hashed-v1 or hashed-v2")
         }
         let collection = try Casebook(path: path).createCollection(
@@ -148,7 +157,14 @@ struct BenchQuality: ParsableCommand {
         guard let weighting = QueryWeighting(rawValue: queryWeighting) else {
             throw CLIError("--query-weighting must be one of: \(QueryWeighting.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var parameters = HashedNGramParameters(queryWeighting: weighting)
+        var parameters = HashedNGramParameters.defaults(for: embedder, queryWeighting: weighting)
+        func lengths(_ text: String, _ option: String) throws -> [Int] {
+            let values = text.split(separator: ",").compactMap { Int($0) }
+            guard values.count == 2 else { throw CLIError("--\(option): expected min,max, e.g. 1,2") }
+            return values
+        }
+        if let wordNgrams { parameters.wordNgrams = try lengths(wordNgrams, "word-ngrams") }
+        if let charNgrams { parameters.charNgrams = try lengths(charNgrams, "char-ngrams") }
         guard let weights else { return parameters }
         for pair in weights.split(separator: ",") {
             let parts = pair.split(separator: "=")

@@ -1,0 +1,70 @@
+/// How much each context field counts in a hashed-v2 vector, from the tenant's own outcomes: a
+/// field whose values told successes from failures apart when the collection was fitted weighs
+/// more than one that did not, so "similar" leans on what mattered for how decisions turned out.
+/// Pure arithmetic over counts; ``NumericScales/fit(_:version:)`` gathers them.
+///
+/// A field's information is the mutual information I (nats) between its value and success, less
+/// what chance alone would give: for a field of k values that has nothing to do with the outcome,
+/// 2n·I follows a chi-squared distribution of k - 1 degrees of freedom (the G-test), of mean k - 1
+/// and standard deviation sqrt(2(k - 1)). What is left above the mean plus ``significance``
+/// deviations, (k - 1 + 3·sqrt(2(k - 1))) / (2n), is the field's information, never below 0. So a
+/// field of many rare values (an id, a postcode) does not look informative by chance, and a tenant
+/// whose outcomes no field explains keeps every field alike rather than weights drawn from noise.
+/// A field's weight is `floor + sqrt(information / mean information)` over the tenant's fields,
+/// divided by the largest so that weights are at most 1: an uninformative field weighs `floor`
+/// before that division, never 0 (it still tells precedents apart for the reader). The floor, the
+/// square root and the significance were chosen on six decision tables and the generated sample
+/// and checked on four others (benchmarks/RESULTS.md, "Retrieval quality on real data").
+public enum FieldWeighting {
+    /// A tenant is weighed only with at least this many precedents of known outcome...
+    public static let minimumOutcomes = 30
+    /// ...of which at least this many succeeded and this many failed.
+    public static let minimumEachOutcome = 5
+    /// The weight of a field that told nothing, before the division by the largest.
+    public static let floor = 0.1
+    /// How many standard deviations above what chance alone gives a field's information must be
+    /// to count (see ``information(_:)``).
+    public static let significance = 3.0
+
+    /// Precedents of known outcome holding one value of a field.
+    public struct Counts: Sendable, Hashable {
+        public var failures = 0
+        public var successes = 0
+
+        public init(failures: Int = 0, successes: Int = 0) {
+            self.failures = failures
+            self.successes = successes
+        }
+
+        var total: Int { failures + successes }
+    }
+
+    /// The bias-corrected mutual information (nats) between a field's values and success, from
+    /// the counts of each value; 0 for a field of one value.
+    public static func information(_ values: [Counts]) -> Double {
+        let n = Double(values.reduce(0) { $0 + $1.total })
+        guard values.count > 1, n > 0 else { return 0 }
+        let successes = Double(values.reduce(0) { $0 + $1.successes })
+        let failures = n - successes
+        var information = 0.0
+        for value in values {
+            let share = Double(value.total) / n
+            for (count, overall) in [(value.successes, successes), (value.failures, failures)] where count > 0 {
+                let joint = Double(count) / n
+                information += joint * PortableMath.ln(joint / (share * overall / n))
+            }
+        }
+        let freedom = Double(values.count - 1)
+        return max(information - (freedom + significance * (2 * freedom).squareRoot()) / (2 * n), 0)
+    }
+
+    /// Weights (at most 1) from each field's information; all 1 when no field told anything.
+    public static func weights(_ information: [String: Double]) -> [String: Double] {
+        guard !information.isEmpty else { return [:] }
+        let mean = information.values.reduce(0, +) / Double(information.count)
+        guard mean > 0 else { return information.mapValues { _ in 1 } }
+        let raw = information.mapValues { floor + ($0 / mean).squareRoot() }
+        let largest = raw.values.max()!
+        return raw.mapValues { $0 / largest }
+    }
+}
