@@ -17,11 +17,13 @@ Decision sets (context = every field but the outcome; numbers stay numbers, cate
 scored by the AUC of the top 10's success vote against the held-out outcome):
   wa_churn, mlc_churn (success: no churn), attrition (success: stays), lending_club
   (success: Class good), credit_data (Status good) and stackoverflow (the 2017 developer survey:
-  works remotely or not) from r-cran-modeldata. Held out (run them with --held-out only, to check
-  a change, never to choose one): hmda (r-cran-aer HMDA: mortgage applications, success: not
-  denied), credit_card (AER CreditCard: card applications, success: accepted), resume_names (AER
-  ResumeNames: job applications, success: called back), arrests (r-cran-cardata Arrests: success:
-  released with a summons).
+  works remotely or not) from r-cran-modeldata; hmda (r-cran-aer HMDA: mortgage applications,
+  success: not denied), credit_card (AER CreditCard: card applications, success: accepted),
+  resume_names (AER ResumeNames: job applications, success: called back), arrests (r-cran-cardata
+  Arrests: success: released with a summons). Held out (run them with --held-out only, to check a
+  change, never to choose one): mroz (carData Mroz: married women, success: in the labour force),
+  cowles (carData Cowles: success: volunteered), swiss_labor (AER SwissLabor: success: works),
+  pima (r-cran-mlbench PimaIndiansDiabetes: success: no diabetes).
 
 Splits are stratified by label, 20% held out, queries capped at --max-queries: text sets on one
 split (seed 0), decision sets on --splits (default 5: seeds 0-4), reported as the mean.
@@ -34,8 +36,8 @@ numbers and one-hot categories.
     python3 benchmarks/real_quality.py CASEBOOK_BINARY [--work DIR] [--only a,b] [--held-out]
         [--casebook-args '...']
 
-Needs Rscript with r-cran-modeldata, r-cran-janeaustenr, r-cran-aer and r-cran-cardata, and fortunes and
-bible-kjv (apt-get install) and scikit-learn
+Needs Rscript with r-cran-modeldata, r-cran-janeaustenr, r-cran-aer, r-cran-cardata and r-cran-mlbench,
+and fortunes and bible-kjv (apt-get install) and scikit-learn
 (benchmarks/peers/setup-venv.sh).
 """
 import argparse
@@ -73,13 +75,20 @@ DECISION_SETS = {
     "credit_card": ("AER", "CreditCard", "card", "yes"),
     "resume_names": ("AER", "ResumeNames", "call", "yes"),
     "arrests": ("carData", "Arrests", "released", "Yes"),
+    "mroz": ("carData", "Mroz", "lfp", "yes"),
+    "cowles": ("carData", "Cowles", "volunteer", "yes"),
+    "swiss_labor": ("AER", "SwissLabor", "participation", "yes"),
+    "pima": ("mlbench", "PimaIndiansDiabetes", "diabetes", "neg"),
 }
-# Run only with --held-out, to check a change, never to choose one. credit_data and stackoverflow
-# were held out until field weights were chosen with them (2026-12-05); the four after them were
-# chosen as held out before that work began and run once, after it.
-HELD_OUT = {"hmda", "credit_card", "resume_names", "arrests", "fortunes", "bible"}
+# Run only with --held-out, to check a change, never to choose one. Round 1 (hmda, credit_card,
+# resume_names, arrests, and the text sets fortunes and bible) was chosen before field weights
+# were and run once with their first form; resume_names then showed that form's flaw, so the
+# decision tables of round 1 count as seen since (2026-12-05), beside credit_data and
+# stackoverflow (held out until field weights were chosen with them). Round 2 (mroz, cowles,
+# swiss_labor, pima) was chosen before the second form was measured anywhere.
+HELD_OUT = {"mroz", "cowles", "swiss_labor", "pima", "fortunes", "bible"}
+WAS_HELD_OUT = {"credit_data", "stackoverflow", "hmda", "credit_card", "resume_names", "arrests"}
 DEFAULT_CONFIG = "hashed-v2:idf:1024"
-WAS_HELD_OUT = {"credit_data", "stackoverflow"}
 
 
 def export(work, name, expression):

@@ -4,7 +4,7 @@
 # section of benchmarks/RESULTS.md. The held-out sets are run only with --held-out.
 #
 #   benchmarks/run-quality.sh [--held-out] [--results FILE]
-# Needs: apt-get install r-cran-modeldata r-cran-janeaustenr r-cran-aer r-cran-cardata fortunes bible-kjv (and what README's first command installs).
+# Needs: apt-get install r-cran-modeldata r-cran-janeaustenr r-cran-aer r-cran-cardata r-cran-mlbench fortunes bible-kjv (and what README's first command installs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=benchmarks/RESULTS.md

@@ -10,18 +10,22 @@
 /// deviations, (k - 1 + 3·sqrt(2(k - 1))) / (2n), is the field's information, never below 0. So a
 /// field of many rare values (an id, a postcode) does not look informative by chance, and a tenant
 /// whose outcomes no field explains keeps every field alike rather than weights drawn from noise.
-/// A field's weight is `floor + sqrt(information / mean information)` over the tenant's fields,
-/// divided by the largest so that weights are at most 1: an uninformative field weighs `floor`
-/// before that division, never 0 (it still tells precedents apart for the reader). The floor, the
-/// square root and the significance were chosen on six decision tables and the generated sample
-/// and checked on four others (benchmarks/RESULTS.md, "Retrieval quality on real data").
+/// A field's weight is `1 + strength · sqrt(information / H)`, H the entropy of the tenant's
+/// outcomes (so information / H is the share of the outcome's uncertainty the field alone removes,
+/// Theil's uncertainty coefficient), divided by the largest so that weights are at most 1. Weights
+/// follow how much each field explains, not how fields rank among themselves: where no field
+/// explains much (outcomes close to chance) every field stays close to alike, and a field that
+/// tells nothing still counts (it tells precedents apart for the reader). The strength and the
+/// significance are one setting for every collection, chosen on seven decision tables and the
+/// generated sample (benchmarks/RESULTS.md, "Retrieval quality on real data").
 public enum FieldWeighting {
     /// A tenant is weighed only with at least this many precedents of known outcome...
     public static let minimumOutcomes = 30
     /// ...of which at least this many succeeded and this many failed.
     public static let minimumEachOutcome = 5
-    /// The weight of a field that told nothing, before the division by the largest.
-    public static let floor = 0.1
+    /// How far a field's weight grows with the share of the outcome it explains: a field that
+    /// explained all of it would weigh `1 + strength` times one that explained none.
+    public static let strength = 8.0
     /// How many standard deviations above what chance alone gives a field's information must be
     /// to count (see ``information(_:)``).
     public static let significance = 3.0
@@ -58,12 +62,23 @@ public enum FieldWeighting {
         return max(information - (freedom + significance * (2 * freedom).squareRoot()) / (2 * n), 0)
     }
 
-    /// Weights (at most 1) from each field's information; all 1 when no field told anything.
-    public static func weights(_ information: [String: Double]) -> [String: Double] {
+    /// The entropy (nats) of outcomes with these counts; 0 when all are alike.
+    public static func entropy(_ outcomes: Counts) -> Double {
+        let n = Double(outcomes.total)
+        var entropy = 0.0
+        for count in [outcomes.successes, outcomes.failures] where count > 0 {
+            let share = Double(count) / n
+            entropy -= share * PortableMath.ln(share)
+        }
+        return entropy
+    }
+
+    /// Weights (at most 1) from each field's information and the entropy of the outcomes; all 1
+    /// when no field told anything.
+    public static func weights(_ information: [String: Double], entropy: Double) -> [String: Double] {
         guard !information.isEmpty else { return [:] }
-        let mean = information.values.reduce(0, +) / Double(information.count)
-        guard mean > 0 else { return information.mapValues { _ in 1 } }
-        let raw = information.mapValues { floor + ($0 / mean).squareRoot() }
+        guard entropy > 0 else { return information.mapValues { _ in 1 } }
+        let raw = information.mapValues { 1 + strength * min($0 / entropy, 1).squareRoot() }
         let largest = raw.values.max()!
         return raw.mapValues { $0 / largest }
     }

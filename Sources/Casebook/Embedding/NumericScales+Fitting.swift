@@ -68,7 +68,7 @@ extension NumericScales {
             let information = fields.mapValues { values in
                 FieldWeighting.information(values.sorted { $0.key < $1.key }.map(\.value))
             }
-            weights[tenant.rawValue] = FieldWeighting.weights(information)
+            weights[tenant.rawValue] = FieldWeighting.weights(information, entropy: FieldWeighting.entropy(known))
         }
         return weights
     }

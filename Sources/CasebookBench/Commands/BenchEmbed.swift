@@ -3,15 +3,18 @@ import Casebook
 import CommandLineSupport
 import Foundation
 
-/// hashed-v1 throughput on one core: precedents parsed first, then only the embedding is timed.
+/// hashed-v1 (or hashed-v2) throughput on one core: precedents parsed first, then only the
+/// embedding is timed.
 struct BenchEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "hashed-v1 documents/s and MB/s on one core, over a JSONL file of precedents.",
+        abstract: "hashed-v1 or hashed-v2 documents/s and MB/s on one core, over a JSONL file of precedents.",
         discussion: """
             Parsing is done before the clock starts; each pass embeds every document (features, \
             hashing, weighting, the final vector). Passes repeat until --min-seconds have passed \
-            (at least 3); the median pass is reported. bytes counts the input lines' UTF-8 bytes.
+            (at least 3); the median pass is reported. bytes counts the input lines' UTF-8 bytes. \
+            hashed-v2 embeds with its defaults and the scales and field weights fitted on the \
+            input first (not timed).
             """)
 
     @Option(help: "Precedent objects, one per line (\"tenant\" may be left out).") var input: String
@@ -20,9 +23,10 @@ struct BenchEmbed: ParsableCommand {
     @Flag(help: "Count each tenant's feature frequencies too, as an add to an idf collection does.")
     var countFrequencies = false
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "hashed-v1 or hashed-v2.") var embedder = EmbedderConfig.hashedV1Kind
 
     struct Report: Encodable {
-        var system = "casebook-hashed-v1"
+        var system: String
         var countsFrequencies: Bool
         var dims: Int
         var docs: Int
@@ -34,7 +38,6 @@ struct BenchEmbed: ParsableCommand {
     }
 
     func run() throws {
-        let embedder = try HashedNGramEmbedder(dimension: dims)
         var precedents: [Precedent] = []
         var bytes = 0
         try LineReader.forEachLine(of: input) { number, line in
@@ -43,6 +46,13 @@ struct BenchEmbed: ParsableCommand {
             bytes += line.utf8.count
         }
         guard !precedents.isEmpty else { throw CLIError("no precedents in \(input)") }
+        let embedder: HashedNGramEmbedder
+        switch self.embedder {
+        case EmbedderConfig.hashedV1Kind: embedder = try HashedNGramEmbedder(dimension: dims)
+        case EmbedderConfig.hashedV2Kind:
+            embedder = try HashedNGramEmbedder(dimension: dims, scales: .fit(precedents, version: 1))
+        default: throw CLIError("--embedder must be hashed-v1 or hashed-v2")
+        }
         var passes: [Double] = []
         var checksum: Float = 0
         let started = Date()
@@ -57,7 +67,7 @@ struct BenchEmbed: ParsableCommand {
         }
         let seconds = BenchData.median(passes)
         let report = Report(
-            countsFrequencies: countFrequencies, dims: dims, docs: precedents.count, bytes: bytes, passes: passes.count, seconds: seconds,
+            system: "casebook-\(embedder.kind)", countsFrequencies: countFrequencies, dims: dims, docs: precedents.count, bytes: bytes, passes: passes.count, seconds: seconds,
             docsPerSecond: Double(precedents.count) / seconds, mbPerSecond: Double(bytes) / seconds / 1e6)
         if json {
             try JSONOutput.print(report)

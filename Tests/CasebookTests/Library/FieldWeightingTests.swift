@@ -33,15 +33,20 @@ import Testing
     }
 
     @Test func weightsAreWorkedOut() throws {
-        // Mean information 0.5 / 3; raw weights 0.1 + sqrt(2.4), 0.1 + sqrt(0.6), 0.1; divided by
-        // the largest.
-        let weights = FieldWeighting.weights(["x": 0.4, "y": 0.1, "z": 0])
-        let largest = 0.1 + 2.4.squareRoot()
+        // Outcomes 1 in 4: entropy -(0.25 ln 0.25 + 0.75 ln 0.75) = 0.5623351446188083 nats.
+        let entropy = FieldWeighting.entropy(Counts(failures: 30, successes: 10))
+        #expect(abs(entropy - 0.5623351446188083) < 1e-12)
+        #expect(FieldWeighting.entropy(Counts(failures: 0, successes: 12)) == 0)
+        // x explains a quarter of it, y a hundredth, z nothing: 1 + 8·sqrt(share), then divided by
+        // the largest (1 + 8·0.5 = 5).
+        let weights = FieldWeighting.weights(["x": entropy / 4, "y": entropy / 100, "z": 0], entropy: entropy)
         #expect(try #require(weights["x"]) == 1)
-        #expect(abs(try #require(weights["y"]) - (0.1 + 0.6.squareRoot()) / largest) < 1e-12)
-        #expect(abs(try #require(weights["z"]) - 0.1 / largest) < 1e-12)
-        #expect(FieldWeighting.weights(["x": 0, "y": 0]) == ["x": 1, "y": 1])
-        #expect(FieldWeighting.weights([:]).isEmpty)
+        #expect(abs(try #require(weights["y"]) - 1.8 / 5) < 1e-12)
+        #expect(abs(try #require(weights["z"]) - 1 / 5.0) < 1e-12)
+        // No field told anything, or nothing to tell: all alike.
+        #expect(FieldWeighting.weights(["x": 0, "y": 0], entropy: entropy) == ["x": 1, "y": 1])
+        #expect(FieldWeighting.weights(["x": 0.1], entropy: 0) == ["x": 1])
+        #expect(FieldWeighting.weights([:], entropy: entropy).isEmpty)
     }
 
     /// Tenant a's outcomes follow `plan`, tenant b's follow `region`; `note` follows neither.
@@ -75,8 +80,10 @@ import Testing
         let weighedA = try #require(scales.fieldWeights["a"])
         let weighedB = try #require(scales.fieldWeights["b"])
         #expect(weighedA["plan"] == 1 && weighedB["region"] == 1)
-        for other in ["region", "minutes", "note"] { #expect(try #require(weighedA[other]) < 0.3, "\(other)") }
-        for other in ["plan", "minutes", "note"] { #expect(try #require(weighedB[other]) < 0.3, "\(other)") }
+        // The decisive field explains nearly all of the outcome: about 1 + 8 against 1 for the
+        // others (which chance alone explains).
+        for other in ["region", "minutes", "note"] { #expect(try #require(weighedA[other]) < 0.15, "\(other)") }
+        for other in ["plan", "minutes", "note"] { #expect(try #require(weighedB[other]) < 0.15, "\(other)") }
         #expect(scales.fieldWeights["c"] == nil)
         // The same tenant a, fitted alone: b's outcomes changed none of a's weights.
         #expect(NumericScales.fit(a, version: 1).fieldWeights["a"] == weighedA)
