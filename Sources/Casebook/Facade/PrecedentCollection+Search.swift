@@ -59,11 +59,11 @@ extension PrecedentCollection {
             }
         }
         if let hybridParts, let hybrid = embedder as? HybridEmbedder {
+            let ids = response.results.map(\.id)
+            let stored = try index.read { index throws(CasebookError) in try index.vectors(tenant: request.tenant, ids: ids) }
             for i in response.results.indices {
-                let id = response.results[i].id
-                guard let stored = try index.read({ index throws(CasebookError) in try index.vector(tenant: request.tenant, id: id) })
-                else { continue }
-                response.results[i].parts = hybrid.partScores(hybridParts, stored: stored)
+                guard let vector = stored[response.results[i].id] else { continue }
+                response.results[i].parts = hybrid.partScores(hybridParts, stored: vector)
             }
         }
         if request.explain {

@@ -207,6 +207,24 @@ struct FlatIndex: VectorIndex {
         return slab.vectors.slice(start..<start + dimension)
     }
 
+    func vectors(tenant: TenantID, ids: [PrecedentID]) throws(CasebookError) -> [PrecedentID: [Float]] {
+        guard let slab = slabs[tenant] else { return [:] }
+        guard !slab.keepsFloats else {
+            var vectors: [PrecedentID: [Float]] = [:]
+            for id in ids { vectors[id] = try vector(tenant: tenant, id: id) }
+            return vectors
+        }
+        guard let storedRows else { preconditionFailure("a slab without float32 rows and no reader") }
+        let rows = ids.compactMap { slab.row(of: $0) }
+        var vectors: [PrecedentID: [Float]] = [:]
+        try rows.withUnsafeBufferPointer { rows throws(CasebookError) in
+            try StoredRows.read(rows, of: slab, reader: storedRows) { row, stored, _ in
+                vectors[slab.ids[Int(row)]] = Array(UnsafeBufferPointer(start: stored, count: dimension))
+            }
+        }
+        return vectors
+    }
+
     static func successCode(_ value: Bool?) -> Int8 {
         switch value {
         case nil: return -1

@@ -37,6 +37,9 @@ protocol VectorIndex: Sendable {
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool
     /// The stored vector of a row (read back from the store when the index keeps only its codes).
     func vector(tenant: TenantID, id: PrecedentID) throws(CasebookError) -> [Float]?
+    /// The stored vectors of several rows of one tenant (absent ids left out), rows kept only as
+    /// codes read back together rather than one store query each.
+    func vectors(tenant: TenantID, ids: [PrecedentID]) throws(CasebookError) -> [PrecedentID: [Float]]
     /// Whether the tenant has a row with this id.
     func contains(tenant: TenantID, id: PrecedentID) -> Bool
 
@@ -68,6 +71,14 @@ struct IndexTraining: Sendable {
 }
 
 /// The index a new collection starts with. `storedRows` lets a flat index keep large slabs as codes only.
+extension VectorIndex {
+    func vectors(tenant: TenantID, ids: [PrecedentID]) throws(CasebookError) -> [PrecedentID: [Float]] {
+        var vectors: [PrecedentID: [Float]] = [:]
+        for id in ids { vectors[id] = try vector(tenant: tenant, id: id) }
+        return vectors
+    }
+}
+
 func makeIndex(for spec: CollectionSpec, storedRows: (any StoredVectorReader)? = nil) -> any VectorIndex {
     if spec.index.isIVF {
         return IVFIndex(dimension: spec.dimension, metric: spec.metric, parameters: spec.index.ivf ?? IVFParameters())

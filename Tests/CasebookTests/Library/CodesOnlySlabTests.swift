@@ -13,6 +13,8 @@ import Testing
         private let lock = NSLock()
         private var stored: [Int64: Data] = [:]
         private(set) var reads = 0
+        /// Store queries made (one per `forEachVector`).
+        private(set) var queries = 0
         var failing = false
 
         func put(_ key: Int64, _ vector: [Float]) { lock.withLock { stored[key] = VectorBlob.encodeStored(vector) } }
@@ -21,6 +23,7 @@ import Testing
         func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError) {
             let found = lock.withLock { () -> [(Int64, Data)] in
                 reads += keys.count
+                queries += 1
                 return keys.compactMap { key in stored[key].map { (key, $0) } }
             }
             if failing { throw .storage(code: 10, message: "disk I/O error") }
@@ -172,6 +175,26 @@ import Testing
 
         pair.store.failing = true
         #expect(throws: CasebookError.self) { try pair.coded.search(query) }
+    }
+
+    /// Several rows' vectors in one store read (a hybrid search's part scores): the same vectors as
+    /// the float32 index holds, absent and other tenants' ids left out.
+    @Test func readsSeveralVectorsAtOnce() throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: 17)
+        var pair = Pair(dimension: 16, metric: .cosine)
+        pair.add((0..<4_500).map { i in
+            Self.row(i, tenant: i < 4_200 ? "t" : "u", vector: (0..<16).map { _ in random.unit() })
+        })
+        let ids: [PrecedentID] = ["r3", "r4199", "r0", "r4300", "missing"]
+        let (reads, queries) = (pair.store.reads, pair.store.queries)
+        let coded = try pair.coded.vectors(tenant: "t", ids: ids)
+        #expect(pair.store.reads - reads == 3 && pair.store.queries - queries == 1, "one query for the three rows tenant t holds")
+        #expect(coded == (try pair.kept.vectors(tenant: "t", ids: ids)))
+        #expect(Set(coded.keys) == ["r3", "r4199", "r0"])
+        #expect(coded["r3"] == (try pair.kept.vector(tenant: "t", id: "r3")))
+        #expect(try pair.coded.vectors(tenant: "u", ids: ids).keys.sorted() == ["r4300"])
+        #expect(try pair.coded.vectors(tenant: "nobody", ids: ids).isEmpty)
     }
 
     /// A row too large for codes, in a slab keeping codes only: every row is read back, exactly.
