@@ -9,7 +9,7 @@ struct Init: ParsableCommand {
     @Option(help: "Collection name (letters, digits, '-', '_', '.').")
     var collection: String
 
-    @Option(help: "hashed-v1 (Casebook embeds text and context itself), hashed-v2 (the same, numbers placed on each tenant's own distribution after `casebook reembed`) or external (vectors from any model).")
+    @Option(help: "hashed-v1 (Casebook embeds text and context itself), hashed-v2 (the same with word unigrams and characters weighing more; numbers placed on each tenant's own distribution and context fields weighed by the outcomes they told apart, after `casebook reembed`) or external (vectors from any model).")
     var embedder: String = HashedNGramEmbedder.version
 
     @Option(name: [.customLong("dims"), .customLong("dim")],

@@ -8,9 +8,11 @@ struct Reembed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Embed every precedent of a hashed collection again and switch to the new vectors at once.",
         discussion: """
-            hashed-v2 (the default) first fits each tenant's numeric scales on the collection as it \
-            is; run it again when the numbers have drifted. A hashed-v1 collection becomes hashed-v2 \
-            (or stays hashed-v1 with --embedder hashed-v1). Writes wait until it ends; searches, in \
+            hashed-v2 (the default) first fits each tenant's numeric scales, and its context field \
+            weights from the precedents of known outcome, on the collection as it is; run it again \
+            when the numbers have drifted or outcomes have been learnt. A hashed-v1 collection \
+            becomes hashed-v2, keeping its text parameters (or stays hashed-v1 with --embedder \
+            hashed-v1). Writes wait until it ends; searches, in \
             this process and in servers on the same database, answer from the old vectors until the \
             switch, one transaction. Killed before it, the collection is as it was.
             """)
