@@ -53,9 +53,10 @@ extension NumericScales {
             outcomes[precedent.tenant, default: .init()].add(success)
             var leaves: [(path: String, value: String)] = []
             describe(.object(precedent.context), path: [], scales: fields, into: &leaves)
-            var tenant = counts[precedent.tenant] ?? [:]
-            for (path, value) in leaves { tenant[path, default: [:]][value, default: .init()].add(success) }
-            counts[precedent.tenant] = tenant
+            // Counted in place: a tenant's table copied out and back would be copied whole per row.
+            for (path, value) in leaves {
+                counts[precedent.tenant, default: [:]][path, default: [:]][value, default: .init()].add(success)
+            }
         }
         var weights: [String: [String: Double]] = [:]
         for (tenant, fields) in counts {
