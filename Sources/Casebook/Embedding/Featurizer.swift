@@ -259,7 +259,12 @@ struct Featurizer {
         case .string(let text):
             addString(text, path: path)
         case .array(let items):
-            for item in items { addValue(item, path: &path) }
+            // Items are the array's field, also after an object item set its members' weights.
+            let weight = fieldWeight
+            for item in items {
+                fieldWeight = weight
+                addValue(item, path: &path)
+            }
         case .object(let members):
             addMembers(members, path: &path)
         }

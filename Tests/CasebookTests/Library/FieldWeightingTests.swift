@@ -91,10 +91,13 @@ import Testing
 
     @Test func aFieldsWeightMultipliesItsFeatures() throws {
         let scales = NumericScales(
-            version: 1, tenants: [:], fieldWeights: ["t": ["plan": 1, "note": 0.25, "order.channel": 0.5]])
+            version: 1, tenants: [:],
+            fieldWeights: ["t": ["plan": 1, "note": 0.25, "order.channel": 0.5, "items": 0.75, "items.sku": 0.125]])
         let embedder = try HashedNGramEmbedder(dimension: 4096, scales: scales)
         let precedent = Precedent(
-            tenant: "t", context: ["plan": "gold", "note": "called twice", "order": .object(["channel": "web"]), "new": "x"])
+            tenant: "t",
+            context: ["plan": "gold", "note": "called twice", "order": .object(["channel": "web"]), "new": "x",
+                      "items": .array([.object(["sku": "a1"]), "gift"])])
         let features = try #require(embedder.features(of: precedent)).features
         func weight(_ token: String) throws -> Double {
             try #require(features.first { $0.token == token }).namespaceWeight
@@ -103,8 +106,11 @@ import Testing
         #expect(abs(try weight("note=called twice") / weight("plan=gold") - 0.25) < 1e-12)
         #expect(abs(try weight("note~w=twice") / weight("plan=gold") - 0.25) < 1e-12)
         #expect(abs(try weight("order.channel=web") / weight("plan=gold") - 0.5) < 1e-12)
+        // An array's items weigh as the array's field, after an object item's members too.
+        #expect(abs(try weight("items.sku=a1") / weight("plan=gold") - 0.125) < 1e-12)
+        #expect(abs(try weight("items=gift") / weight("plan=gold") - 0.75) < 1e-12)
         // A field the fit never saw weighs the mean of the tenant's weights.
-        #expect(abs(try weight("new=x") / weight("plan=gold") - 1.75 / 3) < 1e-12)
+        #expect(abs(try weight("new=x") / weight("plan=gold") - 2.625 / 5) < 1e-12)
     }
 
     /// A tenant without weights embeds bit for bit as hashed-v2 without any, even right after a
