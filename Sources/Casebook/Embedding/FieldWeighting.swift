@@ -30,30 +30,17 @@ public enum FieldWeighting {
     /// to count (see ``information(_:)``).
     public static let significance = 3.0
 
-    /// Precedents of known outcome holding one value of a field.
-    public struct Counts: Sendable, Hashable {
-        public var failures = 0
-        public var successes = 0
-
-        public init(failures: Int = 0, successes: Int = 0) {
-            self.failures = failures
-            self.successes = successes
-        }
-
-        var total: Int { failures + successes }
-    }
-
     /// The bias-corrected mutual information (nats) between a field's values and success, from
-    /// the counts of each value; 0 for a field of one value.
-    public static func information(_ values: [Counts]) -> Double {
-        let n = Double(values.reduce(0) { $0 + $1.total })
+    /// the outcomes of each value's precedents; 0 for a field of one value.
+    public static func information(_ values: [OutcomeCounts]) -> Double {
+        let n = Double(values.reduce(0) { $0 + $1.known })
         guard values.count > 1, n > 0 else { return 0 }
-        let successes = Double(values.reduce(0) { $0 + $1.successes })
+        let successes = Double(values.reduce(0) { $0 + $1.successful })
         let failures = n - successes
         var information = 0.0
         for value in values {
-            let share = Double(value.total) / n
-            for (count, overall) in [(value.successes, successes), (value.failures, failures)] where count > 0 {
+            let share = Double(value.known) / n
+            for (count, overall) in [(value.successful, successes), (value.failed, failures)] where count > 0 {
                 let joint = Double(count) / n
                 information += joint * PortableMath.ln(joint / (share * overall / n))
             }
@@ -63,10 +50,10 @@ public enum FieldWeighting {
     }
 
     /// The entropy (nats) of outcomes with these counts; 0 when all are alike.
-    public static func entropy(_ outcomes: Counts) -> Double {
-        let n = Double(outcomes.total)
+    public static func entropy(_ outcomes: OutcomeCounts) -> Double {
+        let n = Double(outcomes.known)
         var entropy = 0.0
-        for count in [outcomes.successes, outcomes.failures] where count > 0 {
+        for count in [outcomes.successful, outcomes.failed] where count > 0 {
             let share = Double(count) / n
             entropy -= share * PortableMath.ln(share)
         }

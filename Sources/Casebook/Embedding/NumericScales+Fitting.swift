@@ -45,8 +45,8 @@ extension NumericScales {
     private static func fieldWeights(_ precedents: some Collection<Precedent>, scales: NumericScales)
         -> [String: [String: Double]]
     {
-        var counts: [TenantID: [String: [String: FieldWeighting.Counts]]] = [:]
-        var outcomes: [TenantID: FieldWeighting.Counts] = [:]
+        var counts: [TenantID: [String: [String: OutcomeCounts]]] = [:]
+        var outcomes: [TenantID: OutcomeCounts] = [:]
         for precedent in precedents {
             guard let success = precedent.wasSuccessful else { continue }
             let fields = scales.tenants[precedent.tenant.rawValue] ?? [:]
@@ -61,8 +61,8 @@ extension NumericScales {
         var weights: [String: [String: Double]] = [:]
         for (tenant, fields) in counts {
             let known = outcomes[tenant]!
-            guard known.total >= FieldWeighting.minimumOutcomes,
-                min(known.successes, known.failures) >= FieldWeighting.minimumEachOutcome
+            guard known.known >= FieldWeighting.minimumOutcomes,
+                min(known.successful, known.failed) >= FieldWeighting.minimumEachOutcome
             else { continue }
             // Values in a fixed order, so the sums (and the stored weights) never depend on a
             // dictionary's order.
@@ -104,11 +104,5 @@ extension NumericScales {
             let parts = items.compactMap { leafValue($0, scale: scale) }
             return parts.isEmpty ? nil : parts.joined(separator: "\u{1F}")
         }
-    }
-}
-
-extension FieldWeighting.Counts {
-    mutating func add(_ success: Bool) {
-        if success { successes += 1 } else { failures += 1 }
     }
 }

@@ -8,6 +8,14 @@ public struct OutcomeCounts: Sendable, Hashable {
         self.successful = successful
     }
 
+    public var failed: Int { known - successful }
+
+    /// One more precedent of known outcome.
+    public mutating func add(_ success: Bool) {
+        known += 1
+        if success { successful += 1 }
+    }
+
     public static func + (a: OutcomeCounts, b: OutcomeCounts) -> OutcomeCounts {
         OutcomeCounts(known: a.known + b.known, successful: a.successful + b.successful)
     }

@@ -8,7 +8,7 @@ import Testing
 /// never weigh another's fields), the weights reaching features and rankings, and a state without
 /// them embedding exactly as before.
 @Suite struct FieldWeightingTests {
-    typealias Counts = FieldWeighting.Counts
+    typealias Counts = OutcomeCounts
 
     @Test func informationMatchesScikitLearnLessWhatChanceGives() {
         // sklearn.metrics.mutual_info_score(x, y) for x = a×100, b×100, c×100 and y = 80 of 100,
@@ -156,4 +156,9 @@ import Testing
         #expect(after.map(\.id) == ["x1", "x2"])
         #expect(after[0].score > after[1].score + 0.1)
     }
+}
+
+extension OutcomeCounts {
+    /// The outcomes of a field value's precedents, as the tests write them.
+    init(failures: Int, successes: Int) { self.init(known: failures + successes, successful: successes) }
 }
