@@ -15,6 +15,10 @@ struct Reembed: ParsableCommand {
             hashed-v1). Writes wait until it ends; searches, in \
             this process and in servers on the same database, answer from the old vectors until the \
             switch, one transaction. Killed before it, the collection is as it was.
+
+            A hashed-v2 collection can also fit and re-embed some tenants alone (--tenant), every \
+            other tenant untouched: --stale takes the tenants added since their last fit, or that \
+            have twice the precedents or known outcomes they were fitted on.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -25,17 +29,31 @@ struct Reembed: ParsableCommand {
     @Option(help: "hashed-v2 (numbers on each tenant's scales) or hashed-v1.")
     var embedder: String = "hashed-v2"
 
+    @Option(name: .customLong("tenant"), help: "Re-embed only this tenant (repeatable; hashed-v2).")
+    var tenants: [String] = []
+
+    @Flag(help: "Re-embed only the tenants that have outgrown their fit (hashed-v2).")
+    var stale = false
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     @Flag(help: "Print one progress line per step on standard error even when it is not a terminal.")
     var progressLines = false
 
+    func validate() throws {
+        if stale && !tenants.isEmpty { throw ValidationError("--stale and --tenant are alternatives") }
+        if tenants.contains(where: \.isEmpty) { throw ValidationError("--tenant needs a tenant name") }
+    }
+
     func run() throws {
         let target = try database.open(only: [collection]).collection(collection)
         let terminal = isatty(STDERR_FILENO) != 0
         let lines = progressLines
-        let report = try target.reembed(to: embedder) { step in
+        let only: Set<TenantID>? = stale
+            ? Set(target.staleTenants())
+            : tenants.isEmpty ? nil : Set(tenants.map { TenantID($0) })
+        let report = try target.reembed(to: embedder, tenants: only) { step in
             guard terminal || lines else { return }
             let text = "\(step.phase.rawValue) \(step.done)/\(step.total)"
             FileHandle.standardError.write(Data(((lines ? "" : "\r") + text + (lines ? "\n" : "   ")).utf8))
@@ -48,6 +66,7 @@ struct Reembed: ParsableCommand {
         let scales = report.scalesVersion.map {
             "; numeric scales v\($0): \(report.scaledFields) fields over \(report.scaledTenants) tenants"
         } ?? ""
-        print("re-embedded \(report.precedents) precedents of \(collection) (\(report.from) -> \(report.to)) in \(String(format: "%.2f", report.seconds)) s\(scales)")
+        let whose = report.tenants.map { $0.isEmpty ? " (no tenant is stale)" : " of tenants \($0.joined(separator: ", "))" } ?? ""
+        print("re-embedded \(report.precedents) precedents\(whose) of \(collection) (\(report.from) -> \(report.to)) in \(String(format: "%.2f", report.seconds)) s\(scales)")
     }
 }

@@ -20,7 +20,7 @@
 /// generated sample (benchmarks/RESULTS.md, "Retrieval quality on real data").
 public enum FieldWeighting {
     /// A tenant is weighed only with at least this many precedents of known outcome...
-    public static let minimumOutcomes = 30
+    public static let minimumOutcomes = NumericScales.minimumOutcomesToWeigh
     /// ...of which at least this many succeeded and this many failed.
     public static let minimumEachOutcome = 5
     /// How far a field's weight grows with the share of the outcome it explains: a field that

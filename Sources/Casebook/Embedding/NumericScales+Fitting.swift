@@ -2,13 +2,15 @@ extension NumericScales {
     /// The scales of each tenant's numeric context fields in these precedents (paths as the
     /// featurizer forms them: normalised keys joined by ".", array items under their array's
     /// path), and each tenant's field weights from its known outcomes (``FieldWeighting``), as
-    /// version `version`.
+    /// version `version`. Every tenant with a precedent here gets a ``fitted`` record.
     public static func fit(_ precedents: some Collection<Precedent>, version: Int) -> NumericScales {
         var values: [TenantID: [String: [Double]]] = [:]
+        var scales = NumericScales(version: version)
         for precedent in precedents {
             collect(.object(precedent.context), path: [], into: &values[precedent.tenant, default: [:]])
+            scales.fitted[precedent.tenant.rawValue, default: TenantFitBasis(precedents: 0, knownOutcomes: 0)]
+                .record(knownOutcome: precedent.wasSuccessful != nil)
         }
-        var scales = NumericScales(version: version)
         for (tenant, fields) in values {
             let fitted = fields.compactMapValues(NumericScale.fit)
             if !fitted.isEmpty { scales.tenants[tenant.rawValue] = fitted }

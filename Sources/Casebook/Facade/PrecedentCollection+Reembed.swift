@@ -16,8 +16,11 @@ public struct ReembedReport: Sendable, Hashable, Codable {
     public var collection: String
     public var from: String
     public var to: String
+    /// The tenants re-embedded, or nil for the whole collection.
+    public var tenants: [String]?
     public var precedents: Int
-    /// hashed-v2: the scales' version, and how many tenants and fields got a scale.
+    /// hashed-v2: the scales' version, and how many of the tenants fitted and of their fields got
+    /// a scale.
     public var scalesVersion: Int?
     public var scaledTenants: Int
     public var scaledFields: Int
@@ -32,18 +35,25 @@ extension PrecedentCollection {
     /// hashed-v1), hashed-v2 with numeric scales fitted anew on the collection as it is, and
     /// switches to the new vectors at once.
     ///
+    /// With `tenants` (a hashed-v2 collection only), only those tenants' precedents are read,
+    /// fitted and re-embedded; every other tenant keeps its scales, weights, vectors and counts
+    /// bit for bit. Scales are per tenant, so a tenant re-embedded alone gets the vectors a whole
+    /// re-embedding would give it. ``staleTenants()`` names the tenants worth it. An empty set
+    /// changes nothing.
+    ///
     /// Writes wait meanwhile (this holds the writer lock); searches go on answering from the old
     /// vectors until the switch, which is one database transaction (embedder, every vector and
     /// IVF list, the feature frequencies) followed by swapping index and embedder together. A
     /// process killed before the commit leaves the collection as it was. A trained IVF index keeps
     /// its quantizer and files each new vector in its nearest list (train again to fit the lists
     /// to the new vectors). Other processes reload the collection when they follow the change.
-    /// - Throws: ``CasebookError/invalidParameter(_:)`` for a collection of external vectors or a
-    ///   kind that is not a featurizer.
+    /// - Throws: ``CasebookError/invalidParameter(_:)`` for a collection of external vectors, a
+    ///   kind that is not a featurizer, `tenants` on a collection that is not hashed-v2 (or with
+    ///   another kind), or a named tenant without precedents.
     @discardableResult
-    public func reembed(to kind: String? = nil, progress: (ReembedProgress) -> Void = { _ in })
-        throws(CasebookError) -> ReembedReport
-    {
+    public func reembed(
+        to kind: String? = nil, tenants: Set<TenantID>? = nil, progress: (ReembedProgress) -> Void = { _ in }
+    ) throws(CasebookError) -> ReembedReport {
         let started = ContinuousClock.now
         return try writer.withLock { _ throws(CasebookError) -> ReembedReport in
             let current = embedder.config
@@ -55,7 +65,22 @@ extension PrecedentCollection {
             guard target == EmbedderConfig.hashedV1Kind || target == EmbedderConfig.hashedV2Kind else {
                 throw .invalidParameter("reembed can make hashed-v1 or hashed-v2 vectors, not \"\(target)\"")
             }
-            var rows = try readAll(progress)
+            if tenants != nil {
+                guard current.kind == EmbedderConfig.hashedV2Kind, target == EmbedderConfig.hashedV2Kind else {
+                    throw .invalidParameter(
+                        "only a hashed-v2 collection re-embeds some tenants (its scales are per tenant); re-embed the whole collection to change its kind")
+                }
+            }
+            let report = { (precedents: Int, scales: NumericScales?) in
+                ReembedReport(
+                    collection: self.name, from: current.kind, to: target,
+                    tenants: tenants.map { $0.map(\.rawValue).sorted() }, precedents: precedents,
+                    scalesVersion: scales?.version, scaledTenants: scales?.tenants.count ?? 0,
+                    scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
+                    seconds: (ContinuousClock.now - started).seconds)
+            }
+            if let tenants, tenants.isEmpty { return report(0, nil) }
+            var rows = try read(tenants: tenants, progress)
             if let hybrid = embedder as? HybridEmbedder {
                 // The external vectors are kept: read back from the index.
                 for i in rows.indices {
@@ -64,12 +89,16 @@ extension PrecedentCollection {
                     rows[i].precedent.vector = stored.map(hybrid.modelVector(of:))
                 }
             }
-            let scales = target == EmbedderConfig.hashedV2Kind
-                ? NumericScales.fit(rows.lazy.map(\.precedent), version: (current.numericScales?.version ?? 0) + 1)
+            let version = (current.numericScales?.version ?? 0) + 1
+            let fitted = target == EmbedderConfig.hashedV2Kind
+                ? NumericScales.fit(rows.lazy.map(\.precedent), version: version)
                 : nil
             var config = current
             config.kind = target
-            config.numericScales = scales
+            config.numericScales = fitted
+            if let tenants, let fitted {
+                config.numericScales = (current.numericScales ?? NumericScales()).replacing(tenants, with: fitted)
+            }
             let newEmbedder = try EmbedderFactory.make(
                 config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
             var vectors: [(key: Int64, vector: [Float])] = []
@@ -85,7 +114,8 @@ extension PrecedentCollection {
             progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
             let lists = index.read { $0.placements(for: vectors.map(\.vector)) }
             try store.rewriteVectors(
-                collection: recordID, embedder: config, vectors: vectors, lists: lists, frequencies: frequencies)
+                collection: recordID, embedder: config, vectors: vectors, lists: lists, frequencies: frequencies,
+                tenants: tenants)
             var spec = createdSpec
             spec.embedder = config
             spec.index = index.read { $0.config }
@@ -93,28 +123,47 @@ extension PrecedentCollection {
                 store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
             adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
             progress(ReembedProgress(phase: .writing, done: rows.count, total: rows.count))
-            return ReembedReport(
-                collection: name, from: current.kind, to: target, precedents: rows.count, scalesVersion: scales?.version,
-                scaledTenants: scales?.tenants.count ?? 0,
-                scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
-                seconds: (ContinuousClock.now - started).seconds)
+            return report(rows.count, fitted)
         }
     }
 
-    /// Every precedent of every tenant, keys ascending.
-    private func readAll(_ progress: (ReembedProgress) -> Void) throws(CasebookError)
+    /// The tenants of a hashed-v2 collection that have outgrown their fit
+    /// (``NumericScales/isStale(_:precedents:knownOutcomes:)``): added since the last one, or with
+    /// twice the precedents or known outcomes they were fitted on. Empty for other kinds. Sorted.
+    public func staleTenants() -> [TenantID] {
+        let config = embedder.config
+        guard config.kind == EmbedderConfig.hashedV2Kind else { return [] }
+        let scales = config.numericScales ?? NumericScales()
+        return index.read { index in
+            index.tenants.filter { tenant in
+                scales.isStale(
+                    tenant, precedents: index.count(tenant: tenant), knownOutcomes: index.outcomeCounts(tenant: tenant).known)
+            }
+        }.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Every precedent of every tenant (nil) or of `tenants`, keys ascending within each tenant.
+    private func read(tenants: Set<TenantID>?, _ progress: (ReembedProgress) -> Void) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
     {
-        let total = index.read { $0.count }
+        let total = index.read { index in tenants.map { $0.reduce(0) { $0 + index.count(tenant: $1) } } ?? index.count }
         var rows: [(key: Int64, precedent: Precedent)] = []
-        var after: Int64 = 0
-        while true {
-            let page = try store.precedents(collection: recordID, after: after, limit: Self.reembedPage)
-            rows += page
-            progress(ReembedProgress(phase: .reading, done: rows.count, total: max(total, rows.count)))
-            guard page.count == Self.reembedPage, let last = page.last else { return rows }
-            after = last.key
+        let each: [TenantID?] = tenants.map { $0.sorted { $0.rawValue < $1.rawValue } } ?? [nil]
+        for tenant in each {
+            let before = rows.count
+            var after: Int64 = 0
+            while true {
+                let page = try store.precedents(collection: recordID, tenant: tenant, after: after, limit: Self.reembedPage)
+                rows += page
+                progress(ReembedProgress(phase: .reading, done: rows.count, total: max(total, rows.count)))
+                guard page.count == Self.reembedPage, let last = page.last else { break }
+                after = last.key
+            }
+            if let tenant, rows.count == before {
+                throw .invalidParameter("tenant \"\(tenant.rawValue)\" has no precedents in collection \(name)")
+            }
         }
+        return rows
     }
 
     /// Replaces index, feature frequencies and embedder together, under the index's write lock;

@@ -43,16 +43,17 @@ protocol CasebookStore: Sendable {
     func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies
     /// Every tenant's feature frequencies in a collection.
     func featureFrequencies(collection: Int64) throws(CasebookError) -> [TenantID: FeatureFrequencies]
-    /// A collection's precedents (all tenants, without vectors) with their keys, keys ascending,
-    /// up to `limit` after `key`: re-embedding reads them page by page.
-    func precedents(collection: Int64, after key: Int64, limit: Int) throws(CasebookError)
+    /// A collection's precedents (of every tenant, or of `tenant` only; without vectors) with their
+    /// keys, keys ascending, up to `limit` after `key`: re-embedding reads them page by page.
+    func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
     /// Re-embedding's switch, in one transaction: the collection's embedder, every listed row's
-    /// vector (and IVF list), and its feature frequencies replaced; a `training` change tells other
-    /// processes to reload the collection.
+    /// vector (and IVF list), and the feature frequencies of every tenant (`tenants` nil) or of
+    /// `tenants` replaced by `frequencies`; a `training` change tells other processes to reload
+    /// the collection.
     func rewriteVectors(
         collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies]
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
     ) throws(CasebookError)
     /// One precedent with its vector, or nil (another tenant's id is nil too).
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?

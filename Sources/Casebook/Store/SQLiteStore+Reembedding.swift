@@ -3,11 +3,18 @@ import GRDB
 
 /// What `reembed` reads and writes.
 extension SQLiteStore {
-    func precedents(collection: Int64, after key: Int64, limit: Int) throws(CasebookError)
+    func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
     {
         try read { db in
-            let rows = try Row.fetchAll(
+            let rows = try tenant.map { tenant in
+                try Row.fetchAll(
+                    db, sql: """
+                        SELECT \(PrecedentRow.columns) FROM precedent
+                        WHERE collection_id = ? AND tenant = ? AND pk > ? ORDER BY pk LIMIT ?
+                        """,
+                    arguments: [collection, tenant.rawValue, key, limit])
+            } ?? Row.fetchAll(
                 db, sql: "SELECT \(PrecedentRow.columns) FROM precedent WHERE collection_id = ? AND pk > ? ORDER BY pk LIMIT ?",
                 arguments: [collection, key, limit])
             let keys = rows.map { $0[0] as Int64 }
@@ -18,7 +25,7 @@ extension SQLiteStore {
 
     func rewriteVectors(
         collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies]
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
     ) throws(CasebookError) {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
         try write { db in
@@ -36,7 +43,15 @@ extension SQLiteStore {
                     try db.execute(sql: SQLiteStore.insertAssignmentSQL, arguments: [key, list])
                 }
             }
-            try db.execute(sql: "DELETE FROM feature_frequency WHERE collection_id = ?", arguments: [collection])
+            if let tenants {
+                for tenant in tenants {
+                    try db.execute(
+                        sql: "DELETE FROM feature_frequency WHERE collection_id = ? AND tenant = ?",
+                        arguments: [collection, tenant.rawValue])
+                }
+            } else {
+                try db.execute(sql: "DELETE FROM feature_frequency WHERE collection_id = ?", arguments: [collection])
+            }
             for (tenant, counts) in frequencies {
                 try SQLiteStore.applyFrequencies(db, collection: collection, tenant: tenant, counts)
             }

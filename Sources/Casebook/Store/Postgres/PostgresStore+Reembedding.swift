@@ -2,16 +2,17 @@ import PostgresNIO
 
 /// What `reembed` reads and writes.
 extension PostgresStore {
-    func precedents(collection: Int64, after key: Int64, limit: Int) throws(CasebookError)
+    func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
     {
         let rows = try connections.withSession { session throws(CasebookError) in
+            // A null tenant matches every tenant.
             try session.query(
                 """
                 SELECT \(PostgresPrecedentRow.columns) FROM casebook.precedent
-                WHERE collection_id = $1 AND pk > $2 ORDER BY pk LIMIT $3
+                WHERE collection_id = $1 AND ($4::text IS NULL OR tenant = $4) AND pk > $2 ORDER BY pk LIMIT $3
                 """,
-                PostgresBindings(collection, key, Int64(limit)))
+                PostgresBindings(collection, key, Int64(limit), tenant?.rawValue))
         }
         return try rows.map { row throws(CasebookError) in
             let (key, payload) = try PostgresPrecedentRow.payload(row.makeRandomAccess())
@@ -21,7 +22,7 @@ extension PostgresStore {
 
     func rewriteVectors(
         collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies]
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
     ) throws(CasebookError) {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
         try connections.transaction { session throws(CasebookError) in
@@ -51,8 +52,14 @@ extension PostgresStore {
                         PostgresBindings(keys, bytes, collection))
                 }
             }
-            try session.execute(
-                "DELETE FROM casebook.feature_frequency WHERE collection_id = $1", PostgresBindings(collection))
+            if let tenants {
+                try session.execute(
+                    "DELETE FROM casebook.feature_frequency WHERE collection_id = $1 AND tenant = ANY($2::text[])",
+                    PostgresBindings(collection, tenants.map(\.rawValue).sorted()))
+            } else {
+                try session.execute(
+                    "DELETE FROM casebook.feature_frequency WHERE collection_id = $1", PostgresBindings(collection))
+            }
             for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
                 try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
             }

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+@testable import Casebook
+
+/// Re-embedding some tenants of a hashed-v2 collection alone: a tenant added after the fit (or
+/// grown well past it) is found stale, fitted and re-embedded on its own, with the vectors a whole
+/// re-embedding would give it, while every other tenant — the same precedent ids included — keeps
+/// its scales, weights, vectors and counts bit for bit; on both stores, through a follower and
+/// from the command line. Bad requests change nothing.
+@Suite struct TenantReembedTests {
+    /// Each tenant's stored vectors, by id.
+    static func vectors(_ collection: PrecedentCollection, _ rows: [Precedent]) throws -> [String: [Float]] {
+        var vectors: [String: [Float]] = [:]
+        for p in rows { vectors["\(p.tenant.rawValue)/\(p.id!.rawValue)"] = try collection.get(tenant: p.tenant, id: p.id!).vector }
+        return vectors
+    }
+
+    static func state(_ scales: NumericScales?, _ tenant: String) -> [String] {
+        guard let scales else { return [] }
+        return [
+            String(describing: scales.tenants[tenant]), String(describing: scales.fieldWeights[tenant]),
+            String(describing: scales.fitted[tenant]),
+        ]
+    }
+
+    @Test(arguments: StoreKind.allCases, [false, true])
+    func aTenantAddedAfterTheFitIsFittedAlone(store: StoreKind, trained: Bool) throws {
+        let database = TemporaryDatabase(store)
+        let writer = try Casebook(path: database.path)
+        let follower = try Casebook(path: database.path)
+        var spec = CollectionSpec(name: "c", dimension: 256, embedder: .hashedV2())
+        if trained { spec.index = .ivf(IVFParameters(nlist: 4, nprobe: 4, flatThreshold: 16)) }
+        let collection = try writer.createCollection(spec)
+        // The same ids p0... in every tenant.
+        let fittedRows = ReembedTests.rows(tenant: "acme", count: 120, seed: 1)
+            + ReembedTests.rows(tenant: "globex", count: 80, scale: 50, seed: 2)
+        try collection.add(fittedRows)
+        if trained { try collection.trainIndex() }
+        try collection.reembed()
+        #expect(collection.staleTenants().isEmpty)
+        let fitted = try #require(collection.spec.embedder.numericScales)
+        #expect(fitted.fitted["acme"] == TenantFitBasis(precedents: 120, knownOutcomes: 120))
+        let before = try Self.vectors(collection, fittedRows)
+
+        // A tenant added since has no scale: its numbers are bucketed as in hashed-v1.
+        let newcomer = ReembedTests.rows(tenant: "initech", count: 60, scale: 1000, seed: 3)
+        try collection.add(newcomer)
+        #expect(collection.spec.embedder.numericScales?.tenants["initech"] == nil)
+        #expect(collection.staleTenants() == ["initech"])
+        try follower.catchUp()
+
+        var phases: [ReembedProgress.Phase] = []
+        let report = try collection.reembed(tenants: ["initech"]) { phases.append($0.phase) }
+        #expect(report.tenants == ["initech"] && report.precedents == 60 && report.from == "hashed-v2")
+        #expect(report.scalesVersion == 2 && report.scaledTenants == 1 && report.scaledFields == 3)
+        #expect(phases.first == .reading && phases.last == .writing)
+        let scales = try #require(collection.spec.embedder.numericScales)
+        #expect(scales.version == 2 && scales.tenants["initech"]?["minutes"] != nil)
+        #expect(scales.fitted["initech"] == TenantFitBasis(precedents: 60, knownOutcomes: 60))
+        for tenant in ["acme", "globex"] { #expect(Self.state(scales, tenant) == Self.state(fitted, tenant), "\(tenant)") }
+        #expect(try Self.vectors(collection, fittedRows) == before)
+        #expect(collection.staleTenants().isEmpty)
+        let all = fittedRows + newcomer
+        try ReembedTests.expectConsistent(collection, all)
+        try ReembedTests.expectSearchesEqualBruteForce(collection, all)
+        try follower.catchUp()
+        let followed = try follower.collection("c")
+        #expect(followed.spec.embedder == collection.spec.embedder)
+        try ReembedTests.expectSearchesEqualBruteForce(followed, all)
+
+        // Scales are per tenant: a whole re-embedding gives every tenant the same vectors again.
+        let alone = try Self.vectors(collection, all)
+        try collection.reembed()
+        #expect(try Self.vectors(collection, all) == alone)
+        #expect(try Casebook(path: database.path).collection("c").spec.embedder.numericScales?.tenants
+            == collection.spec.embedder.numericScales?.tenants)
+    }
+
+    /// A tenant is stale when it doubles its precedents or known outcomes since its fit.
+    @Test func aTenantThatDoublesIsStale() throws {
+        let scales = NumericScales(fitted: ["a": TenantFitBasis(precedents: 100, knownOutcomes: 10)])
+        #expect(!scales.isStale("a", precedents: 199, knownOutcomes: 29))
+        #expect(scales.isStale("a", precedents: 200, knownOutcomes: 10))
+        // Known outcomes: twice the fit's, and at least what weighing needs.
+        #expect(scales.isStale("a", precedents: 100, knownOutcomes: 30))
+        // Never fitted: stale once a scale can be fitted; outcomes alone need enough to weigh.
+        #expect(!scales.isStale("b", precedents: NumericScales.minimumValues - 1, knownOutcomes: 0))
+        #expect(scales.isStale("b", precedents: NumericScales.minimumValues, knownOutcomes: 0))
+        #expect(!NumericScales(fitted: ["c": TenantFitBasis(precedents: 5, knownOutcomes: 0)])
+            .isStale("c", precedents: 9, knownOutcomes: 3))
+
+        let database = TemporaryDatabase()
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        var rows = ReembedTests.rows(tenant: "acme", count: 40, seed: 4)
+        for i in rows.indices where i % 2 == 0 { rows[i].wasSuccessful = nil }
+        try collection.add(rows)
+        #expect(collection.staleTenants() == ["acme"])
+        try collection.reembed(tenants: ["acme"])
+        #expect(collection.spec.embedder.numericScales?.fitted["acme"] == TenantFitBasis(precedents: 40, knownOutcomes: 20))
+        let more = ReembedTests.rows(tenant: "acme", count: 80, seed: 5).suffix(40).map { p in
+            var p = p
+            p.wasSuccessful = nil
+            return p
+        }
+        try collection.add(Array(more.prefix(39)))
+        #expect(collection.staleTenants().isEmpty)
+        try collection.add([more.last!])
+        #expect(collection.staleTenants() == ["acme"])
+    }
+
+    @Test func badTenantReembeddingsChangeNothing() throws {
+        let database = TemporaryDatabase()
+        let casebook = try Casebook(path: database.path)
+        let v1 = try casebook.createCollection(CollectionSpec(name: "v1", dimension: 64, embedder: .hashedV1()))
+        try v1.add(ReembedTests.rows(tenant: "acme", count: 10, seed: 6))
+        #expect(throws: CasebookError.self) { try v1.reembed(tenants: ["acme"]) }
+        #expect(v1.spec.embedder.kind == "hashed-v1" && v1.staleTenants().isEmpty)
+
+        let v2 = try casebook.createCollection(CollectionSpec(name: "v2", dimension: 64, embedder: .hashedV2()))
+        let rows = ReembedTests.rows(tenant: "acme", count: 20, seed: 7)
+        try v2.add(rows)
+        let before = try Self.vectors(v2, rows)
+        let embedder = v2.spec.embedder
+        // Another kind for some tenants; a tenant with no precedents here (another collection's).
+        #expect(throws: CasebookError.self) { try v2.reembed(to: "hashed-v1", tenants: ["acme"]) }
+        do {
+            try v2.reembed(tenants: ["acme", "nobody"])
+            Issue.record("a tenant without precedents was taken")
+        } catch {
+            #expect("\(error)".contains("nobody"), "\(error)")
+        }
+        #expect(throws: CasebookError.self) { try v1.reembed(to: "hashed-v2", tenants: ["acme"]) }
+        // Nothing named: nothing done.
+        #expect(try v2.reembed(tenants: []).precedents == 0)
+        #expect(v2.spec.embedder == embedder)
+        #expect(try Self.vectors(v2, rows) == before)
+        #expect(try casebook.collection("v2").spec.embedder == embedder)
+    }
+
+    /// `casebook reembed --stale` and `--tenant` in another process.
+    @Test func theCommandLineReembedsStaleTenants() throws {
+        let database = TemporaryDatabase()
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        try collection.add(ReembedTests.rows(tenant: "acme", count: 30, seed: 8))
+        let base = ["reembed", "--collection", "c", "--db", database.path]
+        #expect(try CasebookProcess.run(base).status == 0)
+        try collection.add(ReembedTests.rows(tenant: "globex", count: 12, seed: 9))
+        let stale = try CasebookProcess.run(base + ["--stale", "--json"])
+        #expect(stale.status == 0, "\(stale.stderr)")
+        #expect(stale.stdout.contains(#""tenants":["globex"]"#) && stale.stdout.contains(#""precedents":12"#), "\(stale.stdout)")
+        let none = try CasebookProcess.run(base + ["--stale"])
+        #expect(none.status == 0 && none.stdout.contains("no tenant is stale"), "\(none.stdout)")
+        let named = try CasebookProcess.run(base + ["--tenant", "acme", "--tenant", "globex"])
+        #expect(named.status == 0 && named.stdout.contains("42 precedents of tenants acme, globex"), "\(named.stdout)")
+        for (arguments, message) in [
+            (["--tenant", "nobody"], "nobody"), (["--stale", "--tenant", "acme"], "alternatives"), (["--tenant", ""], "tenant name"),
+        ] {
+            let refused = try CasebookProcess.run(base + arguments)
+            #expect(refused.status != 0 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+        }
+        let reopened = try Casebook(path: database.path).collection("c")
+        #expect(reopened.spec.embedder.numericScales?.version == 3)
+    }
+}
