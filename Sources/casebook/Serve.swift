@@ -25,11 +25,20 @@ struct Serve: AsyncParsableCommand {
             valueName: "I/N"))
     var shard: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Every SECONDS, fit and re-embed the tenants of hashed-v2 collections that are new or have doubled since their fit (as reembed --stale). On several nodes of one database, give it to one.",
+            valueName: "SECONDS"))
+    var refitStaleEvery: Double?
+
     @Flag(help: "Also serve MCP tools for LLM agents (streamable HTTP) at /mcp; each session's tenant comes from its X-Casebook-Tenant header.")
     var mcp = false
 
     func validate() throws {
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        if let refitStaleEvery, !(refitStaleEvery > 0 && refitStaleEvery <= 1e9) {
+            throw ValidationError("--refit-stale-every must be a positive number of seconds")
+        }
         if let tcp { _ = try ServerConfiguration.TCPAddress(tcp) }
         if let shard {
             do { _ = try TenantShard(shard) } catch { throw ValidationError(error.description) }
@@ -42,6 +51,12 @@ struct Serve: AsyncParsableCommand {
         // What other processes commit to the same database (other nodes on PostgreSQL, or
         // `casebook add` into the same SQLite file) reaches this one's indexes.
         casebook.startFollowingChanges()
+        if let refitStaleEvery {
+            casebook.startRefittingStaleTenants(every: .milliseconds(Int64(refitStaleEvery * 1000))) { report in
+                let line = "casebook: refitted tenants \((report.tenants ?? []).joined(separator: ", ")) of \(report.collection): \(report.precedents) precedents in \(String(format: "%.2f", report.seconds)) s\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
         let configuration = ServerConfiguration(
             socketPath: socket, tcp: try tcp.map { text throws(ServerError) in try ServerConfiguration.TCPAddress(text) },
             maxBodyBytes: maxBody, mcp: mcp)

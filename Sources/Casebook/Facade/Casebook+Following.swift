@@ -107,6 +107,11 @@ extension Casebook {
             guard let collection = collection(id: change.collection) else { return }
             try collection.writer.withLock { _ throws(CasebookError) in
                 guard let record = try store.collections().first(where: { $0.id == change.collection }) else { return }
+                // One tenant re-embedded alone: its rows, its counts and the embedder's state.
+                if let tenant = change.tenant {
+                    try collection.adoptRefit(of: [tenant], embedder: record.spec.embedder)
+                    return
+                }
                 let loaded = try Self.loadIndexes(store: store, records: [record], subset: [record.id], shard: shard)
                 // A training, or a re-embedding: the stored embedder may be new too.
                 try collection.adoptStored(record, index: loaded.indexes[record.id]!)
@@ -155,26 +160,30 @@ extension PrecedentCollection {
     func applyStoredRows(tenant: TenantID, ids: [PrecedentID]) throws(CasebookError) {
         try writer.withLock { _ throws(CasebookError) in
             let rows = try store.currentRows(collection: recordID, tenant: tenant, ids: ids, dimension: createdSpec.dimension)
-            var stored: [PrecedentID: CurrentRow] = [:]
-            for row in rows { stored[row.id] = row }
-            index.write { index in
-                for id in Set(ids) {
-                    guard let row = stored[id] else {
-                        index.remove(tenant: tenant, id: id)
-                        continue
-                    }
-                    let indexed = IndexedRow(
-                        tenant: tenant, id: id, key: row.key, vector: row.vector, texts: row.texts, tags: row.tags,
-                        wasSuccessful: row.wasSuccessful, createdAt: row.createdAt)
-                    // A trained index files the row where the database says; a row stored before
-                    // the training this index has, by this index's own quantizer.
-                    let placement = row.list ?? index.placements(for: [row.vector])?.first
-                    if index.contains(tenant: tenant, id: id) {
-                        index.update(indexed, placement: placement)
-                    } else {
-                        index.add([indexed], placements: placement.map { [$0] })
-                    }
-                }
+            index.write { index in Self.file(rows, of: tenant, ids: Set(ids), into: &index) }
+        }
+    }
+
+    /// Brings the index's rows of `ids` to `rows`, their stored state: an id without a row is
+    /// removed.
+    static func file(_ rows: [CurrentRow], of tenant: TenantID, ids: Set<PrecedentID>, into index: inout any VectorIndex) {
+        var stored: [PrecedentID: CurrentRow] = [:]
+        for row in rows { stored[row.id] = row }
+        for id in ids {
+            guard let row = stored[id] else {
+                index.remove(tenant: tenant, id: id)
+                continue
+            }
+            let indexed = IndexedRow(
+                tenant: tenant, id: id, key: row.key, vector: row.vector, texts: row.texts, tags: row.tags,
+                wasSuccessful: row.wasSuccessful, createdAt: row.createdAt)
+            // A trained index files the row where the database says; a row stored before the
+            // training this index has, by this index's own quantizer.
+            let placement = row.list ?? index.placements(for: [row.vector])?.first
+            if index.contains(tenant: tenant, id: id) {
+                index.update(indexed, placement: placement)
+            } else {
+                index.add([indexed], placements: placement.map { [$0] })
             }
         }
     }

@@ -21,6 +21,8 @@ public final class Casebook: Sendable {
     public let shard: TenantShard?
     /// Where this instance is in the store's change feed (see Casebook+Following).
     let following: Mutex<Following>
+    /// The thread that fits stale tenants, when started (see Casebook+Refitting).
+    let refitting = Mutex<StaleTenantRefitter?>(nil)
 
     /// Opens (creating if needed) the database at `path` and loads every collection's index, or
     /// only those named in `collections` (a one-shot command that needs one collection of a large

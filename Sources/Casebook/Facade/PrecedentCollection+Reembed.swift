@@ -116,12 +116,16 @@ extension PrecedentCollection {
             try store.rewriteVectors(
                 collection: recordID, embedder: config, vectors: vectors, lists: lists, frequencies: frequencies,
                 tenants: tenants)
-            var spec = createdSpec
-            spec.embedder = config
-            spec.index = index.read { $0.config }
-            let loaded = try Casebook.loadIndexes(
-                store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
-            adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
+            if let tenants {
+                try adoptRefit(of: tenants, embedder: config)
+            } else {
+                var spec = createdSpec
+                spec.embedder = config
+                spec.index = index.read { $0.config }
+                let loaded = try Casebook.loadIndexes(
+                    store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
+                adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
+            }
             progress(ReembedProgress(phase: .writing, done: rows.count, total: rows.count))
             return report(rows.count, fitted)
         }
@@ -175,6 +179,30 @@ extension PrecedentCollection {
         index.write { index in
             index = newIndex
             frequencyCache.replaceAll(with: frequencies)
+            embedding.withLock { state in
+                guard state.embedder.config != newEmbedder.config else { return }
+                state = (newEmbedder, state.generation + 1)
+            }
+        }
+    }
+
+    /// After `tenants` alone were re-embedded (by this process or another; the caller holds the
+    /// writer lock): their stored rows and counts and the embedder `config` swapped in together,
+    /// under the index's write lock. Every other tenant's rows stay as they are, and the index is
+    /// not read anew.
+    func adoptRefit(of tenants: Set<TenantID>, embedder config: EmbedderConfig) throws(CasebookError) {
+        let newEmbedder = try EmbedderFactory.make(config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
+        var rows: [TenantID: [CurrentRow]] = [:]
+        var counts: [TenantID: FeatureFrequencies] = [:]
+        for tenant in tenants where shard?.holds(tenant) ?? true {
+            rows[tenant] = try store.currentRows(collection: recordID, tenant: tenant, ids: nil, dimension: createdSpec.dimension)
+            if newEmbedder.weighsByFrequency {
+                counts[tenant] = try store.featureFrequencies(collection: recordID, tenant: tenant)
+            }
+        }
+        index.write { index in
+            for (tenant, stored) in rows { Self.file(stored, of: tenant, ids: Set(stored.map(\.id)), into: &index) }
+            for (tenant, frequencies) in counts { frequencyCache.replace(tenant: tenant, with: frequencies) }
             embedding.withLock { state in
                 guard state.embedder.config != newEmbedder.config else { return }
                 state = (newEmbedder, state.generation + 1)

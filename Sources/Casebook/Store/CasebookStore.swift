@@ -50,7 +50,7 @@ protocol CasebookStore: Sendable {
     /// Re-embedding's switch, in one transaction: the collection's embedder, every listed row's
     /// vector (and IVF list), and the feature frequencies of every tenant (`tenants` nil) or of
     /// `tenants` replaced by `frequencies`; a `training` change tells other processes to reload
-    /// the collection.
+    /// the collection (with `tenants`, one per tenant: to read that tenant's rows and counts anew).
     func rewriteVectors(
         collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
         frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
@@ -73,8 +73,9 @@ protocol CasebookStore: Sendable {
     /// Changes committed after `position`, oldest first, at most `limit`; those this instance
     /// committed itself are marked ``StoredChange/local``.
     func changes(after position: Int64, limit: Int) throws(CasebookError) -> [StoredChange]
-    /// The stored rows of these ids of one tenant, now (an id not returned is deleted).
-    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID], dimension: Int) throws(CasebookError)
+    /// The stored rows of these ids of one tenant (nil: all its rows), now (an id not returned is
+    /// deleted).
+    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID]?, dimension: Int) throws(CasebookError)
         -> [CurrentRow]
     /// Deletes feed rows committed before `date`, always keeping the last (positions go on from
     /// it). Returns how many were deleted.

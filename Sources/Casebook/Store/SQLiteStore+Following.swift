@@ -63,20 +63,21 @@ extension SQLiteStore {
         }
     }
 
-    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID], dimension: Int) throws(CasebookError)
+    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID]?, dimension: Int) throws(CasebookError)
         -> [CurrentRow]
     {
-        guard !ids.isEmpty else { return [] }
+        guard ids?.isEmpty != true else { return [] }
         let filterColumns = PrecedentField.filterableTexts.map(\.column).joined(separator: ", ")
         return try read { db in
             var arguments: StatementArguments = [collection, tenant.rawValue]
-            arguments += StatementArguments(ids.map(\.rawValue))
+            arguments += StatementArguments((ids ?? []).map(\.rawValue))
+            let only = ids.map { " AND id IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT pk, id, was_successful, created_at, v.data, a.list, \(filterColumns) FROM precedent
                     JOIN precedent_vector v ON v.precedent_pk = pk LEFT JOIN ivf_assignment a ON a.precedent_pk = pk
-                    WHERE collection_id = ? AND tenant = ? AND id IN (\(databaseQuestionMarks(count: ids.count)))
+                    WHERE collection_id = ? AND tenant = ?\(only)
                     """,
                 arguments: arguments)
             let keys = rows.map { $0[0] as Int64 }

@@ -55,7 +55,13 @@ extension SQLiteStore {
             for (tenant, counts) in frequencies {
                 try SQLiteStore.applyFrequencies(db, collection: collection, tenant: tenant, counts)
             }
-            try appendChange(db, collection: collection, kind: .training)
+            if let tenants {
+                for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    try appendChange(db, collection: collection, kind: .training, tenant: tenant)
+                }
+            } else {
+                try appendChange(db, collection: collection, kind: .training)
+            }
         }
     }
 }

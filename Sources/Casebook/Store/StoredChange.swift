@@ -10,7 +10,9 @@ struct StoredChange: Sendable, Equatable {
         case upsert
         /// Precedents of one tenant were deleted (their ids).
         case delete
-        /// A collection's IVF index was trained: its quantizer and every row's list changed.
+        /// A collection's IVF index was trained (its quantizer and every row's list changed), or its
+        /// precedents re-embedded. With a tenant: that tenant's alone was re-embedded, changing the
+        /// embedder's state, the tenant's vectors and its counts, and nothing else.
         case training
         /// A decision's outcome was recorded (the match log's statistics read it from the store).
         case outcome
@@ -20,7 +22,7 @@ struct StoredChange: Sendable, Equatable {
     var position: Int64
     var collection: Int64
     var kind: Kind
-    /// The tenant of an upsert, delete or outcome.
+    /// The tenant of an upsert, delete or outcome (or of a one-tenant re-embedding).
     var tenant: TenantID?
     /// The precedents an upsert or delete touched.
     var ids: [PrecedentID]

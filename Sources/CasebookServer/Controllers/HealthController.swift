@@ -3,7 +3,8 @@ import Hummingbird
 
 /// `GET /v1/health`: the server answers and its database is open; where it is in the database's
 /// change feed (`changePosition`, and the last failure to follow it, if the latest attempt failed),
-/// and which shard of the tenants it holds.
+/// the last failure to fit stale tenants (`serve --refit-stale-every`), and which shard of the
+/// tenants it holds.
 struct HealthController {
     let casebook: Casebook
 
@@ -15,11 +16,13 @@ struct HealthController {
                 let collections: Int
                 let changePosition: Int64
                 let followingError: String?
+                let refittingError: String?
                 let shard: String?
             }
             return try JSONResponse.make(Health(
                 status: "ok", collections: casebook.collections.count, changePosition: casebook.appliedChangePosition,
-                followingError: casebook.followingError?.description, shard: casebook.shard?.description))
+                followingError: casebook.followingError?.description,
+                refittingError: casebook.refittingError?.description, shard: casebook.shard?.description))
         }
         return routes
     }

@@ -163,5 +163,11 @@ import Testing
         }
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(reopened.spec.embedder.numericScales?.version == 3)
+        for seconds in ["0", "-1", "nan"] {
+            let serve = try CasebookProcess.run(
+                ["serve", "--db", database.path, "--socket", database.directory.appendingPathComponent("s").path,
+                 "--refit-stale-every", seconds])
+            #expect(serve.status != 0 && serve.stderr.contains("refit-stale-every"), "\(seconds): \(serve.stderr)")
+        }
     }
 }

@@ -26,15 +26,8 @@ import Testing
             p.text = "customer refused the parcel"
             return p
         }
-        // The tenant is the body's; each precedent leaves it out.
-        let items = try rows.map { p -> String in
-            var object = try #require(try JSONValue.parse(String(decoding: try JSONEncoder().encode(p), as: UTF8.self)).objectValue)
-            object["tenant"] = nil
-            return JSONWriter.string(.object(object))
-        }
         for name in ["w", "p"] {
-            let add = try server.request(
-                "POST", "/v1/collections/\(name)/precedents", #"{"tenant":"acme","precedents":["# + items.joined(separator: ",") + "]}")
+            let add = try server.request("POST", "/v1/collections/\(name)/precedents", try Self.addBody("acme", rows))
             #expect(add.status == 201, "\(add.body)")
         }
         // Nothing in common with acme's precedents: no results where queries are weighed.
@@ -63,6 +56,52 @@ import Testing
         #expect(try server.request("POST", "/v1/collections", #"{"name":"e","embedder":"external","dim":2}"#).status == 201)
         let refused = try CasebookProcess.run(["reembed", "--collection", "e", "--db", database.path])
         #expect(refused.status != 0 && refused.stderr.contains("external"), "\(refused.stderr)")
+    }
+
+    /// The body adding `rows` for `tenant`: the tenant is the body's, each precedent leaves it out.
+    static func addBody(_ tenant: String, _ rows: [Precedent]) throws -> String {
+        let items = try rows.map { p -> String in
+            var object = try #require(try JSONValue.parse(String(decoding: try JSONEncoder().encode(p), as: UTF8.self)).objectValue)
+            object["tenant"] = nil
+            return JSONWriter.string(.object(object))
+        }
+        return #"{"tenant":""# + tenant + #"","precedents":["# + items.joined(separator: ",") + "]}"
+    }
+
+    /// `serve --refit-stale-every`: tenants added to a hashed-v2 collection over the socket are
+    /// fitted by the server itself, each when it arrives and again when it has doubled, and its
+    /// searches then answer from the fitted vectors.
+    @Test(arguments: StoreKind.allCases) func aServerFitsStaleTenantsByItself(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let server = try ServerProcess(arguments: ["--refit-stale-every", "0.2"], database: database)
+        #expect(try server.request("POST", "/v1/collections", #"{"name":"w","embedder":"hashed-v2","dim":256}"#).status == 201)
+        func fitted(_ tenant: String, _ precedents: Int) throws -> Bool {
+            for _ in 0..<150 {
+                let stored = try Casebook(path: database.path, collections: ["w"]).collection("w").spec.embedder
+                if stored.numericScales?.fitted[tenant]?.precedents == precedents { return true }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            return false
+        }
+        let acme = ReembedTests.rows(tenant: "acme", count: 80, seed: 31)
+        #expect(try server.request("POST", "/v1/collections/w/precedents", try Self.addBody("acme", Array(acme.prefix(40)))).status == 201)
+        #expect(try fitted("acme", 40))
+        let globex = ReembedTests.rows(tenant: "globex", count: 20, scale: 100, seed: 32)
+        #expect(try server.request("POST", "/v1/collections/w/precedents", try Self.addBody("globex", globex)).status == 201)
+        #expect(try fitted("globex", 20))
+        // Doubled: fitted again.
+        #expect(try server.request("POST", "/v1/collections/w/precedents", try Self.addBody("acme", Array(acme.suffix(40)))).status == 201)
+        #expect(try fitted("acme", 80))
+        let local = try Casebook(path: database.path).collection("w")
+        try ReembedTests.expectConsistent(local, acme + globex)
+        let query = #"{"tenant":"acme","context":{"minutes":250,"calls":4},"k":5,"includePrecedents":false}"#
+        let expected = try local.search(SearchRequest(tenant: "acme", k: 5, context: ["minutes": 250, "calls": 4], log: false))
+            .results.map(\.id.rawValue)
+        let served = (try server.request("POST", "/v1/collections/w/search", query).json["results"] as? [[String: Any]] ?? [])
+            .compactMap { $0["id"] as? String }
+        #expect(served == expected && served.count == 5)
+        let health = try server.request("GET", "/v1/health").json
+        #expect(health["refittingError"] == nil || health["refittingError"] is NSNull, "\(health)")
     }
 
     /// A hybrid collection over the socket and the command line: created with companionDim, fed

@@ -18,17 +18,18 @@ extension PostgresStore {
         return changes
     }
 
-    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID], dimension: Int) throws(CasebookError)
+    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID]?, dimension: Int) throws(CasebookError)
         -> [CurrentRow]
     {
-        guard !ids.isEmpty else { return [] }
+        guard ids?.isEmpty != true else { return [] }
         let rows = try connections.withSession { session throws(CasebookError) in
+            // Null ids: every row of the tenant.
             try session.query(
                 """
                 SELECT \(PostgresPrecedentRow.columns), vector, ivf_list FROM casebook.precedent
-                WHERE collection_id = $1 AND tenant = $2 AND id = ANY($3)
+                WHERE collection_id = $1 AND tenant = $2 AND ($3::text[] IS NULL OR id = ANY($3))
                 """,
-                PostgresBindings(collection, tenant.rawValue, ids.map(\.rawValue)))
+                PostgresBindings(collection, tenant.rawValue, ids.map { $0.map(\.rawValue) }))
         }
         var current: [CurrentRow] = []
         var fresh: [(Int64, PrecedentPayloads.Payload)] = []

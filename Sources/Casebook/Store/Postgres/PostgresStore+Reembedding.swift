@@ -63,7 +63,13 @@ extension PostgresStore {
             for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
                 try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
             }
-            try ChangeFeed.append(session, collection: collection, kind: .training)
+            if let tenants {
+                for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    try ChangeFeed.append(session, collection: collection, kind: .training, tenant: tenant)
+                }
+            } else {
+                try ChangeFeed.append(session, collection: collection, kind: .training)
+            }
         }
     }
 }
