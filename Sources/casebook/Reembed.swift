@@ -50,6 +50,9 @@ struct Reembed: ParsableCommand {
         let target = try database.open(only: [collection]).collection(collection)
         let terminal = isatty(STDERR_FILENO) != 0
         let lines = progressLines
+        if stale, target.spec.embedder.kind != EmbedderConfig.hashedV2Kind {
+            throw ValidationError("--stale is for hashed-v2 collections (their scales are per tenant); \(collection) is \(target.spec.embedder.kind)")
+        }
         let only: Set<TenantID>? = stale
             ? Set(target.staleTenants())
             : tenants.isEmpty ? nil : Set(tenants.map { TenantID($0) })
@@ -64,9 +67,9 @@ struct Reembed: ParsableCommand {
             return
         }
         let scales = report.scalesVersion.map {
-            "; numeric scales v\($0): \(report.scaledFields) fields over \(report.scaledTenants) tenants"
+            "; numeric scales v\($0): \(report.scaledFields) fields over \(report.scaledTenants) tenant\(report.scaledTenants == 1 ? "" : "s")"
         } ?? ""
-        let whose = report.tenants.map { $0.isEmpty ? " (no tenant is stale)" : " of tenants \($0.joined(separator: ", "))" } ?? ""
+        let whose = report.tenants.map { $0.isEmpty ? " (no tenant is stale)" : " of tenant\($0.count == 1 ? "" : "s") \($0.joined(separator: ", "))" } ?? ""
         print("re-embedded \(report.precedents) precedents\(whose) of \(collection) (\(report.from) -> \(report.to)) in \(String(format: "%.2f", report.seconds)) s\(scales)")
     }
 }

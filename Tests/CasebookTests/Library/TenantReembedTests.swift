@@ -157,10 +157,15 @@ import Testing
         #expect(named.status == 0 && named.stdout.contains("42 precedents of tenants acme, globex"), "\(named.stdout)")
         for (arguments, message) in [
             (["--tenant", "nobody"], "nobody"), (["--stale", "--tenant", "acme"], "alternatives"), (["--tenant", ""], "tenant name"),
+            (["--stale", "--embedder", "hashed-v1"], "only a hashed-v2 collection"),
         ] {
             let refused = try CasebookProcess.run(base + arguments)
             #expect(refused.status != 0 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
         }
+        let v1 = try Casebook(path: database.path).createCollection(CollectionSpec(name: "one", dimension: 64, embedder: .hashedV1()))
+        try v1.add(ReembedTests.rows(tenant: "acme", count: 10, seed: 10))
+        let notV2 = try CasebookProcess.run(["reembed", "--collection", "one", "--db", database.path, "--stale"])
+        #expect(notV2.status != 0 && notV2.stderr.contains("is hashed-v1"), "\(notV2.stderr)")
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(reopened.spec.embedder.numericScales?.version == 3)
         for seconds in ["0", "-1", "nan"] {
