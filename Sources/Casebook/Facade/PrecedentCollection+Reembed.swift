@@ -179,10 +179,7 @@ extension PrecedentCollection {
         index.write { index in
             index = newIndex
             frequencyCache.replaceAll(with: frequencies)
-            embedding.withLock { state in
-                guard state.embedder.config != newEmbedder.config else { return }
-                state = (newEmbedder, state.generation + 1)
-            }
+            takeEmbedder(newEmbedder)
         }
     }
 
@@ -203,10 +200,16 @@ extension PrecedentCollection {
         index.write { index in
             for (tenant, stored) in rows { Self.file(stored, of: tenant, ids: Set(stored.map(\.id)), into: &index) }
             for (tenant, frequencies) in counts { frequencyCache.replace(tenant: tenant, with: frequencies) }
-            embedding.withLock { state in
-                guard state.embedder.config != newEmbedder.config else { return }
-                state = (newEmbedder, state.generation + 1)
-            }
+            takeEmbedder(newEmbedder)
+        }
+    }
+
+    /// Makes `newEmbedder` the collection's (a new generation) when its configuration differs;
+    /// called under the index's write lock, with what goes with it.
+    private func takeEmbedder(_ newEmbedder: any Embedder) {
+        embedding.withLock { state in
+            guard state.embedder.config != newEmbedder.config else { return }
+            state = (newEmbedder, state.generation + 1)
         }
     }
 
