@@ -101,18 +101,25 @@ extension PrecedentCollection {
             }
             let newEmbedder = try EmbedderFactory.make(
                 config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
-            var vectors: [(key: Int64, vector: [Float])] = []
+            // Each new vector is kept in its stored layout (sparse where that is shorter, as most
+            // hashed vectors are), and filed in its IVF list, a page at a time: the float rows of
+            // the whole collection are never in memory at once.
+            var vectors: [(key: Int64, stored: Data)] = []
             vectors.reserveCapacity(rows.count)
+            var lists: [Int32]?
             var frequencies: [TenantID: FeatureFrequencies] = [:]
             for start in stride(from: 0, to: rows.count, by: Self.reembedPage) {
                 let page = rows[start..<min(rows.count, start + Self.reembedPage)]
                 let embedded = try newEmbedder.documentVectorsAndFrequencies(for: page.map(\.precedent))
-                for (row, vector) in zip(page, embedded.vectors) { vectors.append((row.key, vector)) }
+                for (row, vector) in zip(page, embedded.vectors) { vectors.append((row.key, VectorBlob.encodeStored(vector))) }
+                if let placed = index.read({ $0.placements(for: embedded.vectors) }) {
+                    lists = lists ?? []
+                    lists!.append(contentsOf: placed)
+                }
                 for (tenant, counts) in embedded.frequencies { frequencies[tenant, default: FeatureFrequencies()].apply(counts) }
                 progress(ReembedProgress(phase: .embedding, done: vectors.count, total: rows.count))
             }
             progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
-            let lists = index.read { $0.placements(for: vectors.map(\.vector)) }
             try store.rewriteVectors(
                 collection: recordID, embedder: config, vectors: vectors, lists: lists, frequencies: frequencies,
                 tenants: tenants)

@@ -48,11 +48,11 @@ protocol CasebookStore: Sendable {
     func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
     /// Re-embedding's switch, in one transaction: the collection's embedder, every listed row's
-    /// vector (and IVF list), and the feature frequencies of every tenant (`tenants` nil) or of
+    /// vector (in its stored layout, ``VectorBlob/encodeStored(_:)``) and IVF list, and the feature frequencies of every tenant (`tenants` nil) or of
     /// `tenants` replaced by `frequencies`; a `training` change tells other processes to reload
     /// the collection (with `tenants`, one per tenant: to read that tenant's rows and counts anew).
     func rewriteVectors(
-        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
+        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
         frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
     ) throws(CasebookError)
     /// One precedent with its vector, or nil (another tenant's id is nil too).

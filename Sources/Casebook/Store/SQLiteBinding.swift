@@ -58,6 +58,13 @@ struct SQLiteBinding {
         }
     }
 
+    /// Binds a vector already in its stored layout (``VectorBlob/encodeStored(_:)``), copied by SQLite.
+    func bind(_ index: Int32, storedVector: Data) {
+        storedVector.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
+        }
+    }
+
     /// Runs the bound statement once; a failure becomes GRDB's `DatabaseError`, so callers
     /// handle constraint violations the same way as elsewhere.
     func step(_ db: Database) throws {

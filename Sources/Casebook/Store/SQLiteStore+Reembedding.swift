@@ -24,7 +24,7 @@ extension SQLiteStore {
     }
 
     func rewriteVectors(
-        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
+        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
         frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
     ) throws(CasebookError) {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
@@ -32,9 +32,9 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE collection SET embedder = ? WHERE id = ?", arguments: [embedderJSON, collection])
             let update = SQLiteBinding(statement: try db.cachedStatement(
                 sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?"))
-            for (key, vector) in vectors {
+            for (key, stored) in vectors {
                 update.reset()
-                update.bind(1, vector: vector)
+                update.bind(1, storedVector: stored)
                 update.bind(2, key)
                 try update.step(db)
             }

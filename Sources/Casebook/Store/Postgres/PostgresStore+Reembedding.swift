@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 
 /// What `reembed` reads and writes.
@@ -21,7 +22,7 @@ extension PostgresStore {
     }
 
     func rewriteVectors(
-        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, vector: [Float])], lists: [Int32]?,
+        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
         frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
     ) throws(CasebookError) {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
@@ -33,7 +34,7 @@ extension PostgresStore {
             for start in stride(from: 0, to: vectors.count, by: chunk) {
                 let range = start..<min(vectors.count, start + chunk)
                 let keys = vectors[range].map(\.key)
-                let bytes = vectors[range].map { PostgresPrecedentRow.storedVectorBytes($0.vector) }
+                let bytes = vectors[range].map { ByteBuffer(bytes: $0.stored) }
                 if let lists {
                     try session.execute(
                         """
