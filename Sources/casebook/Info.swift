@@ -24,6 +24,9 @@ struct Info: ParsableCommand {
         /// Tenants with precedents; omitted when one tenant was asked for, so a tenant-scoped
         /// answer says nothing about others.
         var tenants: Int?
+        /// hashed-v2: tenants new or doubled since their fit (`casebook reembed --stale`);
+        /// omitted for one tenant and for other kinds.
+        var staleTenants: Int?
     }
 
     struct Report: Encodable {
@@ -39,7 +42,9 @@ struct Info: ParsableCommand {
                 metric: collection.spec.metric.rawValue, embedder: collection.spec.embedder,
                 index: collection.spec.index,
                 count: tenant.map { collection.count(tenant: TenantID($0)) } ?? collection.count,
-                tenant: tenant, tenants: tenant == nil ? collection.tenants.count : nil)
+                tenant: tenant, tenants: tenant == nil ? collection.tenants.count : nil,
+                staleTenants: tenant == nil && collection.spec.embedder.kind == EmbedderConfig.hashedV2Kind
+                    ? collection.staleTenants().count : nil)
         }
         if json {
             try JSONOutput.print(Report(database: casebook.path, collections: collections))
@@ -48,7 +53,8 @@ struct Info: ParsableCommand {
         print("database \(casebook.path): \(collections.count) collection(s)")
         for c in collections {
             let scope = tenant.map { " for tenant \($0)" } ?? " over \(c.tenants ?? 0) tenant(s)"
-            print("  \(c.name)  dim \(c.dim)  \(c.metric)  embedder \(c.embedder.kind)  index \(c.index.kind)  \(c.count) precedents\(scope)")
+            let stale = c.staleTenants.map { $0 > 0 ? "  (\($0) stale: casebook reembed --stale)" : "" } ?? ""
+            print("  \(c.name)  dim \(c.dim)  \(c.metric)  embedder \(c.embedder.kind)  index \(c.index.kind)  \(c.count) precedents\(scope)\(stale)")
         }
     }
 }

@@ -148,9 +148,12 @@ import Testing
         let base = ["reembed", "--collection", "c", "--db", database.path]
         #expect(try CasebookProcess.run(base).status == 0)
         try collection.add(ReembedTests.rows(tenant: "globex", count: 12, seed: 9))
+        let info = try CasebookProcess.run(["info", "--db", database.path, "--json"])
+        #expect(info.status == 0 && info.stdout.contains(#""staleTenants":1"#), "\(info.stdout)")
         let stale = try CasebookProcess.run(base + ["--stale", "--json"])
         #expect(stale.status == 0, "\(stale.stderr)")
         #expect(stale.stdout.contains(#""tenants":["globex"]"#) && stale.stdout.contains(#""precedents":12"#), "\(stale.stdout)")
+        #expect(try CasebookProcess.run(["info", "--db", database.path, "--json"]).stdout.contains(#""staleTenants":0"#))
         let none = try CasebookProcess.run(base + ["--stale"])
         #expect(none.status == 0 && none.stdout.contains("no tenant is stale"), "\(none.stdout)")
         let named = try CasebookProcess.run(base + ["--tenant", "acme", "--tenant", "globex"])
