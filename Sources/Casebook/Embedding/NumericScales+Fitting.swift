@@ -1,22 +1,51 @@
+import Foundation
+
 extension NumericScales {
     /// The scales of each tenant's numeric context fields in these precedents (paths as the
     /// featurizer forms them: normalised keys joined by ".", array items under their array's
     /// path), and each tenant's field weights from its known outcomes (``FieldWeighting``), as
     /// version `version`. Every tenant with a precedent here gets a ``fitted`` record.
+    ///
+    /// Both passes over the precedents run in chunks on ``WorkerThreads``; chunks are merged in
+    /// order (values) or added (counts), so the result does not depend on the split.
     public static func fit(_ precedents: some Collection<Precedent>, version: Int) -> NumericScales {
+        let rows = Array(precedents)
         var values: [TenantID: [String: [Double]]] = [:]
         var scales = NumericScales(version: version)
-        for precedent in precedents {
-            collect(.object(precedent.context), path: [], into: &values[precedent.tenant, default: [:]])
-            scales.fitted[precedent.tenant.rawValue, default: TenantFitBasis(precedents: 0, knownOutcomes: 0)]
-                .record(knownOutcome: precedent.wasSuccessful != nil)
+        for part in inChunks(rows, { chunk in
+            var values: [TenantID: [String: [Double]]] = [:]
+            var fitted: [String: TenantFitBasis] = [:]
+            for precedent in chunk {
+                collect(.object(precedent.context), path: [], into: &values[precedent.tenant, default: [:]])
+                fitted[precedent.tenant.rawValue, default: TenantFitBasis(precedents: 0, knownOutcomes: 0)]
+                    .record(knownOutcome: precedent.wasSuccessful != nil)
+            }
+            return (values, fitted)
+        }) {
+            for (tenant, fields) in part.0 {
+                for (field, numbers) in fields { values[tenant, default: [:]][field, default: []] += numbers }
+            }
+            scales.fitted.merge(part.1) { $0 + $1 }
         }
         for (tenant, fields) in values {
             let fitted = fields.compactMapValues(NumericScale.fit)
             if !fitted.isEmpty { scales.tenants[tenant.rawValue] = fitted }
         }
-        scales.fieldWeights = fieldWeights(precedents, scales: scales)
+        scales.fieldWeights = fieldWeights(rows, scales: scales)
         return scales
+    }
+
+    /// `body` of each of one chunk of `rows` per worker (one chunk below a few thousand rows),
+    /// results in the chunks' order.
+    private static func inChunks<Part>(_ rows: [Precedent], _ body: @Sendable (ArraySlice<Precedent>) -> Part) -> [Part] {
+        let workers = rows.count >= 4_096 ? min(WorkerThreads.count, rows.count / 2_048) : 1
+        guard workers > 1 else { return [body(rows[...])] }
+        let chunk = (rows.count + workers - 1) / workers
+        let results = WorkerSlots<Part?>(count: workers, initial: nil)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            results.store(worker, body(rows[(worker * chunk)..<min(rows.count, (worker + 1) * chunk)]))
+        }
+        return results.values.map { $0! }
     }
 
     private static func collect(_ value: JSONValue, path: [UInt8], into values: inout [String: [Double]]) {
@@ -44,20 +73,32 @@ extension NumericScales {
     /// Per tenant with enough known outcomes, each context field's weight from how its values
     /// (a scaled number by the bin that holds most of it, as the featurizer places it) split
     /// successes from failures.
-    private static func fieldWeights(_ precedents: some Collection<Precedent>, scales: NumericScales)
+    private static func fieldWeights(_ precedents: [Precedent], scales: NumericScales)
         -> [String: [String: Double]]
     {
         var counts: [TenantID: [String: [String: OutcomeCounts]]] = [:]
         var outcomes: [TenantID: OutcomeCounts] = [:]
-        for precedent in precedents {
-            guard let success = precedent.wasSuccessful else { continue }
-            let fields = scales.tenants[precedent.tenant.rawValue] ?? [:]
-            outcomes[precedent.tenant, default: .init()].add(success)
-            var leaves: [(path: String, value: String)] = []
-            describe(.object(precedent.context), path: [], scales: fields, into: &leaves)
-            // Counted in place: a tenant's table copied out and back would be copied whole per row.
-            for (path, value) in leaves {
-                counts[precedent.tenant, default: [:]][path, default: [:]][value, default: .init()].add(success)
+        for part in inChunks(precedents, { chunk in
+            var counts: [TenantID: [String: [String: OutcomeCounts]]] = [:]
+            var outcomes: [TenantID: OutcomeCounts] = [:]
+            for precedent in chunk {
+                guard let success = precedent.wasSuccessful else { continue }
+                let fields = scales.tenants[precedent.tenant.rawValue] ?? [:]
+                outcomes[precedent.tenant, default: .init()].add(success)
+                var leaves: [(path: String, value: String)] = []
+                describe(.object(precedent.context), path: [], scales: fields, into: &leaves)
+                // Counted in place: a tenant's table copied out and back would be copied whole per row.
+                for (path, value) in leaves {
+                    counts[precedent.tenant, default: [:]][path, default: [:]][value, default: .init()].add(success)
+                }
+            }
+            return (counts, outcomes)
+        }) {
+            outcomes.merge(part.1, uniquingKeysWith: +)
+            for (tenant, fields) in part.0 {
+                for (path, values) in fields {
+                    counts[tenant, default: [:]][path, default: [:]].merge(values, uniquingKeysWith: +)
+                }
             }
         }
         var weights: [String: [String: Double]] = [:]

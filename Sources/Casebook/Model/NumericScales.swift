@@ -102,6 +102,10 @@ public struct TenantFitBasis: Sendable, Hashable, Codable {
         self.knownOutcomes = knownOutcomes
     }
 
+    static func + (a: TenantFitBasis, b: TenantFitBasis) -> TenantFitBasis {
+        TenantFitBasis(precedents: a.precedents + b.precedents, knownOutcomes: a.knownOutcomes + b.knownOutcomes)
+    }
+
     mutating func record(knownOutcome: Bool) {
         precedents += 1
         if knownOutcome { knownOutcomes += 1 }

@@ -171,6 +171,24 @@ import Testing
         try Self.expectConsistent(collection, held + later, "hashed-v1")
     }
 
+    /// A fit of thousands of precedents runs in chunks on several threads; each tenant's scales,
+    /// weights and fit record are, bit for bit, those of its own precedents fitted alone (a few
+    /// thousand rows: one chunk), so the split changes nothing.
+    @Test func aFitInChunksEqualsEachTenantFittedAlone() throws {
+        let tenants = ["a", "b", "c"]
+        let rows = tenants.enumerated().flatMap { i, tenant in
+            Self.rows(tenant: tenant, count: 2_100, scale: Double(i + 1) * 7, seed: UInt64(40 + i))
+        }
+        let whole = NumericScales.fit(rows, version: 1)
+        #expect(whole.fitted["b"] == TenantFitBasis(precedents: 2_100, knownOutcomes: 2_100))
+        for tenant in tenants {
+            let alone = NumericScales.fit(rows.filter { $0.tenant.rawValue == tenant }, version: 1)
+            #expect(whole.tenants[tenant] == alone.tenants[tenant] && whole.tenants[tenant]?.count == 3, "\(tenant)")
+            #expect(whole.fieldWeights[tenant] == alone.fieldWeights[tenant] && whole.fieldWeights[tenant] != nil, "\(tenant)")
+            #expect(whole.fitted[tenant] == alone.fitted[tenant], "\(tenant)")
+        }
+    }
+
     /// One tenant's numbers never move another's vectors: tenant a's vectors after a re-embedding
     /// are the same with or without tenant b's very different values beside them.
     @Test func aTenantsScalesAreItsOwn() throws {
