@@ -80,6 +80,9 @@ extension PrecedentCollection {
                     seconds: (ContinuousClock.now - started).seconds)
             }
             if let tenants, tenants.isEmpty { return report(0, nil) }
+            // Writes of this process wait on the writer lock; another process's, committed from
+            // here on, make the switch refuse (they would be overwritten by what is read now).
+            let readFrom = try store.lastChangePosition()
             var rows = try read(tenants: tenants, progress)
             if let hybrid = embedder as? HybridEmbedder {
                 // The external vectors are kept: read back from the index.
@@ -121,8 +124,8 @@ extension PrecedentCollection {
             }
             progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
             try store.rewriteVectors(
-                collection: recordID, embedder: config, vectors: vectors, lists: lists, frequencies: frequencies,
-                tenants: tenants)
+                collection: recordID, name: name, embedder: config, vectors: vectors, lists: lists,
+                frequencies: frequencies, tenants: tenants, unchangedSince: readFrom)
             if let tenants {
                 try adoptRefit(of: tenants, embedder: config)
             } else {

@@ -40,6 +40,9 @@ public enum CasebookError: Error, Sendable, Hashable {
     case storageUnavailable(String)
     /// Another process is training this collection's index (one at a time per database).
     case trainingInProgress(String)
+    /// Another process wrote precedents of the collection (of the tenants concerned), or trained
+    /// or re-embedded it, while this re-embedding read and embedded them: nothing was switched.
+    case changedDuringReembedding(String)
     /// This node holds another shard of the tenants (`--shard`): the tenant's is `shard`.
     case wrongShard(tenant: TenantID, shard: Int, of: Int)
     /// The database file was written by an unknown, newer format.
@@ -92,6 +95,8 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             return "the request names space \"\(named)\" but the collection's vectors are in space \"\(collection)\""
         case .trainingInProgress(let name):
             return "collection \"\(name)\" is being trained by another node; try again when it is done"
+        case .changedDuringReembedding(let name):
+            return "another process changed collection \"\(name)\" during the re-embedding; nothing was switched: run it again"
         case .wrongShard(let tenant, let shard, let count):
             return "tenant \"\(tenant)\" belongs to shard \(shard) of \(count); this node holds another"
         case .unsupportedFormat(let found, let supported):

@@ -47,13 +47,18 @@ protocol CasebookStore: Sendable {
     /// keys, keys ascending, up to `limit` after `key`: re-embedding reads them page by page.
     func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
+    /// The change feed's last committed position (0 for an empty feed).
+    func lastChangePosition() throws(CasebookError) -> Int64
     /// Re-embedding's switch, in one transaction: the collection's embedder, every listed row's
     /// vector (in its stored layout, ``VectorBlob/encodeStored(_:)``) and IVF list, and the feature frequencies of every tenant (`tenants` nil) or of
     /// `tenants` replaced by `frequencies`; a `training` change tells other processes to reload
     /// the collection (with `tenants`, one per tenant: to read that tenant's rows and counts anew).
+    /// Throws ``CasebookError/changedDuringReembedding(_:)``, writing nothing, when another
+    /// process committed after feed position `unchangedSince` an upsert or delete in the
+    /// collection (of `tenants`, when given) or a training or re-embedding of it.
     func rewriteVectors(
-        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
+        collection: Int64, name: String, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64
     ) throws(CasebookError)
     /// One precedent with its vector, or nil (another tenant's id is nil too).
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?

@@ -3,6 +3,10 @@ import GRDB
 
 /// What `reembed` reads and writes.
 extension SQLiteStore {
+    func lastChangePosition() throws(CasebookError) -> Int64 {
+        try read { db in try SQLiteStore.lastPosition(db) }
+    }
+
     func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
         -> [(key: Int64, precedent: Precedent)]
     {
@@ -24,11 +28,20 @@ extension SQLiteStore {
     }
 
     func rewriteVectors(
-        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
+        collection: Int64, name: String, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64
     ) throws(CasebookError) {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
         try write { db in
+            // The write transaction keeps every other writer out until it ends: what the feed
+            // holds now is all that was committed since the rows were read.
+            let scope = tenants.map { " AND (kind = 'training' OR tenant IN (\(databaseQuestionMarks(count: $0.count))))" } ?? ""
+            var arguments: StatementArguments = [unchangedSince, collection]
+            arguments += StatementArguments((tenants ?? []).map(\.rawValue))
+            let changed = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM change WHERE position > ? AND collection_id = ? AND kind IN ('upsert', 'delete', 'training')\(scope)",
+                arguments: arguments) ?? 0
+            guard changed == 0 else { throw CasebookError.changedDuringReembedding(name) }
             try db.execute(sql: "UPDATE collection SET embedder = ? WHERE id = ?", arguments: [embedderJSON, collection])
             let update = SQLiteBinding(statement: try db.cachedStatement(
                 sql: "UPDATE precedent_vector SET data = ? WHERE precedent_pk = ?"))

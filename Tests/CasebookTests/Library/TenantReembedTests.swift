@@ -77,6 +77,50 @@ import Testing
             == collection.spec.embedder.numericScales?.tenants)
     }
 
+    /// Another process writing while a re-embedding reads and embeds: a replaced precedent of a
+    /// tenant being re-embedded (or, for the whole collection, of any tenant) makes the switch
+    /// refuse, with nothing written, since it would overwrite the new version's vector with the
+    /// old one's; a write to another tenant does not stop a tenant's re-embedding. Run again, it
+    /// switches, and every vector and count matches the precedents as they are.
+    @Test(arguments: StoreKind.allCases) func anotherProcessWritingMidwayStopsTheSwitch(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        // Another instance: its writes are another process's to the first.
+        let other = try Casebook(path: database.path).collection("c")
+        var rows = ReembedTests.rows(tenant: "acme", count: 50, seed: 11) + ReembedTests.rows(tenant: "globex", count: 20, seed: 12)
+        try collection.add(rows)
+        let embedder = collection.spec.embedder
+        var expected = try Self.vectors(collection, rows)
+
+        func midway(_ tenants: Set<TenantID>?, _ write: () throws -> Void) throws -> CasebookError? {
+            var wrote = false
+            do {
+                try collection.reembed(tenants: tenants) { step in
+                    guard !wrote, step.phase == .embedding else { return }
+                    wrote = true
+                    #expect(throws: Never.self) { try write() }
+                }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        for (tenants, index) in [(Set<TenantID>(["acme"]), 3), (nil, 60)] {
+            rows[index].context["minutes"] = .number(9_999 + Double(index))
+            let refused = try midway(tenants) { try other.update(rows[index]) }
+            #expect("\(String(describing: refused))".contains("another process changed collection \"c\""), "\(String(describing: refused))")
+            #expect(collection.spec.embedder == embedder)
+            expected["\(rows[index].tenant.rawValue)/\(rows[index].id!.rawValue)"] = try other.get(tenant: rows[index].tenant, id: rows[index].id!).vector
+            #expect(try Self.vectors(collection, rows) == expected)
+        }
+        // Another tenant's write: acme's re-embedding goes on.
+        rows[55].context["calls"] = 8
+        #expect(try midway(["acme"]) { try other.update(rows[55]) } == nil)
+        #expect(try collection.reembed().precedents == 70)
+        try ReembedTests.expectConsistent(collection, rows)
+    }
+
     /// A tenant is stale when it doubles its precedents or known outcomes since its fit.
     @Test func aTenantThatDoublesIsStale() throws {
         let scales = NumericScales(fitted: ["a": TenantFitBasis(precedents: 100, knownOutcomes: 10)])

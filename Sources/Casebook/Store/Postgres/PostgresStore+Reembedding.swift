@@ -21,9 +21,13 @@ extension PostgresStore {
         }
     }
 
+    func lastChangePosition() throws(CasebookError) -> Int64 {
+        try connections.withSession { session throws(CasebookError) in try ChangeFeed.lastPosition(session) }
+    }
+
     func rewriteVectors(
-        collection: Int64, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?
+        collection: Int64, name: String, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64
     ) throws(CasebookError) {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
         try connections.transaction { session throws(CasebookError) in
@@ -63,6 +67,21 @@ extension PostgresStore {
             }
             for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
                 try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
+            }
+            // Last, under the feed's lock, which every write takes to append its change: whatever
+            // committed since the rows were read is in the feed now, and nothing commits until
+            // this does. (Taken first, it would wait on the rows a writer holds while that writer
+            // waits on it.)
+            try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+            let changed = try session.query(
+                """
+                SELECT count(*) FROM casebook.change
+                WHERE position > $1 AND collection_id = $2 AND kind IN ('upsert', 'delete', 'training')
+                AND ($3::text[] IS NULL OR kind = 'training' OR tenant = ANY($3))
+                """,
+                PostgresBindings(unchangedSince, collection, tenants.map { $0.map(\.rawValue).sorted() }))
+            guard changed.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else {
+                throw .changedDuringReembedding(name)
             }
             if let tenants {
                 for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
