@@ -6,9 +6,10 @@ import Synchronization
 /// longer is. Each round re-embeds only the stale tenants (``PrecedentCollection/staleTenants()``),
 /// so the work over a tenant's life stays about twice its size.
 extension Casebook {
-    /// Fits and re-embeds the stale tenants of every hashed-v2 collection, one collection at a
-    /// time; returns what each re-embedding did (nothing when no tenant is stale). A collection
-    /// that fails does not stop the others: the first failure is thrown after all were tried.
+    /// Fits and re-embeds the stale tenants of every hashed-v2 collection, one tenant at a time
+    /// (another process writing to one tenant meanwhile refuses that tenant's switch only); returns
+    /// what each re-embedding did (nothing when no tenant is stale). A tenant that fails does not
+    /// stop the others: the first failure is thrown after all were tried.
     @discardableResult
     public func refitStaleTenants() throws(CasebookError) -> [ReembedReport] {
         var reports: [ReembedReport] = []
@@ -20,12 +21,12 @@ extension Casebook {
     func refitStaleTenants(_ done: (ReembedReport) -> Void) throws(CasebookError) {
         var failure: CasebookError?
         for collection in collections {
-            let stale = collection.staleTenants()
-            guard !stale.isEmpty else { continue }
-            do {
-                done(try collection.reembed(tenants: Set(stale)))
-            } catch {
-                failure = failure ?? error
+            for tenant in collection.staleTenants() {
+                do {
+                    done(try collection.reembed(tenants: [tenant]))
+                } catch {
+                    failure = failure ?? error
+                }
             }
         }
         if let failure { throw failure }
