@@ -46,10 +46,13 @@ extension PrecedentCollection {
     /// IVF list, the feature frequencies) followed by swapping index and embedder together. A
     /// process killed before the commit leaves the collection as it was. A trained IVF index keeps
     /// its quantizer and files each new vector in its nearest list (train again to fit the lists
-    /// to the new vectors). Other processes reload the collection when they follow the change.
+    /// to the new vectors). Other processes reload the collection when they follow the change
+    /// (only the tenants' rows and counts, for some tenants).
     /// - Throws: ``CasebookError/invalidParameter(_:)`` for a collection of external vectors, a
     ///   kind that is not a featurizer, `tenants` on a collection that is not hashed-v2 (or with
-    ///   another kind), or a named tenant without precedents.
+    ///   another kind), or a named tenant without precedents;
+    ///   ``CasebookError/changedDuringReembedding(_:)`` when another process wrote the precedents
+    ///   being re-embedded (or trained the collection) after they were read: nothing is switched.
     @discardableResult
     public func reembed(
         to kind: String? = nil, tenants: Set<TenantID>? = nil, progress: (ReembedProgress) -> Void = { _ in }
@@ -104,24 +107,7 @@ extension PrecedentCollection {
             }
             let newEmbedder = try EmbedderFactory.make(
                 config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
-            // Each new vector is kept in its stored layout (sparse where that is shorter, as most
-            // hashed vectors are), and filed in its IVF list, a page at a time: the float rows of
-            // the whole collection are never in memory at once.
-            var vectors: [(key: Int64, stored: Data)] = []
-            vectors.reserveCapacity(rows.count)
-            var lists: [Int32]?
-            var frequencies: [TenantID: FeatureFrequencies] = [:]
-            for start in stride(from: 0, to: rows.count, by: Self.reembedPage) {
-                let page = rows[start..<min(rows.count, start + Self.reembedPage)]
-                let embedded = try newEmbedder.documentVectorsAndFrequencies(for: page.map(\.precedent))
-                for (row, vector) in zip(page, embedded.vectors) { vectors.append((row.key, VectorBlob.encodeStored(vector))) }
-                if let placed = index.read({ $0.placements(for: embedded.vectors) }) {
-                    lists = lists ?? []
-                    lists!.append(contentsOf: placed)
-                }
-                for (tenant, counts) in embedded.frequencies { frequencies[tenant, default: FeatureFrequencies()].apply(counts) }
-                progress(ReembedProgress(phase: .embedding, done: vectors.count, total: rows.count))
-            }
+            let (vectors, lists, frequencies) = try embedForRewrite(rows, with: newEmbedder, progress)
             progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
             try store.rewriteVectors(
                 collection: recordID, name: name, embedder: config, vectors: vectors, lists: lists,
@@ -139,6 +125,33 @@ extension PrecedentCollection {
             progress(ReembedProgress(phase: .writing, done: rows.count, total: rows.count))
             return report(rows.count, fitted)
         }
+    }
+
+    /// `rows` embedded by `newEmbedder` a page at a time: each vector kept in its stored layout
+    /// (sparse where that is shorter, as most hashed vectors are) and filed in its IVF list as its
+    /// page is done, so the float rows of the whole collection are never in memory at once; with
+    /// the counts of their features per tenant.
+    private func embedForRewrite(
+        _ rows: [(key: Int64, precedent: Precedent)], with newEmbedder: any Embedder, _ progress: (ReembedProgress) -> Void
+    ) throws(CasebookError)
+        -> (vectors: [(key: Int64, stored: Data)], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies])
+    {
+        var vectors: [(key: Int64, stored: Data)] = []
+        vectors.reserveCapacity(rows.count)
+        var lists: [Int32]?
+        var frequencies: [TenantID: FeatureFrequencies] = [:]
+        for start in stride(from: 0, to: rows.count, by: Self.reembedPage) {
+            let page = rows[start..<min(rows.count, start + Self.reembedPage)]
+            let embedded = try newEmbedder.documentVectorsAndFrequencies(for: page.map(\.precedent))
+            for (row, vector) in zip(page, embedded.vectors) { vectors.append((row.key, VectorBlob.encodeStored(vector))) }
+            if let placed = index.read({ $0.placements(for: embedded.vectors) }) {
+                lists = lists ?? []
+                lists!.append(contentsOf: placed)
+            }
+            for (tenant, counts) in embedded.frequencies { frequencies[tenant, default: FeatureFrequencies()].apply(counts) }
+            progress(ReembedProgress(phase: .embedding, done: vectors.count, total: rows.count))
+        }
+        return (vectors, lists, frequencies)
     }
 
     /// The tenants of a hashed-v2 collection that have outgrown their fit
