@@ -23,10 +23,15 @@ class Health:
     following_error: str | None
     shard: str | None
     raw: JSON = field(repr=False, default_factory=dict)
+    # Why the server's latest round of fitting stale tenants failed (serve --refit-stale-every).
+    refitting_error: str | None = None
 
     @classmethod
     def from_json(cls, j: JSON) -> Health:
-        return cls(j["status"], j["collections"], j.get("changePosition", 0), j.get("followingError"), j.get("shard"), j)
+        return cls(
+            j["status"], j["collections"], j.get("changePosition", 0), j.get("followingError"), j.get("shard"), j,
+            j.get("refittingError"),
+        )
 
 
 @dataclass
