@@ -35,8 +35,8 @@ extension NumericScales {
         return scales
     }
 
-    /// `body` of each of one chunk of `rows` per worker (one chunk below a few thousand rows),
-    /// results in the chunks' order.
+    /// `body` applied to each chunk of `rows`, one chunk per worker (a single one below a few
+    /// thousand rows), results in the chunks' order.
     private static func inChunks<Part>(_ rows: [Precedent], _ body: @Sendable (ArraySlice<Precedent>) -> Part) -> [Part] {
         let workers = rows.count >= 4_096 ? min(WorkerThreads.count, rows.count / 2_048) : 1
         guard workers > 1 else { return [body(rows[...])] }
