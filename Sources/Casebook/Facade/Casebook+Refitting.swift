@@ -6,10 +6,12 @@ import Synchronization
 /// longer is. Each round re-embeds only the stale tenants (``PrecedentCollection/staleTenants()``),
 /// so the work over a tenant's life stays about twice its size.
 extension Casebook {
-    /// Fits and re-embeds the stale tenants of every hashed-v2 collection, one tenant at a time
-    /// (another process writing to one tenant meanwhile refuses that tenant's switch only); returns
-    /// what each re-embedding did (nothing when no tenant is stale). A tenant that fails does not
-    /// stop the others: the first failure is thrown after all were tried.
+    /// Fits and re-embeds the stale tenants of every hashed-v2 collection, a collection's together
+    /// (its state, which holds every tenant's scales, is written once); returns what each
+    /// re-embedding did (nothing when no tenant is stale). When another process wrote to one of
+    /// them meanwhile and the switch is refused, they are tried one at a time, so that only that
+    /// tenant waits for the next round. A failure does not stop the others: the first is thrown
+    /// after all were tried.
     @discardableResult
     public func refitStaleTenants() throws(CasebookError) -> [ReembedReport] {
         var reports: [ReembedReport] = []
@@ -17,13 +19,26 @@ extension Casebook {
         return reports
     }
 
-    /// The same, each re-embedding told to `done` as it ends.
-    func refitStaleTenants(_ done: (ReembedReport) -> Void) throws(CasebookError) {
+    /// The same, each re-embedding told to `done` as it ends (`progress`: each one's steps).
+    func refitStaleTenants(
+        _ done: (ReembedReport) -> Void, progress: (ReembedProgress) -> Void = { _ in }
+    ) throws(CasebookError) {
         var failure: CasebookError?
         for collection in collections {
-            for tenant in collection.staleTenants() {
+            let stale = collection.staleTenants()
+            guard !stale.isEmpty else { continue }
+            do {
+                done(try collection.reembed(tenants: Set(stale), progress: progress))
+                continue
+            } catch .changedDuringReembedding where stale.count > 1 {
+                // One at a time below.
+            } catch {
+                failure = failure ?? error
+                continue
+            }
+            for tenant in stale {
                 do {
-                    done(try collection.reembed(tenants: [tenant]))
+                    done(try collection.reembed(tenants: [tenant], progress: progress))
                 } catch {
                     failure = failure ?? error
                 }

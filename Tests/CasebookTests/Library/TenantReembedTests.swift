@@ -121,6 +121,35 @@ import Testing
         try ReembedTests.expectConsistent(collection, rows)
     }
 
+    /// A round of refitting takes a collection's stale tenants in one re-embedding; another
+    /// process writing to one of them meanwhile sends the round on one tenant at a time, and
+    /// every tenant ends fitted and consistent.
+    @Test(arguments: StoreKind.allCases) func aRefittingRoundGoesOnOneTenantAtATimeWhenRefused(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        let other = try Casebook(path: database.path).collection("c")
+        var rows = ReembedTests.rows(tenant: "acme", count: 20, seed: 13) + ReembedTests.rows(tenant: "globex", count: 20, seed: 14)
+        try collection.add(rows)
+        var reports: [ReembedReport] = []
+        var wrote = false
+        try casebook.refitStaleTenants({ reports.append($0) }, progress: { step in
+            guard !wrote, step.phase == .embedding else { return }
+            wrote = true
+            rows[0].context["minutes"] = 1
+            #expect(throws: Never.self) { try other.update(rows[0]) }
+        })
+        #expect(reports.map(\.tenants) == [["acme"], ["globex"]])
+        #expect(collection.staleTenants().isEmpty)
+        try ReembedTests.expectConsistent(collection, rows)
+        #expect(try casebook.refitStaleTenants().isEmpty)
+        // Undisturbed, a round's stale tenants go together.
+        let more = ReembedTests.rows(tenant: "initech", count: 10, seed: 15) + ReembedTests.rows(tenant: "umbrella", count: 10, seed: 16)
+        try collection.add(more)
+        #expect(try casebook.refitStaleTenants().map(\.tenants) == [["initech", "umbrella"]])
+        try ReembedTests.expectConsistent(collection, rows + more)
+    }
+
     /// A tenant is stale when it doubles its precedents or known outcomes since its fit.
     @Test func aTenantThatDoublesIsStale() throws {
         let scales = NumericScales(fitted: ["a": TenantFitBasis(precedents: 100, knownOutcomes: 10)])
