@@ -11,8 +11,15 @@ struct Embed: ParsableCommand {
             line per feature: {"doc", "namespace", "token", "bucket", "sign", "weight"}, where doc is \
             the input line number and token is the string hashed after "<namespace>:". The vector \
             is, bucket by bucket, the sum of sign * weight. With --vectors, prints \
-            {"doc", "vector"} instead; floats are written so they read back to the same bits.
+            {"doc", "vector"} instead; floats are written so they read back to the same bits. \
+            With --collection, embeds exactly as that collection does (its kind, dimension, text \
+            parameters, scales and field weights; "tenant" then matters for hashed-v2).
             """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Embed as this hashed collection of --db does (instead of --embedder, --scales and --dims).")
+    var collection: String?
 
     @Option(help: "Vector dimension (a collection's dims).")
     var dims: Int = HashedNGramEmbedder.defaultDimension
@@ -29,11 +36,20 @@ struct Embed: ParsableCommand {
     @Argument(help: "JSONL file, or - for standard input.")
     var file: String = "-"
 
-    func run() throws {
-        let embedder: HashedNGramEmbedder
+    func validate() throws {
+        if collection != nil, scales != nil || embedder != EmbedderConfig.hashedV1Kind || dims != HashedNGramEmbedder.defaultDimension {
+            throw ValidationError("--collection takes the collection's embedder and dims: leave out --embedder, --scales and --dims")
+        }
+    }
+
+    /// The embedder of `--collection`, or the one the options describe.
+    func makeEmbedder() throws -> HashedNGramEmbedder {
+        if let collection {
+            return try HashedNGramEmbedder(collection: database.open(only: [collection]).collection(collection).spec)
+        }
         switch (self.embedder, scales) {
         case (EmbedderConfig.hashedV1Kind, nil):
-            embedder = try HashedNGramEmbedder(dimension: dims)
+            return try HashedNGramEmbedder(dimension: dims)
         case (EmbedderConfig.hashedV2Kind, let path?):
             let text = try LineReader.text(of: path)
             let parsed: NumericScales
@@ -42,10 +58,14 @@ struct Embed: ParsableCommand {
             } catch {
                 throw CLIError("\(path) is not numeric scales: \(error)")
             }
-            embedder = try HashedNGramEmbedder(dimension: dims, scales: parsed)
+            return try HashedNGramEmbedder(dimension: dims, scales: parsed)
         default:
-            throw CLIError("--embedder hashed-v1, or hashed-v2 with --scales FILE")
+            throw CLIError("--embedder hashed-v1, or hashed-v2 with --scales FILE, or --collection NAME")
         }
+    }
+
+    func run() throws {
+        let embedder = try makeEmbedder()
         var output = BufferedOutput()
         try LineReader.forEachLine(of: file) { number, line in
             guard line.contains(where: { !$0.isWhitespace }) else { return }

@@ -44,6 +44,17 @@ public struct HashedNGramEmbedder: Embedder {
         try self.init(config: .hashedV2(parameters, scales: scales), dimension: dimension, metric: metric)
     }
 
+    /// The featurizer a hashed collection embeds with: its kind, dimension, parameters and state.
+    /// - Throws: ``CasebookError/unsupportedConfiguration(_:)`` for a collection of external
+    ///   vectors or a hybrid one.
+    public init(collection spec: CollectionSpec) throws(CasebookError) {
+        guard spec.embedder.isHashed, !spec.embedder.isHybrid else {
+            throw .unsupportedConfiguration(
+                "\(spec.name) is \(spec.embedder.kind)\(spec.embedder.isHybrid ? " (hybrid)" : ""), not a hashed collection")
+        }
+        try self.init(config: spec.embedder, dimension: spec.dimension, metric: spec.metric)
+    }
+
     /// hashed-v2's scales, looked up by the hash of a field's path (nil for hashed-v1).
     let scaleTable: ScaleTable?
 

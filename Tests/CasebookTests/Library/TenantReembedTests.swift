@@ -217,10 +217,12 @@ import Testing
         let database = TemporaryDatabase()
         let collection = try Casebook(path: database.path).createCollection(
             CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
-        try collection.add(ReembedTests.rows(tenant: "acme", count: 30, seed: 8))
+        let acme = ReembedTests.rows(tenant: "acme", count: 30, seed: 8)
+        try collection.add(acme)
         let base = ["reembed", "--collection", "c", "--db", database.path]
         #expect(try CasebookProcess.run(base).status == 0)
-        try collection.add(ReembedTests.rows(tenant: "globex", count: 12, seed: 9))
+        let globex = ReembedTests.rows(tenant: "globex", count: 12, seed: 9)
+        try collection.add(globex)
         let info = try CasebookProcess.run(["info", "--db", database.path, "--json"])
         #expect(info.status == 0 && info.stdout.contains(#""staleTenants":1"#), "\(info.stdout)")
         let stale = try CasebookProcess.run(base + ["--stale", "--json"])
@@ -244,6 +246,28 @@ import Testing
         #expect(notV2.status != 0 && notV2.stderr.contains("is hashed-v1"), "\(notV2.stderr)")
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(reopened.spec.embedder.numericScales?.version == 3)
+        // `casebook embed --collection` embeds as the collection does: its stored vectors, bit for bit.
+        let input = database.directory.appendingPathComponent("rows.jsonl")
+        let all = acme + globex
+        try all.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n")
+            .write(to: input, atomically: true, encoding: .utf8)
+        let embedded = try CasebookProcess.run(["embed", "--db", database.path, "--collection", "c", "--vectors", input.path])
+        #expect(embedded.status == 0, "\(embedded.stderr)")
+        let lines = embedded.stdout.split(separator: "\n")
+        #expect(lines.count == all.count)
+        for (line, p) in zip(lines, all) {
+            let numbers = line.split(separator: "[")[1].split(separator: "]")[0].split(separator: ",").compactMap { Float(String($0)) }
+            #expect(numbers.map(\.bitPattern) == (try reopened.get(tenant: p.tenant, id: p.id!).vector ?? []).map(\.bitPattern))
+        }
+        for (arguments, message) in [
+            (["--collection", "c", "--dims", "64"], "leave out"), (["--collection", "e"], "not a hashed collection"),
+        ] {
+            if arguments.contains("e") {
+                _ = try Casebook(path: database.path).createCollection(CollectionSpec(name: "e", dimension: 4))
+            }
+            let refused = try CasebookProcess.run(["embed", "--db", database.path, input.path] + arguments)
+            #expect(refused.status != 0 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+        }
         for seconds in ["0", "-1", "nan"] {
             let serve = try CasebookProcess.run(
                 ["serve", "--db", database.path, "--socket", database.directory.appendingPathComponent("s").path,
