@@ -109,7 +109,9 @@ extension Casebook {
                 guard let record = try store.collections().first(where: { $0.id == change.collection }) else { return }
                 // One tenant re-embedded alone: its rows, its counts and the embedder's state.
                 if let tenant = change.tenant {
-                    try collection.adoptRefit(of: [tenant], embedder: record.spec.embedder)
+                    let stored = try EmbedderFactory.make(
+                        config: record.spec.embedder, dimension: record.spec.dimension, metric: record.spec.metric)
+                    try collection.adoptRefit(of: [tenant], embedder: stored)
                     return
                 }
                 let loaded = try Self.loadIndexes(store: store, records: [record], subset: [record.id], shard: shard)

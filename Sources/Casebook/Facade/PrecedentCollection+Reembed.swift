@@ -88,11 +88,12 @@ extension PrecedentCollection {
             let readFrom = try store.lastChangePosition()
             var rows = try read(tenants: tenants, progress)
             if let hybrid = embedder as? HybridEmbedder {
-                // The external vectors are kept: read back from the index.
-                for i in rows.indices {
-                    let (tenant, id) = (rows[i].precedent.tenant, rows[i].precedent.id!)
-                    let stored = try index.read { index throws(CasebookError) in try index.vector(tenant: tenant, id: id) }
-                    rows[i].precedent.vector = stored.map(hybrid.modelVector(of:))
+                // The external vectors are kept: read back from the index, a tenant's together.
+                let byTenant = Dictionary(grouping: rows.indices, by: { rows[$0].precedent.tenant })
+                for (tenant, indices) in byTenant {
+                    let ids = indices.map { rows[$0].precedent.id! }
+                    let stored = try index.read { index throws(CasebookError) in try index.vectors(tenant: tenant, ids: ids) }
+                    for i in indices { rows[i].precedent.vector = stored[rows[i].precedent.id!].map(hybrid.modelVector(of:)) }
                 }
             }
             let version = (current.numericScales?.version ?? 0) + 1
@@ -113,7 +114,7 @@ extension PrecedentCollection {
                 collection: recordID, name: name, embedder: config, vectors: vectors, lists: lists,
                 frequencies: frequencies, tenants: tenants, unchangedSince: readFrom)
             if let tenants {
-                try adoptRefit(of: tenants, embedder: config)
+                try adoptRefit(of: tenants, embedder: newEmbedder)
             } else {
                 var spec = createdSpec
                 spec.embedder = config
@@ -207,11 +208,10 @@ extension PrecedentCollection {
     }
 
     /// After `tenants` alone were re-embedded (by this process or another; the caller holds the
-    /// writer lock): their stored rows and counts and the embedder `config` swapped in together,
-    /// under the index's write lock. Every other tenant's rows stay as they are, and the index is
-    /// not read anew.
-    func adoptRefit(of tenants: Set<TenantID>, embedder config: EmbedderConfig) throws(CasebookError) {
-        let newEmbedder = try EmbedderFactory.make(config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
+    /// writer lock): their stored rows and counts and the embedder of the new state swapped in
+    /// together, under the index's write lock. Every other tenant's rows stay as they are, and the
+    /// index is not read anew.
+    func adoptRefit(of tenants: Set<TenantID>, embedder newEmbedder: any Embedder) throws(CasebookError) {
         var rows: [TenantID: [CurrentRow]] = [:]
         var counts: [TenantID: FeatureFrequencies] = [:]
         for tenant in tenants where shard?.holds(tenant) ?? true {
