@@ -68,6 +68,7 @@ extension APIError {
         case .eventConflict: self.init(.conflict, "event_conflict", error.description)
         case .trainingInProgress: self.init(.conflict, "training_in_progress", error.description)
         case .changedDuringReembedding: self.init(.conflict, "changed_during_reembedding", error.description)
+        case .staleState: self.init(.conflict, "stale_state", error.description)
         case .wrongSpace: self.init(.unprocessableContent, "wrong_space", error.description)
         case .missingTenant: self.init(.badRequest, "missing_tenant", error.description)
         case .invalidK: self.init(.unprocessableContent, "invalid_k", error.description)

@@ -97,7 +97,9 @@ extension Casebook {
                 subset == nil || subset!.contains(record.spec.name)
             else { return }
             // Its rows arrive through the changes that follow this one.
-            try register(record, index: makeIndex(for: record.spec, storedRows: StoreVectorReader(store: store)))
+            try register(
+                record, index: makeIndex(for: record.spec, storedRows: StoreVectorReader(store: store)),
+                stateAsOf: change.position)
         case .upsert, .delete:
             guard let collection = collection(id: change.collection), let tenant = change.tenant,
                 shard?.holds(tenant) ?? true
@@ -112,11 +114,13 @@ extension Casebook {
                     let stored = try EmbedderFactory.make(
                         config: record.spec.embedder, dimension: record.spec.dimension, metric: record.spec.metric)
                     try collection.adoptRefit(of: [tenant], embedder: stored)
+                    collection.advanceState(to: change.position)
                     return
                 }
                 let loaded = try Self.loadIndexes(store: store, records: [record], subset: [record.id], shard: shard)
                 // A training, or a re-embedding: the stored embedder may be new too.
                 try collection.adoptStored(record, index: loaded.indexes[record.id]!)
+                collection.advanceState(to: change.position)
             }
         }
     }
@@ -128,13 +132,15 @@ extension Casebook {
         let held = registry.withLock { Array($0.values) }.sorted { $0.recordID < $1.recordID }
         func locked(_ remaining: ArraySlice<PrecedentCollection>) throws(CasebookError) {
             guard let first = remaining.first else {
-                let records = try store.collections().filter { state.subset?.contains($0.spec.name) ?? true }
+                var records = try store.collections().filter { state.subset?.contains($0.spec.name) ?? true }
                 let loaded = try Self.loadIndexes(store: store, records: records, subset: records.map(\.id), shard: shard)
+                records = try Self.reread(records, store: store)
                 for record in records {
                     if let collection = collection(id: record.id) {
                         try collection.adoptStored(record, index: loaded.indexes[record.id]!)
+                        collection.advanceState(to: loaded.position)
                     } else {
-                        try register(record, index: loaded.indexes[record.id]!)
+                        try register(record, index: loaded.indexes[record.id]!, stateAsOf: loaded.position)
                     }
                 }
                 state.position = loaded.position
@@ -146,9 +152,10 @@ extension Casebook {
     }
 
     /// Makes a collection another process created reachable here (unless one of its name already is).
-    private func register(_ record: StoredCollection, index: any VectorIndex) throws(CasebookError) {
+    private func register(_ record: StoredCollection, index: any VectorIndex, stateAsOf: Int64) throws(CasebookError) {
         let collection = try PrecedentCollection(
-            spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: index, shard: shard)
+            spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: index, shard: shard,
+            stateAsOf: stateAsOf, feed: feedLink)
         registry.withLock { $0[record.spec.name] = $0[record.spec.name] ?? collection }
     }
 

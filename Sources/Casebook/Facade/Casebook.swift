@@ -23,6 +23,8 @@ public final class Casebook: Sendable {
     let following: Mutex<Following>
     /// The thread that fits stale tenants, when started (see Casebook+Refitting).
     let refitting = Mutex<StaleTenantRefitter?>(nil)
+    /// How this instance's collections reach it to follow the feed (a write refused as stale).
+    let feedLink = FeedLink()
 
     /// Opens (creating if needed) the database at `path` and loads every collection's index, or
     /// only those named in `collections` (a one-shot command that needs one collection of a large
@@ -60,14 +62,16 @@ public final class Casebook: Sendable {
         self.shard = shard
         let (indexes, position) = try Self.loadIndexes(
             store: store, records: records, subset: names == nil ? nil : records.map(\.id), shard: shard)
+        records = try Self.reread(records, store: store)
         var loaded: [String: PrecedentCollection] = [:]
         for record in records {
             loaded[record.spec.name] = try PrecedentCollection(
                 spec: record.spec, recordID: record.id, store: store, matchLog: matchLog, index: indexes[record.id]!,
-                shard: shard)
+                shard: shard, stateAsOf: position, feed: feedLink)
         }
         following = Mutex(Following(position: position, subset: names))
         registry = Mutex(loaded)
+        feedLink.attach(self)
     }
 
     /// Creates a collection.
@@ -85,8 +89,11 @@ public final class Casebook: Sendable {
         return try registry.withLock { collections throws(CasebookError) in
             if collections[spec.name] != nil { throw .collectionExists(spec.name) }
             let id = try store.createCollection(spec)
+            // New: nothing has re-embedded or trained it yet.
             let collection = try PrecedentCollection(
-                spec: spec, recordID: id, store: store, matchLog: matchLog, index: makeIndex(for: spec, storedRows: StoreVectorReader(store: store)), shard: shard)
+                spec: spec, recordID: id, store: store, matchLog: matchLog,
+                index: makeIndex(for: spec, storedRows: StoreVectorReader(store: store)), shard: shard, stateAsOf: 0,
+                feed: feedLink)
             collections[spec.name] = collection
             return collection
         }
@@ -136,6 +143,15 @@ public final class Casebook: Sendable {
             }
         }
         return (indexes, position)
+    }
+
+    /// `records` as stored now, read after their rows were loaded from a snapshot at some feed
+    /// position: a re-embedding committed in between is then in the embedder as well as after
+    /// that position (following applies it again), never in the rows alone — an embedder older
+    /// than its position would never be brought up to date.
+    static func reread(_ records: [StoredCollection], store: any CasebookStore) throws(CasebookError) -> [StoredCollection] {
+        let now = try store.collections()
+        return records.map { record in now.first { $0.id == record.id } ?? record }
     }
 
     /// The named collection.

@@ -17,7 +17,8 @@ extension PrecedentCollection {
     ) throws(CasebookError) -> IndexTrainingReport {
         // One training of a collection at a time across every process on the database.
         try store.withTrainingLock(collection: recordID, name: name) { () throws(CasebookError) in
-          try writer.withLock { _ throws(CasebookError) in
+          // Again from the start when another process re-embedded the collection meanwhile.
+          try write { stateAsOf throws(CasebookError) in
             let current = index.read { copy $0 }
             var parameters = current.config.ivf ?? IVFParameters()
             if let nlist { parameters.nlist = nlist }
@@ -48,9 +49,9 @@ extension PrecedentCollection {
                 initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
                 trainSeconds: trained.trainSeconds, fileSeconds: trained.fileSeconds,
                 storeSeconds: nil, trainedAt: Date().timeIntervalSince1970)
-            try store.saveTraining(
-                collection: recordID, config: .ivf(parameters), quantizer: trained.quantizer,
-                assignments: trained.assignments, training: report)
+            let position = try store.saveTraining(
+                collection: recordID, name: name, config: .ivf(parameters), quantizer: trained.quantizer,
+                assignments: trained.assignments, training: report, stateAsOf: stateAsOf)
             trained.index.training = report
             report.storeSeconds = (clock.now - storeStart).seconds
             let next = trained.index
@@ -60,6 +61,7 @@ extension PrecedentCollection {
                 return live
             }
             _ = consume previous
+            advanceState(to: position)
             return report
           }
         }

@@ -52,13 +52,16 @@ extension PrecedentCollection {
     ///   kind that is not a featurizer, `tenants` on a collection that is not hashed-v2 (or with
     ///   another kind), or a named tenant without precedents;
     ///   ``CasebookError/changedDuringReembedding(_:)`` when another process wrote the precedents
-    ///   being re-embedded (or trained the collection) after they were read: nothing is switched.
+    ///   being re-embedded after they were read: nothing is switched. When another process
+    ///   re-embedded or trained the collection, this one follows that and starts again.
     @discardableResult
     public func reembed(
         to kind: String? = nil, tenants: Set<TenantID>? = nil, progress: (ReembedProgress) -> Void = { _ in }
     ) throws(CasebookError) -> ReembedReport {
         let started = ContinuousClock.now
-        return try writer.withLock { _ throws(CasebookError) -> ReembedReport in
+        // Run again from the start when another process re-embedded or trained the collection
+        // since this instance read its state: the new state is made from the current one.
+        return try write { stateAsOf throws(CasebookError) -> ReembedReport in
             let current = embedder.config
             guard current.isHashed else {
                 throw .invalidParameter(
@@ -110,9 +113,9 @@ extension PrecedentCollection {
                 config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
             let (vectors, lists, frequencies) = try embedForRewrite(rows, with: newEmbedder, progress)
             progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
-            try store.rewriteVectors(
+            let position = try store.rewriteVectors(
                 collection: recordID, name: name, embedder: config, vectors: vectors, lists: lists,
-                frequencies: frequencies, tenants: tenants, unchangedSince: readFrom)
+                frequencies: frequencies, tenants: tenants, unchangedSince: readFrom, stateAsOf: stateAsOf)
             if let tenants {
                 try adoptRefit(of: tenants, embedder: newEmbedder)
             } else {
@@ -123,6 +126,7 @@ extension PrecedentCollection {
                     store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
                 adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
             }
+            advanceState(to: position)
             progress(ReembedProgress(phase: .writing, done: rows.count, total: rows.count))
             return report(rows.count, fitted)
         }

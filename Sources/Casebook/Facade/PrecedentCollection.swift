@@ -35,12 +35,21 @@ public final class PrecedentCollection: Sendable {
     let shard: TenantShard?
     /// Tenants' feature frequencies, where the embedder weighs queries by them.
     let frequencyCache: FrequencyCache
+    /// The change feed position as of which `embedding` and the index's quantizer are the
+    /// database's: every re-embedding and training of the collection up to it is in them. Writes
+    /// hand it to the store, which refuses them when another has committed since
+    /// (PrecedentCollection+StaleState).
+    let stateAsOf: Atomic<Int64>
+    /// The owning instance, whose change feed a refused write follows.
+    let feed: FeedLink
 
     init(
         spec: CollectionSpec, recordID: Int64, store: any CasebookStore, matchLog: MatchLog, index: any VectorIndex,
-        shard: TenantShard? = nil
+        shard: TenantShard? = nil, stateAsOf: Int64, feed: FeedLink
     ) throws(CasebookError) {
         self.createdSpec = spec
+        self.stateAsOf = Atomic(stateAsOf)
+        self.feed = feed
         self.shard = shard
         self.recordID = recordID
         self.store = store
@@ -111,13 +120,17 @@ public final class PrecedentCollection: Sendable {
         guard batch.collection == ObjectIdentifier(self) else {
             throw .unsupportedConfiguration("a batch prepared for another collection")
         }
-        var (prepared, frequencies) = (batch.items, batch.frequencies)
-        try writer.withLock { _ throws(CasebookError) in
+        var (prepared, frequencies, generation) = (batch.items, batch.frequencies, batch.generation)
+        try write { stateAsOf throws(CasebookError) in
             // Re-embedded meanwhile: embed again with the collection's new embedder.
-            if embedderGeneration != batch.generation { (prepared, frequencies) = try validation.prepare(batch.precedents) }
+            if embedderGeneration != generation {
+                generation = embedderGeneration
+                (prepared, frequencies) = try validation.prepare(batch.precedents)
+            }
             // A trained IVF index files the rows by its quantizer; their lists are stored with them.
             let lists = index.read { $0.placements(for: prepared.map(\.vector)) }
-            let keys = try store.insert(collection: recordID, prepared, lists: lists, frequencies: frequencies)
+            let keys = try store.insert(
+                collection: recordID, prepared, lists: lists, frequencies: frequencies, stateAsOf: stateAsOf)
             let rows = zip(prepared, keys).map { item, key in Self.indexedRow(item, key: key) }
             index.write { $0.add(rows, placements: lists) }
             for (tenant, change) in frequencies { frequencyCache.apply(change, tenant: tenant) }
@@ -145,16 +158,18 @@ public final class PrecedentCollection: Sendable {
         } else if embedder.computesVectors, merged.vector == current.vector {
             merged.vector = nil
         }
-        let generation = embedderGeneration
+        var generation = embedderGeneration
         var item = try validation.prepare(merged, now: Date(), vector: current.vector)
         var rewrite = featureRewrite(replacingWith: item.precedent)
-        try writer.withLock { _ throws(CasebookError) in
+        try write { stateAsOf throws(CasebookError) in
             if embedderGeneration != generation {
+                generation = embedderGeneration
                 item = try validation.prepare(merged, now: Date(), vector: current.vector)
                 rewrite = featureRewrite(replacingWith: item.precedent)
             }
             let list = index.read { $0.placements(for: [item.vector])?.first }
-            let (key, change) = try store.replace(collection: recordID, item, list: list, features: rewrite)
+            let (key, change) = try store.replace(
+                collection: recordID, item, list: list, features: rewrite, stateAsOf: stateAsOf)
             index.write { $0.update(Self.indexedRow(item, key: key), placement: list) }
             if let change { frequencyCache.apply(change, tenant: item.precedent.tenant) }
         }
@@ -165,9 +180,11 @@ public final class PrecedentCollection: Sendable {
     public func delete(tenant: TenantID, id: PrecedentID) throws(CasebookError) {
         try IdentifierRules.checkTenant(tenant)
         try checkShard(tenant)
-        let rewrite = featureRewrite(replacingWith: nil)
-        try writer.withLock { _ throws(CasebookError) in
-            let (_, change) = try store.delete(collection: recordID, tenant: tenant, id: id, features: rewrite)
+        try write { stateAsOf throws(CasebookError) in
+            // Made under the lock: the stored row's counts come off by the embedder that counted them.
+            let rewrite = featureRewrite(replacingWith: nil)
+            let (_, change) = try store.delete(
+                collection: recordID, tenant: tenant, id: id, features: rewrite, stateAsOf: stateAsOf)
             index.write { _ = $0.remove(tenant: tenant, id: id) }
             if let change { frequencyCache.apply(change, tenant: tenant) }
         }

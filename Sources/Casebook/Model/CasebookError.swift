@@ -43,6 +43,10 @@ public enum CasebookError: Error, Sendable, Hashable {
     /// Another process wrote precedents of the collection (of the tenants concerned), or trained
     /// or re-embedded it, while this re-embedding read and embedded them: nothing was switched.
     case changedDuringReembedding(String)
+    /// Another process re-embedded or trained the collection after this process last read its
+    /// state, and a write embedded (or filed) with the older state was refused. Writes follow the
+    /// change and retry by themselves; this reaches the caller only when retrying did not help.
+    case staleState(String)
     /// This node holds another shard of the tenants (`--shard`): the tenant's is `shard`.
     case wrongShard(tenant: TenantID, shard: Int, of: Int)
     /// The database file was written by an unknown, newer format.
@@ -97,6 +101,8 @@ extension CasebookError: CustomStringConvertible, LocalizedError {
             return "collection \"\(name)\" is being trained by another node; try again when it is done"
         case .changedDuringReembedding(let name):
             return "another process changed collection \"\(name)\" during the re-embedding; nothing was switched: run it again"
+        case .staleState(let name):
+            return "collection \"\(name)\" was re-embedded or trained by another process while this write was prepared; nothing was written: try again"
         case .wrongShard(let tenant, let shard, let count):
             return "tenant \"\(tenant)\" belongs to shard \(shard) of \(count); this node holds another"
         case .unsupportedFormat(let found, let supported):

@@ -28,16 +28,23 @@ protocol CasebookStore: Sendable {
     /// Adds a batch (with each row's IVF list when the collection is trained) and, in the same
     /// transaction, each tenant's feature frequencies of the batch; returns the rows' keys in
     /// order. A taken (tenant, id) is ``CasebookError/duplicateID(_:)``.
+    ///
+    /// Writes of precedents carry `stateAsOf`, the change feed position as of which the writer's
+    /// embedder and IVF quantizer are the collection's. A re-embedding or training of the
+    /// collection (as a whole, or of a tenant written) committed after it refuses the write with
+    /// ``CasebookError/staleState(_:)``, nothing written: its vectors, lists and counts were made
+    /// with a state the database no longer has.
     func insert(
-        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies]
+        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies],
+        stateAsOf: Int64
     ) throws(CasebookError) -> [Int64]
     /// Replaces a stored precedent found by tenant and id; returns its key and, with `features`,
     /// the change it made to the tenant's frequencies (written in the same transaction).
-    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?)
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?, stateAsOf: Int64)
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     /// Deletes a precedent with its vector, tags and list; returns its key and, with `features`,
     /// the change it made to the tenant's frequencies.
-    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?)
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?, stateAsOf: Int64)
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     /// One tenant's feature frequencies in a collection (empty when it has none).
     func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies
@@ -53,13 +60,16 @@ protocol CasebookStore: Sendable {
     /// vector (in its stored layout, ``VectorBlob/encodeStored(_:)``) and IVF list, and the feature frequencies of every tenant (`tenants` nil) or of
     /// `tenants` replaced by `frequencies`; a `training` change tells other processes to reload
     /// the collection (with `tenants`, one per tenant: to read that tenant's rows and counts anew).
-    /// Throws ``CasebookError/changedDuringReembedding(_:)``, writing nothing, when another
-    /// process committed after feed position `unchangedSince` an upsert or delete in the
-    /// collection (of `tenants`, when given) or a training or re-embedding of it.
+    /// Throws, writing nothing, ``CasebookError/staleState(_:)`` when a training or re-embedding
+    /// of the collection committed after `stateAsOf` (the state the new one was made from), and
+    /// ``CasebookError/changedDuringReembedding(_:)`` when another process committed after feed
+    /// position `unchangedSince` an upsert or delete in the collection (of `tenants`, when given).
+    /// Returns the position of its (last) change.
+    @discardableResult
     func rewriteVectors(
         collection: Int64, name: String, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64
-    ) throws(CasebookError)
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64, stateAsOf: Int64
+    ) throws(CasebookError) -> Int64
     /// One precedent with its vector, or nil (another tenant's id is nil too).
     func fetch(collection: Int64, tenant: TenantID, id: PrecedentID, dimension: Int) throws(CasebookError) -> Precedent?
     /// Calls `body` once for each of `keys` still stored (any collection and tenant: keys are the
@@ -92,10 +102,14 @@ protocol CasebookStore: Sendable {
     // MARK: IVF state
 
     /// Replaces a collection's index: configuration, quantizer and every row's list, at once.
+    /// Returns the position of its change. ``CasebookError/staleState(_:)``, nothing written, when
+    /// a training or re-embedding of the collection committed after `stateAsOf`: the index was
+    /// trained on vectors the database no longer has.
+    @discardableResult
     func saveTraining(
-        collection: Int64, config: IndexConfig, quantizer: QuantizerState, assignments: [(key: Int64, list: Int32)],
-        training: IndexTrainingReport
-    ) throws(CasebookError)
+        collection: Int64, name: String, config: IndexConfig, quantizer: QuantizerState,
+        assignments: [(key: Int64, list: Int32)], training: IndexTrainingReport, stateAsOf: Int64
+    ) throws(CasebookError) -> Int64
     /// The stored training of every trained collection named in `dimensions` (id → dimension).
     func loadTrainings(dimensions: [Int64: Int]) throws(CasebookError) -> [Int64: StoredTraining]
     /// Every stored row's list, keys ascending.

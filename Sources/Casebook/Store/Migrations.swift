@@ -196,6 +196,11 @@ enum Migrations {
         migrator.registerMigration("v8-sparse-vectors") { db in
             try db.execute(sql: "UPDATE casebook_meta SET value = '2' WHERE key = 'format_version'")
         }
+        // Every write asks whether the collection was re-embedded or trained since its state was
+        // read: trainings are few among the changes, so they get an index of their own. Additive.
+        migrator.registerMigration("v9-training-changes") { db in
+            try db.execute(sql: "CREATE INDEX change_training ON change (collection_id, position) WHERE kind = 'training'")
+        }
         return migrator
     }
 }

@@ -9,10 +9,11 @@ extension SQLiteStore {
     /// How often a follower looks for other processes' commits.
     static let pollInterval = Duration.milliseconds(100)
 
+    @discardableResult
     func appendChange(
         _ db: Database, collection: Int64, kind: StoredChange.Kind, tenant: TenantID? = nil, ids: [PrecedentID] = [],
         keys: [Int64] = []
-    ) throws {
+    ) throws -> Int64 {
         try db.execute(
             sql: """
                 INSERT INTO change (position, collection_id, kind, tenant, ids, keys, committed_at)
@@ -23,7 +24,23 @@ extension SQLiteStore {
                 SQLiteStore.jsonArray(keys.map { .number(Double($0)) }), Date().timeIntervalSince1970,
             ])
         // `position` is the table's rowid.
-        uncommitted.withLock { $0.append(db.lastInsertedRowID) }
+        let position = db.lastInsertedRowID
+        uncommitted.withLock { $0.append(position) }
+        return position
+    }
+
+    /// Refuses a write prepared with an older state of the collection than the file's: when a
+    /// re-embedding or training of it, as a whole or of one of `tenants`, committed after feed
+    /// position `asOf` (``CasebookError/staleState(_:)``). Inside the write's transaction, which
+    /// keeps every other writer out, so nothing can commit between the check and the write.
+    static func checkState(_ db: Database, collection: Int64, tenants: Set<TenantID>, asOf: Int64) throws {
+        // `kind = 'training'` as the partial index `change_training` says: trainings are few.
+        let trained = try String?.fetchAll(
+            db, sql: "SELECT tenant FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?",
+            arguments: [collection, asOf])
+        if trained.contains(where: { $0 == nil || tenants.contains(TenantID(rawValue: $0!)) }) {
+            throw CasebookError.staleState("collection \(collection)")
+        }
     }
 
     /// One row per tenant of a batch.

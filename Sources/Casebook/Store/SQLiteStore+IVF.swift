@@ -10,9 +10,9 @@ extension SQLiteStore {
 
     /// Replaces the collection's index: configuration, quantizer and every row's list.
     func saveTraining(
-        collection: Int64, config: IndexConfig, quantizer: QuantizerState, assignments: [(key: Int64, list: Int32)],
-        training: IndexTrainingReport
-    ) throws(CasebookError) {
+        collection: Int64, name: String, config: IndexConfig, quantizer: QuantizerState,
+        assignments: [(key: Int64, list: Int32)], training: IndexTrainingReport, stateAsOf: Int64
+    ) throws(CasebookError) -> Int64 {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let configJSON: String
@@ -23,7 +23,11 @@ extension SQLiteStore {
         } catch {
             throw .storage(code: -1, message: "the index configuration could not be encoded")
         }
-        try write { db in
+        return try write { db in
+            let trained = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?",
+                arguments: [collection, stateAsOf]) ?? 0
+            guard trained == 0 else { throw CasebookError.staleState(name) }
             try db.execute(
                 sql: "UPDATE collection SET index_config = ? WHERE id = ?", arguments: [configJSON, collection])
             try db.execute(
@@ -41,7 +45,7 @@ extension SQLiteStore {
                     trainingJSON,
                 ])
             try SQLiteStore.insertAssignments(db, assignments.lazy.map { ($0.key, $0.list) })
-            try appendChange(db, collection: collection, kind: .training)
+            return try appendChange(db, collection: collection, kind: .training)
         }
     }
 

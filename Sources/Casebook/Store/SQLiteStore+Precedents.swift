@@ -8,9 +8,11 @@ extension SQLiteStore {
     /// already stored for the tenant aborts the batch with an error naming the item. `lists`
     /// (trained IVF collections) are the rows' lists, stored in the same transaction.
     func insert(
-        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies]
+        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies],
+        stateAsOf: Int64
     ) throws(CasebookError) -> [Int64] {
         try write { db in
+            try SQLiteStore.checkState(db, collection: collection, tenants: Set(items.map(\.precedent.tenant)), asOf: stateAsOf)
             let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: PrecedentRow.insertSQL))
             let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertVectorSQL))
             let insertTag = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertTagSQL))
@@ -49,10 +51,11 @@ extension SQLiteStore {
 
     /// Replaces the stored fields, tags and vector of one precedent. Returns its primary key, or
     /// throws ``CasebookError/precedentNotFound(_:)``. `list`: its IVF list for the new vector.
-    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?)
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?, stateAsOf: Int64)
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     {
         try write { db in
+            try SQLiteStore.checkState(db, collection: collection, tenants: [item.precedent.tenant], asOf: stateAsOf)
             guard let key = try SQLiteStore.primaryKey(db, collection, item.precedent.tenant, item.id) else {
                 throw CasebookError.precedentNotFound(item.id)
             }
@@ -76,10 +79,11 @@ extension SQLiteStore {
     }
 
     /// Deletes one precedent (its tags and vector go with it). Returns its primary key.
-    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?)
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?, stateAsOf: Int64)
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     {
         try write { db in
+            try SQLiteStore.checkState(db, collection: collection, tenants: [tenant], asOf: stateAsOf)
             guard let key = try SQLiteStore.primaryKey(db, collection, tenant, id) else {
                 throw CasebookError.precedentNotFound(id)
             }

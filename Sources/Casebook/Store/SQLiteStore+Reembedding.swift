@@ -29,17 +29,21 @@ extension SQLiteStore {
 
     func rewriteVectors(
         collection: Int64, name: String, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64
-    ) throws(CasebookError) {
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64, stateAsOf: Int64
+    ) throws(CasebookError) -> Int64 {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
-        try write { db in
+        return try write { db in
             // The write transaction keeps every other writer out until it ends: what the feed
             // holds now is all that was committed since the rows were read.
-            let scope = tenants.map { " AND (kind = 'training' OR tenant IN (\(databaseQuestionMarks(count: $0.count))))" } ?? ""
+            let trained = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?",
+                arguments: [collection, stateAsOf]) ?? 0
+            guard trained == 0 else { throw CasebookError.staleState(name) }
+            let scope = tenants.map { " AND tenant IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
             var arguments: StatementArguments = [unchangedSince, collection]
             arguments += StatementArguments((tenants ?? []).map(\.rawValue))
             let changed = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM change WHERE position > ? AND collection_id = ? AND kind IN ('upsert', 'delete', 'training')\(scope)",
+                db, sql: "SELECT count(*) FROM change WHERE position > ? AND collection_id = ? AND kind IN ('upsert', 'delete')\(scope)",
                 arguments: arguments) ?? 0
             guard changed == 0 else { throw CasebookError.changedDuringReembedding(name) }
             try db.execute(sql: "UPDATE collection SET embedder = ? WHERE id = ?", arguments: [embedderJSON, collection])
@@ -68,13 +72,12 @@ extension SQLiteStore {
             for (tenant, counts) in frequencies {
                 try SQLiteStore.applyFrequencies(db, collection: collection, tenant: tenant, counts)
             }
-            if let tenants {
-                for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    try appendChange(db, collection: collection, kind: .training, tenant: tenant)
-                }
-            } else {
-                try appendChange(db, collection: collection, kind: .training)
+            guard let tenants else { return try appendChange(db, collection: collection, kind: .training) }
+            var position: Int64 = 0
+            for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
+                position = try appendChange(db, collection: collection, kind: .training, tenant: tenant)
             }
+            return position
         }
     }
 }

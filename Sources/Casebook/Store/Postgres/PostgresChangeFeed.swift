@@ -11,32 +11,48 @@ enum ChangeFeed {
     /// The channel nodes LISTEN on; the payload is the new position.
     static let channel = "casebook_changes"
 
+    /// `stateAsOf` (writes of precedents): see ``append(_:collection:kind:groups:stateAsOf:)``.
     @discardableResult
     static func append(
         _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, tenant: TenantID? = nil,
-        ids: [PrecedentID] = [], keys: [Int64] = []
+        ids: [PrecedentID] = [], keys: [Int64] = [], stateAsOf: Int64? = nil
     ) throws(CasebookError) -> Int64 {
-        try append(session, collection: collection, kind: kind, groups: [(tenant, ids, keys)]).last!
+        try append(session, collection: collection, kind: kind, groups: [(tenant, ids, keys)], stateAsOf: stateAsOf).last!
     }
 
     /// One row per tenant of a batch, so that a follower reads each tenant's rows with one query.
     static func append(
-        _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64]
+        _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind, _ items: [StoredPrecedent], keys: [Int64],
+        stateAsOf: Int64?
     ) throws(CasebookError) {
         let groups = StoredChange.tenantGroups(items, keys: keys).map { (Optional($0.tenant), $0.ids, $0.keys) }
-        try append(session, collection: collection, kind: kind, groups: groups)
+        try append(session, collection: collection, kind: kind, groups: groups, stateAsOf: stateAsOf)
     }
 
     /// The rows of `groups`, numbered on from the last position under the feed's lock, in one
     /// statement; returns their positions.
+    ///
+    /// With `stateAsOf`, the write was prepared with the collection's state (embedder, quantizer)
+    /// as of that feed position, and is refused (``CasebookError/staleState(_:)``, the transaction
+    /// rolled back) when a re-embedding or training of the collection, as a whole or of one of the
+    /// groups' tenants, committed after it. Checked under the feed's lock, which a re-embedding
+    /// or training also takes to append its change: one committed before is seen, one not yet
+    /// committed commits after this write.
     @discardableResult
     private static func append(
         _ session: PostgresSession, collection: Int64, kind: StoredChange.Kind,
-        groups: [(tenant: TenantID?, ids: [PrecedentID], keys: [Int64])]
+        groups: [(tenant: TenantID?, ids: [PrecedentID], keys: [Int64])], stateAsOf: Int64? = nil
     ) throws(CasebookError) -> [Int64] {
         // The lock's statement runs before the INSERT (one connection answers in order); its
-        // answer is taken after, saving a round trip.
+        // answer is taken after, saving a round trip. So does the check, which runs once the lock
+        // is held.
         let locked = session.send("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+        // `kind = 'training'` as the partial index `change_training` says: trainings are few.
+        let trained = stateAsOf.map { asOf in
+            session.send(
+                "SELECT tenant FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
+                PostgresBindings(collection, asOf))
+        }
         // Each group's ids and keys travel as one JSON text: arrays of arrays are not unnested
         // row by row.
         var binds = PostgresBindings(collection, kind.rawValue, Date().timeIntervalSince1970)
@@ -62,6 +78,16 @@ enum ChangeFeed {
             """,
             binds)
         try session.wait(locked)
+        if let trained {
+            let tenants = Set(groups.compactMap { $0.tenant?.rawValue })
+            for row in try session.wait(trained) {
+                // No tenant: the whole collection (an unreadable one counts as that too).
+                let tenant = (try? row.decode(String?.self)) ?? nil
+                if tenant.map(tenants.contains) ?? true {
+                    throw .staleState("collection \(collection)")
+                }
+            }
+        }
         let positions = rows.compactMap { try? $0.decode(Int64.self) }
         guard positions.count == groups.count else { throw PostgresStore.corrupt("the change feed returned no position") }
         session.appended?.positions.append(contentsOf: positions)

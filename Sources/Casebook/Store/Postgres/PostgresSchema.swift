@@ -156,6 +156,10 @@ enum PostgresSchema {
         ("v4-sparse-vectors", """
             UPDATE casebook.meta SET value = '2' WHERE key = 'format_version';
             """),
+        // Re-embeddings and trainings, which every write looks for (as SQLite's v9-training-changes).
+        ("v5-training-changes", """
+            CREATE INDEX change_training ON casebook.change (collection_id, position) WHERE kind = 'training';
+            """),
     ]
 
     /// Creates the schema or brings it up to date, inside one transaction under an advisory lock,

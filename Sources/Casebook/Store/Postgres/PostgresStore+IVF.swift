@@ -6,9 +6,9 @@ import PostgresNIO
 /// (`precedent.ivf_list`). A training is one transaction, like the SQLite store's.
 extension PostgresStore {
     func saveTraining(
-        collection: Int64, config: IndexConfig, quantizer: QuantizerState, assignments: [(key: Int64, list: Int32)],
-        training: IndexTrainingReport
-    ) throws(CasebookError) {
+        collection: Int64, name: String, config: IndexConfig, quantizer: QuantizerState,
+        assignments: [(key: Int64, list: Int32)], training: IndexTrainingReport, stateAsOf: Int64
+    ) throws(CasebookError) -> Int64 {
         let configJSON: String
         let trainingJSON: String
         do {
@@ -19,7 +19,7 @@ extension PostgresStore {
         } catch {
             throw .storage(code: -1, message: "the index configuration could not be encoded")
         }
-        try connections.transaction { session throws(CasebookError) in
+        return try connections.transaction { session throws(CasebookError) -> Int64 in
             try session.execute(
                 "UPDATE casebook.collection SET index_config = $1 WHERE id = $2", PostgresBindings(configJSON, collection))
             try session.execute(
@@ -52,7 +52,13 @@ extension PostgresStore {
                     """,
                     PostgresBindings(part.map(\.key), part.map(\.list), collection))
             }
-            try ChangeFeed.append(session, collection: collection, kind: .training)
+            // Under the feed's lock (see rewriteVectors): a re-embedding committed before is seen.
+            try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+            let trained = try session.query(
+                "SELECT count(*) FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
+                PostgresBindings(collection, stateAsOf))
+            guard trained.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else { throw .staleState(name) }
+            return try ChangeFeed.append(session, collection: collection, kind: .training)
         }
     }
 

@@ -6,7 +6,8 @@ import PostgresNIO
 /// names the collection and the tenant.
 extension PostgresStore {
     func insert(
-        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies]
+        collection: Int64, _ items: [StoredPrecedent], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies],
+        stateAsOf: Int64
     ) throws(CasebookError) -> [Int64] {
         guard !items.isEmpty else { return [] }
         let now = Date().timeIntervalSince1970
@@ -38,7 +39,7 @@ extension PostgresStore {
             for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
                 try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
             }
-            try ChangeFeed.append(session, collection: collection, kind: .upsert, items, keys: keys)
+            try ChangeFeed.append(session, collection: collection, kind: .upsert, items, keys: keys, stateAsOf: stateAsOf)
             return keys
         }
         payloads.put(zip(keys, items.lazy.map(PrecedentPayloads.Payload.init)))
@@ -58,7 +59,7 @@ extension PostgresStore {
         return .item(index: index, id: items[index].id, problem: .duplicateID(items[index].id))
     }
 
-    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?)
+    func replace(collection: Int64, _ item: StoredPrecedent, list: Int32?, features: FeatureRewrite?, stateAsOf: Int64)
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     {
         let (key, change) = try connections.transaction { session throws(CasebookError) -> (Int64, FeatureFrequencies?) in
@@ -73,14 +74,16 @@ extension PostgresStore {
             guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else {
                 throw .precedentNotFound(item.id)
             }
-            try ChangeFeed.append(session, collection: collection, kind: .upsert, tenant: item.precedent.tenant, ids: [item.id], keys: [key])
+            try ChangeFeed.append(
+                session, collection: collection, kind: .upsert, tenant: item.precedent.tenant, ids: [item.id], keys: [key],
+                stateAsOf: stateAsOf)
             return (key, change)
         }
         payloads.put([(key, PrecedentPayloads.Payload(item))])
         return (key, change)
     }
 
-    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?)
+    func delete(collection: Int64, tenant: TenantID, id: PrecedentID, features: FeatureRewrite?, stateAsOf: Int64)
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     {
         let (key, change) = try connections.transaction { session throws(CasebookError) -> (Int64, FeatureFrequencies?) in
@@ -89,7 +92,8 @@ extension PostgresStore {
                 "DELETE FROM casebook.precedent WHERE collection_id = $1 AND tenant = $2 AND id = $3 RETURNING pk",
                 PostgresBindings(collection, tenant.rawValue, id.rawValue))
             guard let key = rows.first.flatMap({ try? $0.decode(Int64.self) }) else { throw .precedentNotFound(id) }
-            try ChangeFeed.append(session, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key])
+            try ChangeFeed.append(
+                session, collection: collection, kind: .delete, tenant: tenant, ids: [id], keys: [key], stateAsOf: stateAsOf)
             return (key, change)
         }
         payloads.remove([key])

@@ -27,10 +27,10 @@ extension PostgresStore {
 
     func rewriteVectors(
         collection: Int64, name: String, embedder: EmbedderConfig, vectors: [(key: Int64, stored: Data)], lists: [Int32]?,
-        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64
-    ) throws(CasebookError) {
+        frequencies: [TenantID: FeatureFrequencies], tenants: Set<TenantID>?, unchangedSince: Int64, stateAsOf: Int64
+    ) throws(CasebookError) -> Int64 {
         let embedderJSON = try StoredCollectionJSON.encode(embedder)
-        try connections.transaction { session throws(CasebookError) in
+        return try connections.transaction { session throws(CasebookError) -> Int64 in
             try session.execute(
                 "UPDATE casebook.collection SET embedder = $1 WHERE id = $2", PostgresBindings(embedderJSON, collection))
             // Vectors (and lists) in statements of many rows: arrays unnested side by side.
@@ -73,23 +73,26 @@ extension PostgresStore {
             // this does. (Taken first, it would wait on the rows a writer holds while that writer
             // waits on it.)
             try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+            let trained = try session.query(
+                "SELECT count(*) FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
+                PostgresBindings(collection, stateAsOf))
+            guard trained.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else { throw .staleState(name) }
             let changed = try session.query(
                 """
                 SELECT count(*) FROM casebook.change
-                WHERE position > $1 AND collection_id = $2 AND kind IN ('upsert', 'delete', 'training')
-                AND ($3::text[] IS NULL OR kind = 'training' OR tenant = ANY($3))
+                WHERE position > $1 AND collection_id = $2 AND kind IN ('upsert', 'delete')
+                AND ($3::text[] IS NULL OR tenant = ANY($3))
                 """,
                 PostgresBindings(unchangedSince, collection, tenants.map { $0.map(\.rawValue).sorted() }))
             guard changed.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else {
                 throw .changedDuringReembedding(name)
             }
-            if let tenants {
-                for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    try ChangeFeed.append(session, collection: collection, kind: .training, tenant: tenant)
-                }
-            } else {
-                try ChangeFeed.append(session, collection: collection, kind: .training)
+            guard let tenants else { return try ChangeFeed.append(session, collection: collection, kind: .training) }
+            var position: Int64 = 0
+            for tenant in tenants.sorted(by: { $0.rawValue < $1.rawValue }) {
+                position = try ChangeFeed.append(session, collection: collection, kind: .training, tenant: tenant)
             }
+            return position
         }
     }
 }

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// Writes never store what an older state made. A write's vectors, IVF lists and feature counts
+/// come from this instance's embedder and quantizer; another process (a node on the same
+/// PostgreSQL database, `casebook reembed` on the same file) may have re-embedded or trained the
+/// collection since, and this instance follows that change a moment later. So each write hands
+/// the store the feed position its state is as of (``PrecedentCollection/stateAsOf``), and the
+/// store refuses it, nothing written, when a re-embedding or training of the collection — as a
+/// whole, or of a tenant written — committed after that position. The write then follows the
+/// feed, which brings the new state in, and is prepared and made again.
+extension PrecedentCollection {
+    /// Attempts after the first refusal; each follows the feed first, so a second refusal needs
+    /// another re-embedding in the moment between.
+    static let staleStateRetries = 3
+
+    /// Runs `body` under the writer lock with the position the collection's state is as of; when
+    /// the store refuses it as stale, follows the feed and runs it again. `body` re-prepares what
+    /// depends on the state (it compares the embedder's generation with the one it prepared with;
+    /// IVF lists are read from the index inside it).
+    /// - Throws: ``CasebookError/staleState(_:)`` when every attempt was refused.
+    func write<T>(_ body: (_ stateAsOf: Int64) throws(CasebookError) -> T) throws(CasebookError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try writer.withLock { _ throws(CasebookError) -> T in
+                    try body(stateAsOf.load(ordering: .acquiring))
+                }
+            } catch .staleState where attempt < Self.staleStateRetries {
+                attempt += 1
+                // Outside the writer lock: following takes it to apply the change.
+                if let applied = try feed.catchUp() {
+                    advanceState(to: applied)
+                } else {
+                    try reloadStoredState()
+                }
+            } catch .staleState {
+                throw .staleState(name)
+            }
+        }
+    }
+
+    /// The collection's stored state read anew — embedder, index and counts — when the instance
+    /// it belongs to is gone (a collection kept after its ``Casebook`` was released cannot follow
+    /// that instance's feed).
+    private func reloadStoredState() throws(CasebookError) {
+        try writer.withLock { _ throws(CasebookError) in
+            // Read first: a re-embedding committed while the rest is read is then looked for again.
+            let position = try store.lastChangePosition()
+            guard let record = try store.collections().first(where: { $0.id == recordID }) else {
+                throw .collectionNotFound(name)
+            }
+            let loaded = try Casebook.loadIndexes(store: store, records: [record], subset: [recordID], shard: shard)
+            try adoptStored(record, index: loaded.indexes[recordID]!)
+            advanceState(to: position)
+        }
+    }
+
+    /// Records that the collection's state now includes every re-embedding and training up to
+    /// feed position `position` (it never goes back).
+    func advanceState(to position: Int64) {
+        stateAsOf.max(position, ordering: .acquiringAndReleasing)
+    }
+}
