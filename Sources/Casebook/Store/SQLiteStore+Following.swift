@@ -36,7 +36,7 @@ extension SQLiteStore {
     static func checkState(_ db: Database, collection: Int64, tenants: Set<TenantID>, asOf: Int64) throws {
         // `kind = 'training'` as the partial index `change_training` says: trainings are few.
         let trained = try String?.fetchAll(
-            db, sql: "SELECT tenant FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?",
+            db.cachedStatement(sql: "SELECT tenant FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?"),
             arguments: [collection, asOf])
         if trained.contains(where: { $0 == nil || tenants.contains(TenantID(rawValue: $0!)) }) {
             throw CasebookError.staleState("collection \(collection)")

@@ -44,15 +44,8 @@ enum ChangeFeed {
         groups: [(tenant: TenantID?, ids: [PrecedentID], keys: [Int64])], stateAsOf: Int64? = nil
     ) throws(CasebookError) -> [Int64] {
         // The lock's statement runs before the INSERT (one connection answers in order); its
-        // answer is taken after, saving a round trip. So does the check, which runs once the lock
-        // is held.
+        // answer is taken after, saving a round trip.
         let locked = session.send("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
-        // `kind = 'training'` as the partial index `change_training` says: trainings are few.
-        let trained = stateAsOf.map { asOf in
-            session.send(
-                "SELECT tenant FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
-                PostgresBindings(collection, asOf))
-        }
         // Each group's ids and keys travel as one JSON text: arrays of arrays are not unnested
         // row by row.
         var binds = PostgresBindings(collection, kind.rawValue, Date().timeIntervalSince1970)
@@ -63,31 +56,34 @@ enum ChangeFeed {
         }
         binds.append(groups.map { JSONWriter.string(.array($0.ids.map { .string($0.rawValue) })) })
         binds.append(groups.map { JSONWriter.string(.array($0.keys.map { .number(Double($0)) })) })
+        binds.append(stateAsOf)
+        // The check is part of the INSERT, which runs once the lock is held: no statement more.
+        // `kind = 'training'` as the partial index `change_training` says: trainings are few.
         let rows = try session.query(
             """
             WITH base AS (SELECT coalesce(max(position), 0) AS last FROM casebook.change),
+            stale AS (
+                SELECT $7::bigint IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM casebook.change c
+                    WHERE c.kind = 'training' AND c.collection_id = $1 AND c.position > $7
+                    AND (c.tenant IS NULL OR c.tenant = ANY($4::text[]))
+                ) AS found
+            ),
             added AS (
                 INSERT INTO casebook.change (position, collection_id, kind, tenant, ids, keys, committed_at)
                 SELECT base.last + g.n, $1, $2, g.tenant,
                     ARRAY(SELECT jsonb_array_elements_text(g.ids::jsonb)),
                     ARRAY(SELECT (jsonb_array_elements_text(g.keys::jsonb))::bigint), $3
-                FROM base, unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS g(tenant, ids, keys, n)
+                FROM base, stale, unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS g(tenant, ids, keys, n)
+                WHERE NOT stale.found
                 RETURNING position
             )
             SELECT position FROM added, pg_notify('\(channel)', position::text) ORDER BY position
             """,
             binds)
         try session.wait(locked)
-        if let trained {
-            let tenants = Set(groups.compactMap { $0.tenant?.rawValue })
-            for row in try session.wait(trained) {
-                // No tenant: the whole collection (an unreadable one counts as that too).
-                let tenant = (try? row.decode(String?.self)) ?? nil
-                if tenant.map(tenants.contains) ?? true {
-                    throw .staleState("collection \(collection)")
-                }
-            }
-        }
+        // Nothing appended: the check found a newer state (the transaction is rolled back).
+        if rows.isEmpty, stateAsOf != nil { throw .staleState("collection \(collection)") }
         let positions = rows.compactMap { try? $0.decode(Int64.self) }
         guard positions.count == groups.count else { throw PostgresStore.corrupt("the change feed returned no position") }
         session.appended?.positions.append(contentsOf: positions)
