@@ -49,6 +49,7 @@ public struct CasebookServer: Sendable {
         router.addRoutes(SearchController(casebook: casebook, limit: limit, metrics: metrics).routes, atPath: "/v1")
         router.addRoutes(MatchesController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(IndexController(casebook: casebook, limit: limit).routes, atPath: "/v1")
+        router.addRoutes(ReembedController(casebook: casebook, limit: limit).routes, atPath: "/v1")
         router.addRoutes(MetricsController(casebook: casebook, metrics: metrics).routes)
         mcp?.register(on: router, limit: limit)
     }

@@ -76,3 +76,15 @@ struct TrainBody: Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case nlist, sample }
 }
+
+/// `POST /v1/collections/{name}/reembed`: no body (or `{}`) re-embeds the whole collection.
+struct ReembedBody: Decodable {
+    /// `hashed-v2` (the default) or `hashed-v1`.
+    var embedder: String?
+    /// Only these tenants (hashed-v2).
+    var tenants: [String]?
+    /// Only the tenants that have outgrown their fit (hashed-v2).
+    var stale: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case embedder, tenants, stale }
+}

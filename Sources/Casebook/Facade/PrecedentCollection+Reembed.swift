@@ -59,6 +59,7 @@ extension PrecedentCollection {
         to kind: String? = nil, tenants: Set<TenantID>? = nil, progress: (ReembedProgress) -> Void = { _ in }
     ) throws(CasebookError) -> ReembedReport {
         let started = ContinuousClock.now
+        for tenant in tenants ?? [] { try IdentifierRules.checkTenant(tenant) }
         // Run again from the start when another process re-embedded or trained the collection
         // since this instance read its state: the new state is made from the current one.
         return try write { stateAsOf throws(CasebookError) -> ReembedReport in

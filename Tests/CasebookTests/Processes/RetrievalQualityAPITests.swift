@@ -104,6 +104,54 @@ import Testing
         #expect(health["refittingError"] == nil || health["refittingError"] is NSNull, "\(health)")
     }
 
+    /// `POST /v1/collections/{name}/reembed`: the whole collection, named tenants and the stale
+    /// ones, each leaving what the library's re-embedding leaves (vectors and counts against a
+    /// recount; searches as a local instance answers them); requests it cannot do are refused with
+    /// nothing changed.
+    @Test(arguments: StoreKind.allCases) func theReembedRouteFitsAsTheLibraryDoes(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let server = try ServerProcess(database: database)
+        #expect(try server.request("POST", "/v1/collections", #"{"name":"w","embedder":"hashed-v1","dim":256}"#).status == 201)
+        let acme = ReembedTests.rows(tenant: "acme", count: 40, seed: 41)
+        let globex = ReembedTests.rows(tenant: "globex", count: 30, scale: 100, seed: 42)
+        #expect(try server.request("POST", "/v1/collections/w/precedents", try Self.addBody("acme", acme)).status == 201)
+        #expect(try server.request("POST", "/v1/collections/w/precedents", try Self.addBody("globex", globex)).status == 201)
+        let stored = { try Casebook(path: database.path, collections: ["w"]).collection("w") }
+
+        // Refused, nothing changed: tenants of a hashed-v1 collection, both selections, a kind.
+        for (body, code) in [
+            (#"{"tenants":["acme"]}"#, "invalid_value"), (#"{"tenants":["acme"],"stale":true}"#, "invalid_value"),
+            (#"{"embedder":"external"}"#, "invalid_value"), (#"{"tenants":"acme"}"#, "wrong_type"),
+        ] {
+            let refused = try server.request("POST", "/v1/collections/w/reembed", body)
+            #expect(refused.errorCode == code && (400...422).contains(refused.status), "\(body): \(refused.body)")
+        }
+        #expect(try stored().spec.embedder.kind == "hashed-v1")
+
+        let whole = try server.request("POST", "/v1/collections/w/reembed", nil)
+        #expect(whole.status == 200 && whole.json["to"] as? String == "hashed-v2" && whole.json["precedents"] as? Int == 70, "\(whole.body)")
+        #expect(whole.json["tenants"] == nil)
+        let more = ReembedTests.rows(tenant: "initech", count: 20, seed: 43)
+        #expect(try server.request("POST", "/v1/collections/w/precedents", try Self.addBody("initech", more)).status == 201)
+        let stale = try server.request("POST", "/v1/collections/w/reembed", #"{"stale":true}"#)
+        #expect(stale.json["tenants"] as? [String] == ["initech"] && stale.json["precedents"] as? Int == 20, "\(stale.body)")
+        let named = try server.request("POST", "/v1/collections/w/reembed", #"{"tenants":["globex"]}"#)
+        #expect(named.json["tenants"] as? [String] == ["globex"] && named.json["precedents"] as? Int == 30, "\(named.body)")
+        let nobody = try server.request("POST", "/v1/collections/w/reembed", #"{"tenants":["nobody"]}"#)
+        #expect(nobody.status == 422 && nobody.body.contains("nobody"), "\(nobody.body)")
+        #expect(try server.request("POST", "/v1/collections/none/reembed", "{}").status == 404)
+
+        let local = try stored()
+        #expect(local.staleTenants().isEmpty)
+        try ReembedTests.expectConsistent(local, acme + globex + more)
+        let expected = try local.search(SearchRequest(tenant: "globex", k: 5, context: ["minutes": 25_000], log: false))
+            .results.map(\.id.rawValue)
+        let served = (try server.request("POST", "/v1/collections/w/search",
+            #"{"tenant":"globex","context":{"minutes":25000},"k":5,"includePrecedents":false}"#).json["results"] as? [[String: Any]] ?? [])
+            .compactMap { $0["id"] as? String }
+        #expect(served == expected && served.count == 5)
+    }
+
     /// A hybrid collection over the socket and the command line: created with companionDim, fed
     /// text with vectors, searched with both (each result's two parts, a bad weight refused).
     @Test func hybridOverTheSocketAndTheCommandLine() throws {

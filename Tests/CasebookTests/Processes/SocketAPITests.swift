@@ -146,6 +146,10 @@ import Testing
             ("GET", "/v1/collections/emb?tenant=", nil, 400, "missing_tenant"),
             ("GET", "/v1/collections/emb?tenant=a%01b", nil, 422, "invalid_value"),
             ("POST", "/v1/collections/emb/index/train", #"{"nlist":0,"sample":0}"#, 422, "invalid_value"),
+            // Re-embedding is for hashed collections.
+            ("POST", "/v1/collections/emb/reembed", nil, 422, "invalid_value"),
+            ("POST", "/v1/collections/emb/reembed", #"{"stale":"yes"}"#, 400, "wrong_type"),
+            ("POST", "/v1/collections/nope/reembed", "{}", 404, "collection_not_found"),
             ("POST", "/v1/collections/emb/search", String(repeating: " ", count: 5000) + "{}", 413, "body_too_large"),
         ]
         for (method, path, body, status, code) in bad {
@@ -192,6 +196,7 @@ import Testing
             ("POST", "/v1/matches/\(query)/uses", true),
             ("POST", "/v1/decisions/d1/outcome", true),
             ("POST", "/v1/collections/emb/index/train", false),
+            ("POST", "/v1/collections/emb/reembed", false),
         ]
         var cases = 0
         for (method, path, tenantInBody) in routes {
@@ -215,7 +220,7 @@ import Testing
             #expect(try server.request("GET", path).errorCode == "missing_tenant")
             cases += 1
         }
-        #expect(cases == 39)  // 8 routes x 4 bodies, 5 without a tenant, 2 GETs
+        #expect(cases == 43)  // 9 routes x 4 bodies, 5 without a tenant, 2 GETs
         #expect(try server.request("GET", "/v1/health").status == 200)
         #expect(try tables.map { try Self.rows(server, $0) } == before)
         #expect(try server.stop() == 0)

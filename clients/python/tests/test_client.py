@@ -101,6 +101,15 @@ async def test_every_route(kind: str, transport: str) -> None:
         assert (report.nlist, report.rows) == (2, 4)
         assert (await v(client.index_info(hashed))).kind == "ivf"
 
+        # Re-embedding: the whole hashed-v1 collection (it becomes hashed-v2), then one tenant of it.
+        whole = await v(client.reembed(hashed))
+        assert (whole.from_kind, whole.to_kind, whole.precedents, whole.tenants) == ("hashed-v1", "hashed-v2", 4, None)
+        one_tenant = await v(client.reembed(hashed, tenants=["acme"]))
+        assert (one_tenant.tenants, one_tenant.precedents) == (["acme"], 4)
+        assert (await v(client.reembed(hashed, stale=True))).precedents == 0
+        with pytest.raises(cb.InvalidValueError):
+            await v(client.reembed(hashed, tenants=["acme"], stale=True))
+
         await v(client.delete_precedent(hashed, "acme", "n3"))
         with pytest.raises(cb.NotFoundError):
             await v(client.get_precedent(hashed, "acme", "n3"))

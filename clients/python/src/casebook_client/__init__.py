@@ -6,7 +6,7 @@ from .errors import (
 )
 from .models import (
     ActionEstimate, AddResult, Collection, Health, IndexInfo, MatchStatistics, OutcomeReceipt, Precedent,
-    SearchResponse, SearchResult, Suggestion, TrainingReport, UseReceipt,
+    ReembedReport, SearchResponse, SearchResult, Suggestion, TrainingReport, UseReceipt,
 )
 
 __all__ = [
@@ -14,5 +14,5 @@ __all__ = [
     "CasebookError", "BadRequestError", "NotFoundError", "MethodNotAllowedError", "ConflictError",
     "BodyTooLargeError", "UnsupportedMediaTypeError", "WrongShardError", "InvalidValueError", "StorageError", "ItemError",
     "ActionEstimate", "AddResult", "Collection", "Health", "IndexInfo", "MatchStatistics", "OutcomeReceipt",
-    "Precedent", "SearchResponse", "SearchResult", "Suggestion", "TrainingReport", "UseReceipt",
+    "Precedent", "ReembedReport", "SearchResponse", "SearchResult", "Suggestion", "TrainingReport", "UseReceipt",
 ]

@@ -166,6 +166,12 @@ def train_index(collection: str, nlist: int | None, sample: int | None) -> Call:
                 json=compact(nlist=nlist, sample=sample))
 
 
+def reembed(collection: str, tenants: list[str] | None, stale: bool | None, embedder: str | None) -> Call:
+    # Not resent after a lost answer: a second re-embedding would do the work again.
+    return Call("POST", f"/v1/collections/{segment(collection)}/reembed", models.ReembedReport.from_json,
+                json=compact(tenants=tenants, stale=stale, embedder=embedder))
+
+
 def record_use(query_id: str, tenant: str, precedent_id: str, type: str, actor: str | None,
                decision_id: str | None, event_id: str | None) -> Call:
     body = compact(tenant=tenant, precedent_id=precedent_id, type=type, actor=actor, decision_id=decision_id,

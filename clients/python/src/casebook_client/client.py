@@ -20,8 +20,8 @@ import httpx
 from . import _calls as calls
 from .errors import CasebookError, error_from_response
 from .models import (
-    AddResult, Collection, Health, IndexInfo, MatchStatistics, OutcomeReceipt, Precedent, SearchResponse,
-    Suggestion, TrainingReport, UseReceipt,
+    AddResult, Collection, Health, IndexInfo, MatchStatistics, OutcomeReceipt, Precedent, ReembedReport,
+    SearchResponse, Suggestion, TrainingReport, UseReceipt,
 )
 
 JSON = dict[str, Any]
@@ -142,6 +142,11 @@ class _API:
 
     def train_index(self, collection: str, *, nlist: int | None = None, sample: int | None = None) -> TrainingReport:
         return self._run(calls.train_index(collection, nlist, sample))
+
+    def reembed(self, collection: str, *, tenants: list[str] | None = None, stale: bool | None = None,
+                embedder: str | None = None) -> ReembedReport:
+        """Embeds a hashed collection anew (or only `tenants`, or the `stale` ones, of a hashed-v2 one)."""
+        return self._run(calls.reembed(collection, tenants, stale, embedder))
 
     def record_use(
         self, query_id: str, tenant: str, precedent_id: str, type: str, *, actor: str | None = None,

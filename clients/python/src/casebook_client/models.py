@@ -214,6 +214,25 @@ class TrainingReport:
 
 
 @dataclass
+class ReembedReport:
+    collection: str
+    #: The embedder kinds before and after.
+    from_kind: str
+    to_kind: str
+    precedents: int
+    #: The tenants re-embedded, or None for the whole collection.
+    tenants: list[str] | None = None
+    scales_version: int | None = None
+    seconds: float = 0.0
+    raw: JSON = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_json(cls, j: JSON) -> ReembedReport:
+        return cls(j["collection"], j["from"], j["to"], j["precedents"], j.get("tenants"), j.get("scalesVersion"),
+                   j["seconds"], j)
+
+
+@dataclass
 class UseReceipt:
     #: False when the same eventId was recorded before (nothing written).
     recorded: bool
