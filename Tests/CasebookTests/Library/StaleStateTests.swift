@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Testing
 
 @testable import Casebook
@@ -139,5 +140,67 @@ import Testing
         try collection.trainIndex(nlist: 6)
         #expect(collection.spec.embedder == second.spec.embedder)
         try Self.expectListsFit(database, tenants: ["acme", "globex"])
+    }
+
+    /// PostgreSQL: a row another node inserts while a training's transaction runs (its list from
+    /// the old quantizer, committed before the training takes the feed's lock) is not left in that
+    /// list: the training clears it, and it is filed by the new quantizer when read. The feed's
+    /// lock, held here, stops the training just before its commit; the insert is made as a node
+    /// makes one (row and feed entry), by copying a stored row under another id with a list the
+    /// new quantizer does not give its vector.
+    @Test func aRowInsertedWhileATrainingCommitsIsFiledByTheNewQuantizer() throws {
+        let database = TemporaryDatabase(.postgres)
+        let first = try Casebook(path: database.path)
+        var spec = CollectionSpec(name: "c", dimension: 64, embedder: .hashedV2())
+        spec.index = .ivf(IVFParameters(nlist: 4, nprobe: 4, flatThreshold: 16))
+        let collection = try first.createCollection(spec)
+        try collection.add(Self.rows("a", tenant: "acme", count: 150, seed: 51))
+        try collection.trainIndex(nlist: 4)
+
+        let holder = try PostgresConnections(address: try PostgresAddress(url: database.path))
+        let connection = try holder.open()
+        defer { PostgresConnections.close(connection) }
+        let session = PostgresSession(connection: connection, logger: holder.logger)
+        try session.execute("SELECT pg_advisory_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+        let training = Thread { _ = try? collection.trainIndex(nlist: 8) }
+        training.start()
+        var waiting = false
+        for _ in 0..<500 where !waiting {
+            let rows = try session.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            waiting = (rows.first.flatMap { try? $0.decode(Int64.self) } ?? 0) > 0
+            if !waiting { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(waiting, "the training never reached the feed's lock")
+        let columns = "collection_id, tenant, category, decision_event_id, text, outcome, policy_version, context, "
+            + "was_successful, created_at, updated_at, tags, vector, action"
+        // Eight copies of one stored row, in lists 0-7: whatever list the new quantizer gives
+        // their vector, seven of them are in another.
+        try session.execute("BEGIN")
+        try session.execute(
+            """
+            INSERT INTO casebook.precedent (id, ivf_list, \(columns))
+            SELECT 'late' || n, n, \(columns) FROM casebook.precedent, generate_series(0, 7) AS n WHERE id = 'a0'
+            """)
+        try session.execute(
+            """
+            INSERT INTO casebook.change (position, collection_id, kind, tenant, ids, keys, committed_at)
+            SELECT (SELECT coalesce(max(position), 0) + 1 FROM casebook.change), collection_id, 'upsert', tenant,
+                array_agg(id), array_agg(pk), 0 FROM casebook.precedent WHERE id LIKE 'late%' GROUP BY collection_id, tenant
+            """)
+        try session.execute("COMMIT")
+        try session.execute("SELECT pg_advisory_unlock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+        for _ in 0..<500 where !training.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(collection.indexInfo.nlist == 8)
+        #expect(try Casebook(path: database.path).collection("c").count(tenant: "acme") == 158)
+        try Self.expectListsFitOrClear(database)
+    }
+
+    /// Every stored row's list is cleared or where the stored quantizer files its vector.
+    static func expectListsFitOrClear(_ database: TemporaryDatabase) throws {
+        let fresh = try Casebook(path: database.path).collection("c")
+        for row in try fresh.store.currentRows(collection: fresh.recordID, tenant: "acme", ids: nil, dimension: 64) {
+            let placed = fresh.index.read { $0.placements(for: [row.vector])?.first }
+            #expect(row.list == nil || row.list == placed, "\(row.id)")
+        }
     }
 }

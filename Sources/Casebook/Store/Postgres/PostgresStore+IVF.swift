@@ -58,6 +58,22 @@ extension PostgresStore {
                 "SELECT count(*) FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
                 PostgresBindings(collection, stateAsOf))
             guard trained.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else { throw .staleState(name) }
+            // A row another node inserted while this transaction ran was filed by the old
+            // quantizer and is in none of the lists written above (the UPDATEs did not see it):
+            // its list is cleared, so that it is filed by the new one's nearest centroid when
+            // read. Such rows are the collection's with a list this transaction did not write
+            // (its own rows' xmin). A row a writer holds is skipped, not waited for (that writer
+            // waits for the feed's lock): its write commits after this training and is refused
+            // as stale, then made again by the new quantizer.
+            try session.execute(
+                """
+                UPDATE casebook.precedent SET ivf_list = NULL WHERE pk IN (
+                    SELECT pk FROM casebook.precedent
+                    WHERE collection_id = $1 AND ivf_list IS NOT NULL
+                    AND xmin::text::bigint <> txid_current() % 4294967296
+                    FOR UPDATE SKIP LOCKED)
+                """,
+                PostgresBindings(collection))
             return try ChangeFeed.append(session, collection: collection, kind: .training)
         }
     }
