@@ -52,7 +52,8 @@ extension PrecedentCollection {
     ///   kind that is not a featurizer, `tenants` on a collection that is not hashed-v2 (or with
     ///   another kind), or a named tenant without precedents;
     ///   ``CasebookError/changedDuringReembedding(_:)`` when another process wrote the precedents
-    ///   being re-embedded after they were read: nothing is switched. When another process
+    ///   being re-embedded after the last catch-up (what it wrote before is read again and
+    ///   embedded before the switch, +ReembedCatchUp): nothing is switched. When another process
     ///   re-embedded or trained the collection, this one follows that and starts again.
     @discardableResult
     public func reembed(
@@ -113,10 +114,14 @@ extension PrecedentCollection {
             let newEmbedder = try EmbedderFactory.make(
                 config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
             let (vectors, lists, frequencies) = try embedForRewrite(rows, with: newEmbedder, progress)
-            progress(ReembedProgress(phase: .writing, done: 0, total: rows.count))
+            var rewrite = Rewrite(rows: rows, vectors: vectors, lists: lists, frequencies: frequencies)
+            rows = []
+            // What other processes wrote meanwhile, taken in; the switch refuses only what lands after.
+            let caughtUp = try catchUp(&rewrite, since: readFrom, tenants: tenants, newEmbedder: newEmbedder)
+            progress(ReembedProgress(phase: .writing, done: 0, total: rewrite.rows.count))
             let position = try store.rewriteVectors(
-                collection: recordID, name: name, embedder: config, vectors: vectors, lists: lists,
-                frequencies: frequencies, tenants: tenants, unchangedSince: readFrom, stateAsOf: stateAsOf)
+                collection: recordID, name: name, embedder: config, vectors: rewrite.vectors, lists: rewrite.lists,
+                frequencies: rewrite.frequencies, tenants: tenants, unchangedSince: caughtUp, stateAsOf: stateAsOf)
             if let tenants {
                 try adoptRefit(of: tenants, embedder: newEmbedder)
             } else {
@@ -128,8 +133,8 @@ extension PrecedentCollection {
                 adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
             }
             advanceState(to: position)
-            progress(ReembedProgress(phase: .writing, done: rows.count, total: rows.count))
-            return report(rows.count, fitted)
+            progress(ReembedProgress(phase: .writing, done: rewrite.rows.count, total: rewrite.rows.count))
+            return report(rewrite.rows.count, fitted)
         }
     }
 

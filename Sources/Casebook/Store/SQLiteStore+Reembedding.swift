@@ -3,6 +3,25 @@ import GRDB
 
 /// What `reembed` reads and writes.
 extension SQLiteStore {
+    func precedents(collection: Int64, tenant: TenantID, keys: [Int64]) throws(CasebookError)
+        -> [(key: Int64, precedent: Precedent)]
+    {
+        guard !keys.isEmpty else { return [] }
+        return try read { db in
+            var arguments: StatementArguments = [collection, tenant.rawValue]
+            arguments += StatementArguments(keys)
+            let rows = try Row.fetchAll(
+                db, sql: """
+                    SELECT \(PrecedentRow.columns) FROM precedent
+                    WHERE collection_id = ? AND tenant = ? AND pk IN (\(databaseQuestionMarks(count: keys.count))) ORDER BY pk
+                    """,
+                arguments: arguments)
+            let found = rows.map { $0[0] as Int64 }
+            let tags = try SQLiteStore.tags(db, of: found)
+            return zip(found, rows).map { key, row in (key, PrecedentRow.decode(row, tags: tags[key] ?? [])) }
+        }
+    }
+
     func lastChangePosition() throws(CasebookError) -> Int64 {
         try read { db in try SQLiteStore.lastPosition(db) }
     }

@@ -77,27 +77,30 @@ import Testing
             == collection.spec.embedder.numericScales?.tenants)
     }
 
-    /// Another process writing while a re-embedding reads and embeds: a replaced precedent of a
-    /// tenant being re-embedded (or, for the whole collection, of any tenant) makes the switch
-    /// refuse, with nothing written, since it would overwrite the new version's vector with the
-    /// old one's; a write to another tenant does not stop a tenant's re-embedding. Run again, it
-    /// switches, and every vector and count matches the precedents as they are.
-    @Test(arguments: StoreKind.allCases) func anotherProcessWritingMidwayStopsTheSwitch(store: StoreKind) throws {
+    /// Another process writing while a re-embedding reads and embeds: what it replaces, adds and
+    /// deletes of the tenants being re-embedded (or of any, for the whole collection) is taken in
+    /// before the switch — each vector and count is its current version's, by the new state, on
+    /// both instances. A write in the moment after the last catch-up (here, when the switch is
+    /// announced) makes the switch refuse, with nothing written, since it would overwrite the new
+    /// version's vector with the old one's; a write to another tenant does not stop a tenant's
+    /// re-embedding. Run again, it switches.
+    @Test(arguments: StoreKind.allCases) func anotherProcessWritingMidwayIsTakenIn(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
-        let collection = try Casebook(path: database.path).createCollection(
-            CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
         // Another instance: its writes are another process's to the first.
-        let other = try Casebook(path: database.path).collection("c")
+        let otherInstance = try Casebook(path: database.path)
+        let other = try otherInstance.collection("c")
         var rows = ReembedTests.rows(tenant: "acme", count: 50, seed: 11) + ReembedTests.rows(tenant: "globex", count: 20, seed: 12)
         try collection.add(rows)
-        let embedder = collection.spec.embedder
-        var expected = try Self.vectors(collection, rows)
 
-        func midway(_ tenants: Set<TenantID>?, _ write: () throws -> Void) throws -> CasebookError? {
+        func midway(
+            _ tenants: Set<TenantID>?, at phase: ReembedProgress.Phase, _ write: () throws -> Void
+        ) throws -> CasebookError? {
             var wrote = false
             do {
                 try collection.reembed(tenants: tenants) { step in
-                    guard !wrote, step.phase == .embedding else { return }
+                    guard !wrote, step.phase == phase else { return }
                     wrote = true
                     #expect(throws: Never.self) { try write() }
                 }
@@ -106,18 +109,40 @@ import Testing
                 return error
             }
         }
-        for (tenants, index) in [(Set<TenantID>(["acme"]), 3), (nil, 60)] {
+        // Taken in: a replaced, an added and a deleted precedent, for one tenant and for all.
+        for (tenants, index, tenant) in [(Set<TenantID>(["acme"]), 3, "acme"), (nil, 60, "globex")] {
             rows[index].context["minutes"] = .number(9_999 + Double(index))
-            let refused = try midway(tenants) { try other.update(rows[index]) }
+            var added = ReembedTests.rows(tenant: tenant, count: 1, scale: 7, seed: 17)[0]
+            added.id = PrecedentID("added-\(index)")
+            let gone = rows.remove(at: index - 1)
+            #expect(try midway(tenants, at: .embedding) {
+                try other.update(rows[index - 1])
+                try other.add([added])
+                try other.delete(tenant: gone.tenant, id: gone.id!)
+            } == nil)
+            rows.append(added)
+            try ReembedTests.expectConsistent(collection, rows, "\(String(describing: tenants))")
+            try otherInstance.catchUp()
+            try ReembedTests.expectConsistent(other, rows, "followed")
+        }
+        #expect(collection.count == rows.count)
+
+        // After the last catch-up: refused, nothing switched.
+        let embedder = collection.spec.embedder
+        var expected = try Self.vectors(collection, rows)
+        for tenants in [Set<TenantID>(["acme"]), nil] {
+            rows[5].context["minutes"] = .number(Double(rows[5].context.count) + (tenants == nil ? 1 : 2))
+            let refused = try midway(tenants, at: .writing) { try other.update(rows[5]) }
             #expect("\(String(describing: refused))".contains("another process changed collection \"c\""), "\(String(describing: refused))")
             #expect(collection.spec.embedder == embedder)
-            expected["\(rows[index].tenant.rawValue)/\(rows[index].id!.rawValue)"] = try other.get(tenant: rows[index].tenant, id: rows[index].id!).vector
+            expected["acme/\(rows[5].id!.rawValue)"] = try other.get(tenant: "acme", id: rows[5].id!).vector
             #expect(try Self.vectors(collection, rows) == expected)
         }
         // Another tenant's write: acme's re-embedding goes on.
-        rows[55].context["calls"] = 8
-        #expect(try midway(["acme"]) { try other.update(rows[55]) } == nil)
-        #expect(try collection.reembed().precedents == 70)
+        let globexRow = try #require(rows.lastIndex { $0.tenant == "globex" && !$0.id!.rawValue.hasPrefix("added") })
+        rows[globexRow].context["calls"] = 8
+        #expect(try midway(["acme"], at: .writing) { try other.update(rows[globexRow]) } == nil)
+        #expect(try collection.reembed().precedents == rows.count)
         try ReembedTests.expectConsistent(collection, rows)
     }
 
@@ -134,7 +159,8 @@ import Testing
         var reports: [ReembedReport] = []
         var wrote = false
         try casebook.refitStaleTenants({ reports.append($0) }, progress: { step in
-            guard !wrote, step.phase == .embedding else { return }
+            // After the last catch-up: the switch is refused.
+            guard !wrote, step.phase == .writing else { return }
             wrote = true
             rows[0].context["minutes"] = 1
             #expect(throws: Never.self) { try other.update(rows[0]) }

@@ -21,6 +21,25 @@ extension PostgresStore {
         }
     }
 
+    func precedents(collection: Int64, tenant: TenantID, keys: [Int64]) throws(CasebookError)
+        -> [(key: Int64, precedent: Precedent)]
+    {
+        guard !keys.isEmpty else { return [] }
+        // From the table, not the node's payloads (which follow the feed, later).
+        let rows = try connections.withSession { session throws(CasebookError) in
+            try session.query(
+                """
+                SELECT \(PostgresPrecedentRow.columns) FROM casebook.precedent
+                WHERE collection_id = $1 AND tenant = $2 AND pk = ANY($3) ORDER BY pk
+                """,
+                PostgresBindings(collection, tenant.rawValue, keys))
+        }
+        return try rows.map { row throws(CasebookError) in
+            let (key, payload) = try PostgresPrecedentRow.payload(row.makeRandomAccess())
+            return (key, payload.precedent)
+        }
+    }
+
     func lastChangePosition() throws(CasebookError) -> Int64 {
         try connections.withSession { session throws(CasebookError) in try ChangeFeed.lastPosition(session) }
     }

@@ -1,0 +1,102 @@
+import Foundation
+
+/// What a re-embedding switches to, brought up to the writes other processes made while it read
+/// and embedded (other nodes, `casebook add` on the same file). Without it, the switch would be
+/// refused whenever any of them wrote to a tenant being re-embedded, and a tenant that is written
+/// to all the time could never be refitted. The switch still refuses a write that lands after
+/// the last catch-up (milliseconds before it), with nothing written.
+extension PrecedentCollection {
+    /// Rounds of catching up before the switch; each takes what was written during the previous.
+    static let reembedCatchUpRounds = 3
+
+    /// The new state of a re-embedding before its switch: the rows read (keys ascending within a
+    /// tenant), each one's new vector in its stored layout and IVF list, and each tenant's counts.
+    struct Rewrite {
+        var rows: [(key: Int64, precedent: Precedent)]
+        var vectors: [(key: Int64, stored: Data)]
+        var lists: [Int32]?
+        var frequencies: [TenantID: FeatureFrequencies]
+    }
+
+    /// Takes into `rewrite` every upsert and delete of the collection (of `tenants`, or any)
+    /// committed after feed position `since`, as the rows are now, embedded by `newEmbedder`: a
+    /// changed row's vector, list and counts are those of its new version, a new row is added, a
+    /// deleted one taken out. Returns the feed position caught up to (the switch's
+    /// `unchangedSince`).
+    func catchUp(
+        _ rewrite: inout Rewrite, since: Int64, tenants: Set<TenantID>?, newEmbedder: any Embedder
+    ) throws(CasebookError) -> Int64 {
+        var position = since
+        for _ in 0..<Self.reembedCatchUpRounds {
+            let upTo = try store.lastChangePosition()
+            var touched: [TenantID: Set<Int64>] = [:]
+            var after = position
+            while after < upTo {
+                let changes = try store.changes(after: after, limit: Casebook.changesPerRead)
+                guard let last = changes.last else { break }
+                for change in changes where change.position <= upTo && change.collection == recordID
+                    && (change.kind == .upsert || change.kind == .delete)
+                {
+                    guard let tenant = change.tenant, tenants?.contains(tenant) ?? true else { continue }
+                    touched[tenant, default: []].formUnion(change.keys)
+                }
+                after = last.position
+            }
+            position = upTo
+            if touched.isEmpty { return position }
+            for (tenant, keys) in touched { try refresh(&rewrite, tenant: tenant, keys: keys, newEmbedder: newEmbedder) }
+        }
+        return position
+    }
+
+    /// Brings the rows of `keys` (of one tenant) in `rewrite` to their stored state.
+    private func refresh(
+        _ rewrite: inout Rewrite, tenant: TenantID, keys: Set<Int64>, newEmbedder: any Embedder
+    ) throws(CasebookError) {
+        var at: [Int64: Int] = [:]
+        for (i, row) in rewrite.rows.enumerated() where keys.contains(row.key) { at[row.key] = i }
+        var current: [Int64: Precedent] = [:]
+        for (key, precedent) in try store.precedents(collection: recordID, tenant: tenant, keys: Array(keys)) {
+            current[key] = precedent
+        }
+        if let hybrid = newEmbedder as? HybridEmbedder {
+            // The model's part of the stored vector is kept, as the re-embedding keeps it.
+            for (key, precedent) in current {
+                let stored = try store.fetch(
+                    collection: recordID, tenant: tenant, id: precedent.id!, dimension: createdSpec.dimension)
+                current[key]?.vector = stored?.vector.map(hybrid.modelVector(of:))
+            }
+        }
+        let counts = newEmbedder.weighsByFrequency
+        var removed: Set<Int> = []
+        for key in keys.sorted() {
+            if let i = at[key], counts {
+                rewrite.frequencies[tenant, default: FeatureFrequencies()]
+                    .count(document: newEmbedder.featureKeys(of: rewrite.rows[i].precedent), sign: -1)
+            }
+            guard let precedent = current[key] else {
+                if let i = at[key] { removed.insert(i) }
+                continue
+            }
+            let vector = try newEmbedder.documentVector(for: precedent)
+            if counts {
+                rewrite.frequencies[tenant, default: FeatureFrequencies()].count(document: newEmbedder.featureKeys(of: precedent))
+            }
+            let list = index.read { $0.placements(for: [vector])?.first }
+            if let i = at[key] {
+                rewrite.rows[i].precedent = precedent
+                rewrite.vectors[i].stored = VectorBlob.encodeStored(vector)
+                if let list { rewrite.lists?[i] = list }
+            } else {
+                rewrite.rows.append((key, precedent))
+                rewrite.vectors.append((key, VectorBlob.encodeStored(vector)))
+                if let list { rewrite.lists?.append(list) }
+            }
+        }
+        guard !removed.isEmpty else { return }
+        let keep = rewrite.rows.indices.filter { !removed.contains($0) }
+        rewrite.rows = keep.map { rewrite.rows[$0] }
+        rewrite.vectors = keep.map { rewrite.vectors[$0] }
+        if let lists = rewrite.lists { rewrite.lists = keep.map { lists[$0] } }
+    }
+}
