@@ -313,6 +313,8 @@ import Testing
             let search = try nodes[shard].request(
                 "POST", "/v1/collections/c/search", "{\"tenant\":\"\(other)\",\"k\":3,\"vector\":[1,0,0,0,0,0,0,0]}")
             #expect(search.status == 421)
+            let reembed = try nodes[shard].request("POST", "/v1/collections/c/reembed", "{\"tenants\":[\"\(other)\"]}")
+            #expect(reembed.status == 421 && reembed.errorCode == "wrong_shard", "\(reembed.body)")
         }
         try Self.waitForConvergence(nodes, url: database.path)
         // Each node followed the other's write without taking its rows.
