@@ -44,17 +44,30 @@ extension PrecedentCollection {
             }
             position = upTo
             if touched.isEmpty { return position }
-            for (tenant, keys) in touched { try refresh(&rewrite, tenant: tenant, keys: keys, newEmbedder: newEmbedder) }
+            // Where each touched row is (one pass over the rows per round); rows taken out are
+            // dropped after every tenant's, so these places hold meanwhile.
+            let all = touched.values.reduce(into: Set<Int64>()) { $0.formUnion($1) }
+            var at: [Int64: Int] = [:]
+            for (i, row) in rewrite.rows.enumerated() where all.contains(row.key) { at[row.key] = i }
+            var removed: Set<Int> = []
+            for (tenant, keys) in touched {
+                try refresh(&rewrite, tenant: tenant, keys: keys, at: at, removed: &removed, newEmbedder: newEmbedder)
+            }
+            guard !removed.isEmpty else { continue }
+            let keep = rewrite.rows.indices.filter { !removed.contains($0) }
+            rewrite.rows = keep.map { rewrite.rows[$0] }
+            rewrite.vectors = keep.map { rewrite.vectors[$0] }
+            if let lists = rewrite.lists { rewrite.lists = keep.map { lists[$0] } }
         }
         return position
     }
 
-    /// Brings the rows of `keys` (of one tenant) in `rewrite` to their stored state.
+    /// Brings the rows of `keys` (of one tenant; `at`: their places in `rewrite`) to their stored
+    /// state; the places of deleted ones go into `removed`.
     private func refresh(
-        _ rewrite: inout Rewrite, tenant: TenantID, keys: Set<Int64>, newEmbedder: any Embedder
+        _ rewrite: inout Rewrite, tenant: TenantID, keys: Set<Int64>, at: [Int64: Int], removed: inout Set<Int>,
+        newEmbedder: any Embedder
     ) throws(CasebookError) {
-        var at: [Int64: Int] = [:]
-        for (i, row) in rewrite.rows.enumerated() where keys.contains(row.key) { at[row.key] = i }
         var current: [Int64: Precedent] = [:]
         for (key, precedent) in try store.precedents(collection: recordID, tenant: tenant, keys: Array(keys)) {
             current[key] = precedent
@@ -68,7 +81,6 @@ extension PrecedentCollection {
             }
         }
         let counts = newEmbedder.weighsByFrequency
-        var removed: Set<Int> = []
         for key in keys.sorted() {
             if let i = at[key], counts {
                 rewrite.frequencies[tenant, default: FeatureFrequencies()]
@@ -93,10 +105,5 @@ extension PrecedentCollection {
                 if let list { rewrite.lists?.append(list) }
             }
         }
-        guard !removed.isEmpty else { return }
-        let keep = rewrite.rows.indices.filter { !removed.contains($0) }
-        rewrite.rows = keep.map { rewrite.rows[$0] }
-        rewrite.vectors = keep.map { rewrite.vectors[$0] }
-        if let lists = rewrite.lists { rewrite.lists = keep.map { lists[$0] } }
     }
 }

@@ -30,16 +30,17 @@ extension SQLiteStore {
     }
 
     /// Refuses a write prepared with an older state of the collection than the file's: when a
-    /// re-embedding or training of it, as a whole or of one of `tenants`, committed after feed
-    /// position `asOf` (``CasebookError/staleState(_:)``). Inside the write's transaction, which
-    /// keeps every other writer out, so nothing can commit between the check and the write.
-    static func checkState(_ db: Database, collection: Int64, tenants: Set<TenantID>, asOf: Int64) throws {
+    /// re-embedding or training of it, as a whole or of one of `tenants` (nil: of any tenant),
+    /// committed after feed position `asOf` (``CasebookError/staleState(_:)`` naming `name`).
+    /// Inside the write's transaction, which keeps every other writer out, so nothing can commit
+    /// between the check and the write.
+    static func checkState(_ db: Database, collection: Int64, tenants: Set<TenantID>?, asOf: Int64, name: String) throws {
         // `kind = 'training'` as the partial index `change_training` says: trainings are few.
         let trained = try String?.fetchAll(
             db.cachedStatement(sql: "SELECT tenant FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?"),
             arguments: [collection, asOf])
-        if trained.contains(where: { $0 == nil || tenants.contains(TenantID(rawValue: $0!)) }) {
-            throw CasebookError.staleState("collection \(collection)")
+        if trained.contains(where: { tenant in tenant.map { tenants?.contains(TenantID(rawValue: $0)) ?? true } ?? true }) {
+            throw CasebookError.staleState(name)
         }
     }
 

@@ -24,10 +24,7 @@ extension SQLiteStore {
             throw .storage(code: -1, message: "the index configuration could not be encoded")
         }
         return try write { db in
-            let trained = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?",
-                arguments: [collection, stateAsOf]) ?? 0
-            guard trained == 0 else { throw CasebookError.staleState(name) }
+            try SQLiteStore.checkState(db, collection: collection, tenants: nil, asOf: stateAsOf, name: name)
             try db.execute(
                 sql: "UPDATE collection SET index_config = ? WHERE id = ?", arguments: [configJSON, collection])
             try db.execute(

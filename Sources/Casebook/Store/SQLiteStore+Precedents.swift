@@ -12,7 +12,9 @@ extension SQLiteStore {
         stateAsOf: Int64
     ) throws(CasebookError) -> [Int64] {
         try write { db in
-            try SQLiteStore.checkState(db, collection: collection, tenants: Set(items.map(\.precedent.tenant)), asOf: stateAsOf)
+            try SQLiteStore.checkState(
+                db, collection: collection, tenants: Set(items.map(\.precedent.tenant)), asOf: stateAsOf,
+                name: "collection \(collection)")
             let insertRow = SQLiteBinding(statement: try db.cachedStatement(sql: PrecedentRow.insertSQL))
             let insertVector = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertVectorSQL))
             let insertTag = SQLiteBinding(statement: try db.cachedStatement(sql: SQLiteStore.insertTagSQL))
@@ -55,7 +57,8 @@ extension SQLiteStore {
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     {
         try write { db in
-            try SQLiteStore.checkState(db, collection: collection, tenants: [item.precedent.tenant], asOf: stateAsOf)
+            try SQLiteStore.checkState(
+                db, collection: collection, tenants: [item.precedent.tenant], asOf: stateAsOf, name: "collection \(collection)")
             guard let key = try SQLiteStore.primaryKey(db, collection, item.precedent.tenant, item.id) else {
                 throw CasebookError.precedentNotFound(item.id)
             }
@@ -83,7 +86,8 @@ extension SQLiteStore {
         throws(CasebookError) -> (key: Int64, frequencies: FeatureFrequencies?)
     {
         try write { db in
-            try SQLiteStore.checkState(db, collection: collection, tenants: [tenant], asOf: stateAsOf)
+            try SQLiteStore.checkState(
+                db, collection: collection, tenants: [tenant], asOf: stateAsOf, name: "collection \(collection)")
             guard let key = try SQLiteStore.primaryKey(db, collection, tenant, id) else {
                 throw CasebookError.precedentNotFound(id)
             }

@@ -54,10 +54,7 @@ extension SQLiteStore {
         return try write { db in
             // The write transaction keeps every other writer out until it ends: what the feed
             // holds now is all that was committed since the rows were read.
-            let trained = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM change WHERE kind = 'training' AND collection_id = ? AND position > ?",
-                arguments: [collection, stateAsOf]) ?? 0
-            guard trained == 0 else { throw CasebookError.staleState(name) }
+            try SQLiteStore.checkState(db, collection: collection, tenants: nil, asOf: stateAsOf, name: name)
             let scope = tenants.map { " AND tenant IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
             var arguments: StatementArguments = [unchangedSince, collection]
             arguments += StatementArguments((tenants ?? []).map(\.rawValue))

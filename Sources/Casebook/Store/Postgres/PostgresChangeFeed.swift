@@ -90,6 +90,21 @@ enum ChangeFeed {
         return positions
     }
 
+    /// Takes the feed's lock and refuses (``CasebookError/staleState(_:)`` naming `name`) a
+    /// re-embedding or training made from the collection as of `stateAsOf` when another of them
+    /// committed since. Under the lock, which every writer takes last to append its change: one
+    /// committed before is seen, and nothing commits until this transaction does. (Taken first,
+    /// the lock would wait on rows a writer holds while that writer waits on it.)
+    static func lockRefusingNewerTraining(
+        _ session: PostgresSession, collection: Int64, stateAsOf: Int64, name: String
+    ) throws(CasebookError) {
+        try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
+        let trained = try session.query(
+            "SELECT count(*) FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
+            PostgresBindings(collection, stateAsOf))
+        guard trained.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else { throw .staleState(name) }
+    }
+
     /// The changes after `position`, oldest first, at most `limit`.
     static func changes(_ session: PostgresSession, after position: Int64, limit: Int) throws(CasebookError)
         -> [StoredChange]

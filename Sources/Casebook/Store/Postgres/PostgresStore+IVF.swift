@@ -52,12 +52,7 @@ extension PostgresStore {
                     """,
                     PostgresBindings(part.map(\.key), part.map(\.list), collection))
             }
-            // Under the feed's lock (see rewriteVectors): a re-embedding committed before is seen.
-            try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
-            let trained = try session.query(
-                "SELECT count(*) FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
-                PostgresBindings(collection, stateAsOf))
-            guard trained.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else { throw .staleState(name) }
+            try ChangeFeed.lockRefusingNewerTraining(session, collection: collection, stateAsOf: stateAsOf, name: name)
             // A row another node inserted while this transaction ran was filed by the old
             // quantizer and is in none of the lists written above (the UPDATEs did not see it):
             // its list is cleared, so that it is filed by the new one's nearest centroid when

@@ -87,15 +87,9 @@ extension PostgresStore {
             for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
                 try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
             }
-            // Last, under the feed's lock, which every write takes to append its change: whatever
-            // committed since the rows were read is in the feed now, and nothing commits until
-            // this does. (Taken first, it would wait on the rows a writer holds while that writer
-            // waits on it.)
-            try session.execute("SELECT pg_advisory_xact_lock($1)", PostgresBindings(PostgresSchema.Locks.feed))
-            let trained = try session.query(
-                "SELECT count(*) FROM casebook.change WHERE kind = 'training' AND collection_id = $1 AND position > $2",
-                PostgresBindings(collection, stateAsOf))
-            guard trained.first.flatMap({ try? $0.decode(Int64.self) }) == 0 else { throw .staleState(name) }
+            // Last, under the feed's lock: whatever committed since the rows were read is in the
+            // feed now, and nothing commits until this does.
+            try ChangeFeed.lockRefusingNewerTraining(session, collection: collection, stateAsOf: stateAsOf, name: name)
             let changed = try session.query(
                 """
                 SELECT count(*) FROM casebook.change
