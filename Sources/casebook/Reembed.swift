@@ -12,9 +12,9 @@ struct Reembed: ParsableCommand {
             weights from the precedents of known outcome, on the collection as it is; run it again \
             when the numbers have drifted or outcomes have been learnt. A hashed-v1 collection \
             becomes hashed-v2, keeping its text parameters (or stays hashed-v1 with --embedder \
-            hashed-v1). Writes wait until it ends; searches, in \
-            this process and in servers on the same database, answer from the old vectors until the \
-            switch, one transaction. Killed before it, the collection is as it was.
+            hashed-v1). Writes go on meanwhile and are taken in before the switch, one transaction \
+            (only it holds writes); searches, in this process and in servers on the same database, \
+            answer from the old vectors until then. Killed before it, the collection is as it was.
 
             A hashed-v2 collection can also fit and re-embed some tenants alone (--tenant), every \
             other tenant untouched: --stale takes the tenants added since their last fit, or that \

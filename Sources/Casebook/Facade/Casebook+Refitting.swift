@@ -49,8 +49,8 @@ extension Casebook {
 
     /// Runs ``refitStaleTenants()`` on a background thread every `interval` until this instance
     /// is released or ``stopRefittingStaleTenants()`` is called; `onRefit` hears of each
-    /// re-embedding. Each holds its collection's writer lock while it runs (writes to that
-    /// collection wait; searches do not). On several nodes of one database, run it on one.
+    /// re-embedding. Writes and searches go on while each reads and embeds; only its switch holds
+    /// the collection's writes. On several nodes of one database, run it on one.
     public func startRefittingStaleTenants(
         every interval: Duration, onRefit: @escaping @Sendable (ReembedReport) -> Void = { _ in }
     ) {

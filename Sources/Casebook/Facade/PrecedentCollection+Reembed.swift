@@ -41,101 +41,130 @@ extension PrecedentCollection {
     /// re-embedding would give it. ``staleTenants()`` names the tenants worth it. An empty set
     /// changes nothing.
     ///
-    /// Writes wait meanwhile (this holds the writer lock); searches go on answering from the old
-    /// vectors until the switch, which is one database transaction (embedder, every vector and
-    /// IVF list, the feature frequencies) followed by swapping index and embedder together. A
-    /// process killed before the commit leaves the collection as it was. A trained IVF index keeps
-    /// its quantizer and files each new vector in its nearest list (train again to fit the lists
-    /// to the new vectors). Other processes reload the collection when they follow the change
-    /// (only the tenants' rows and counts, for some tenants).
+    /// Writes go on while it reads, fits and embeds: what they add, replace or delete of the
+    /// precedents being re-embedded — this process's, or another's (other nodes, `casebook add`
+    /// on the same file) — is read again from the database and embedded with the new state
+    /// before the switch (+ReembedCatchUp). Only the switch holds the writer lock: one database
+    /// transaction (embedder, every vector and IVF list, the feature frequencies) followed by
+    /// swapping index and embedder together. Searches go on answering from the old vectors until
+    /// then. A process killed before the commit leaves the collection as it was. A trained IVF
+    /// index keeps its quantizer and files each new vector in its nearest list (train again to
+    /// fit the lists to the new vectors). Other processes reload the collection when they follow
+    /// the change (only the tenants' rows and counts, for some tenants).
     /// - Throws: ``CasebookError/invalidParameter(_:)`` for a collection of external vectors, a
     ///   kind that is not a featurizer, `tenants` on a collection that is not hashed-v2 (or with
     ///   another kind), or a named tenant without precedents;
     ///   ``CasebookError/changedDuringReembedding(_:)`` when another process wrote the precedents
-    ///   being re-embedded after the last catch-up (what it wrote before is read again and
-    ///   embedded before the switch, +ReembedCatchUp): nothing is switched. When another process
-    ///   re-embedded or trained the collection, this one follows that and starts again.
+    ///   being re-embedded after the last catch-up: nothing is switched. When the collection was
+    ///   re-embedded or trained meanwhile (by this process or another), this one starts again from
+    ///   the new state; ``CasebookError/staleState(_:)`` when that happened at every attempt.
     @discardableResult
     public func reembed(
         to kind: String? = nil, tenants: Set<TenantID>? = nil, progress: (ReembedProgress) -> Void = { _ in }
     ) throws(CasebookError) -> ReembedReport {
         let started = ContinuousClock.now
         for tenant in tenants ?? [] { try IdentifierRules.checkTenant(tenant) }
-        // Run again from the start when another process re-embedded or trained the collection
-        // since this instance read its state: the new state is made from the current one.
-        return try write { stateAsOf throws(CasebookError) -> ReembedReport in
-            let current = embedder.config
-            guard current.isHashed else {
-                throw .invalidParameter(
-                    "reembed is for collections Casebook embeds (hashed-v1, hashed-v2); external vectors come from their model")
-            }
-            let target = kind ?? EmbedderConfig.hashedV2Kind
-            guard target == EmbedderConfig.hashedV1Kind || target == EmbedderConfig.hashedV2Kind else {
-                throw .invalidParameter("reembed can make hashed-v1 or hashed-v2 vectors, not \"\(target)\"")
-            }
-            if tenants != nil {
-                guard current.kind == EmbedderConfig.hashedV2Kind, target == EmbedderConfig.hashedV2Kind else {
-                    throw .invalidParameter(
-                        "only a hashed-v2 collection re-embeds some tenants (its scales are per tenant); re-embed the whole collection to change its kind")
-                }
-            }
-            let report = { (precedents: Int, scales: NumericScales?) in
-                ReembedReport(
-                    collection: self.name, from: current.kind, to: target,
-                    tenants: tenants.map { $0.map(\.rawValue).sorted() }, precedents: precedents,
-                    scalesVersion: scales?.version, scaledTenants: scales?.tenants.count ?? 0,
-                    scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
+        // Prepared from a snapshot of the state and switched under the writer lock; again from the
+        // start when the state moved in between, since the new state is made from the current one.
+        return try write { state throws(CasebookError) -> PreparedReembed? in
+            try prepareReembed(to: kind, tenants: tenants, from: state, progress)
+        } then: { prepared, state throws(CasebookError) -> ReembedReport in
+            guard var prepared else {
+                return ReembedReport(
+                    collection: name, from: state.embedder.config.kind, to: kind ?? EmbedderConfig.hashedV2Kind,
+                    tenants: [], precedents: 0, scalesVersion: nil, scaledTenants: 0, scaledFields: 0,
                     seconds: (ContinuousClock.now - started).seconds)
             }
-            if let tenants, tenants.isEmpty { return report(0, nil) }
-            // Writes of this process wait on the writer lock; another process's, committed from
-            // here on, make the switch refuse (they would be overwritten by what is read now).
-            let readFrom = try store.lastChangePosition()
-            var rows = try read(tenants: tenants, progress)
-            if let hybrid = embedder as? HybridEmbedder {
-                // The external vectors are kept: read back from the index, a tenant's together.
-                let byTenant = Dictionary(grouping: rows.indices, by: { rows[$0].precedent.tenant })
-                for (tenant, indices) in byTenant {
-                    let ids = indices.map { rows[$0].precedent.id! }
-                    let stored = try index.read { index throws(CasebookError) in try index.vectors(tenant: tenant, ids: ids) }
-                    for i in indices { rows[i].precedent.vector = stored[rows[i].precedent.id!].map(hybrid.modelVector(of:)) }
-                }
-            }
-            let version = (current.numericScales?.version ?? 0) + 1
-            let fitted = target == EmbedderConfig.hashedV2Kind
-                ? NumericScales.fit(rows.lazy.map(\.precedent), version: version)
-                : nil
-            var config = current
-            config.kind = target
-            config.numericScales = fitted
-            if let tenants, let fitted {
-                config.numericScales = (current.numericScales ?? NumericScales()).replacing(tenants, with: fitted)
-            }
-            let newEmbedder = try EmbedderFactory.make(
-                config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
-            let (vectors, lists, frequencies) = try embedForRewrite(rows, with: newEmbedder, progress)
-            var rewrite = Rewrite(rows: rows, vectors: vectors, lists: lists, frequencies: frequencies)
-            rows = []
-            // What other processes wrote meanwhile, taken in; the switch refuses only what lands after.
-            let caughtUp = try catchUp(&rewrite, since: readFrom, tenants: tenants, newEmbedder: newEmbedder)
-            progress(ReembedProgress(phase: .writing, done: 0, total: rewrite.rows.count))
+            // What was written meanwhile, taken in; the switch refuses only what another process
+            // writes from here on (this one's writes wait on the lock).
+            let caughtUp = try catchUp(
+                &prepared.rewrite, since: state.feedPosition, tenants: tenants, newEmbedder: prepared.embedder)
+            progress(ReembedProgress(phase: .writing, done: 0, total: prepared.rewrite.rows.count))
             let position = try store.rewriteVectors(
-                collection: recordID, name: name, embedder: config, vectors: rewrite.vectors, lists: rewrite.lists,
-                frequencies: rewrite.frequencies, tenants: tenants, unchangedSince: caughtUp, stateAsOf: stateAsOf)
+                collection: recordID, name: name, embedder: prepared.embedder.config, vectors: prepared.rewrite.vectors,
+                lists: prepared.rewrite.lists, frequencies: prepared.rewrite.frequencies, tenants: tenants,
+                unchangedSince: caughtUp, stateAsOf: state.asOf)
             if let tenants {
-                try adoptRefit(of: tenants, embedder: newEmbedder)
+                try adoptRefit(of: tenants, embedder: prepared.embedder)
             } else {
                 var spec = createdSpec
-                spec.embedder = config
+                spec.embedder = prepared.embedder.config
                 spec.index = index.read { $0.config }
                 let loaded = try Casebook.loadIndexes(
                     store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
-                adopt(embedder: newEmbedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
+                adopt(embedder: prepared.embedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
             }
             advanceState(to: position)
-            progress(ReembedProgress(phase: .writing, done: rewrite.rows.count, total: rewrite.rows.count))
-            return report(rewrite.rows.count, fitted)
+            let count = prepared.rewrite.rows.count
+            progress(ReembedProgress(phase: .writing, done: count, total: count))
+            let scales = prepared.fitted
+            return ReembedReport(
+                collection: name, from: state.embedder.config.kind, to: prepared.embedder.config.kind,
+                tenants: tenants.map { $0.map(\.rawValue).sorted() }, precedents: count,
+                scalesVersion: scales?.version, scaledTenants: scales?.tenants.count ?? 0,
+                scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
+                seconds: (ContinuousClock.now - started).seconds)
         }
+    }
+
+    /// A re-embedding read, fitted and embedded, before its catch-up and switch.
+    struct PreparedReembed: Sendable {
+        var embedder: any Embedder
+        /// The scales fitted (hashed-v2), of the tenants re-embedded only.
+        var fitted: NumericScales?
+        var rewrite: Rewrite
+    }
+
+    /// Reads the precedents (every one, or `tenants`'), fits the new state on them and embeds them
+    /// with it, without the writer lock; nil for an empty set of tenants (after the checks).
+    private func prepareReembed(
+        to kind: String?, tenants: Set<TenantID>?, from state: StateSnapshot, _ progress: (ReembedProgress) -> Void
+    ) throws(CasebookError) -> PreparedReembed? {
+        let current = state.embedder.config
+        guard current.isHashed else {
+            throw .invalidParameter(
+                "reembed is for collections Casebook embeds (hashed-v1, hashed-v2); external vectors come from their model")
+        }
+        let target = kind ?? EmbedderConfig.hashedV2Kind
+        guard target == EmbedderConfig.hashedV1Kind || target == EmbedderConfig.hashedV2Kind else {
+            throw .invalidParameter("reembed can make hashed-v1 or hashed-v2 vectors, not \"\(target)\"")
+        }
+        if tenants != nil {
+            guard current.kind == EmbedderConfig.hashedV2Kind, target == EmbedderConfig.hashedV2Kind else {
+                throw .invalidParameter(
+                    "only a hashed-v2 collection re-embeds some tenants (its scales are per tenant); re-embed the whole collection to change its kind")
+            }
+        }
+        if let tenants, tenants.isEmpty { return nil }
+        // Rows written after `state.feedPosition` may be read either way; the catch-up reads them
+        // again.
+        var rows = try read(tenants: tenants, progress)
+        if let hybrid = state.embedder as? HybridEmbedder {
+            // The external vectors are kept: read back from the index, a tenant's together (a
+            // write that changes one after the snapshot is caught up from the database).
+            let byTenant = Dictionary(grouping: rows.indices, by: { rows[$0].precedent.tenant })
+            for (tenant, indices) in byTenant {
+                let ids = indices.map { rows[$0].precedent.id! }
+                let stored = try index.read { index throws(CasebookError) in try index.vectors(tenant: tenant, ids: ids) }
+                for i in indices { rows[i].precedent.vector = stored[rows[i].precedent.id!].map(hybrid.modelVector(of:)) }
+            }
+        }
+        let version = (current.numericScales?.version ?? 0) + 1
+        let fitted = target == EmbedderConfig.hashedV2Kind
+            ? NumericScales.fit(rows.lazy.map(\.precedent), version: version)
+            : nil
+        var config = current
+        config.kind = target
+        config.numericScales = fitted
+        if let tenants, let fitted {
+            config.numericScales = (current.numericScales ?? NumericScales()).replacing(tenants, with: fitted)
+        }
+        let newEmbedder = try EmbedderFactory.make(
+            config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
+        let (vectors, lists, frequencies) = try embedForRewrite(rows, with: newEmbedder, progress)
+        return PreparedReembed(
+            embedder: newEmbedder, fitted: fitted,
+            rewrite: Rewrite(rows: rows, vectors: vectors, lists: lists, frequencies: frequencies))
     }
 
     /// `rows` embedded by `newEmbedder` a page at a time: each vector kept in its stored layout

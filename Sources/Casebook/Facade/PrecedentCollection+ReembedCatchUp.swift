@@ -1,17 +1,19 @@
 import Foundation
 
-/// What a re-embedding switches to, brought up to the writes other processes made while it read
-/// and embedded (other nodes, `casebook add` on the same file). Without it, the switch would be
-/// refused whenever any of them wrote to a tenant being re-embedded, and a tenant that is written
-/// to all the time could never be refitted. The switch still refuses a write that lands after
-/// the last catch-up (milliseconds before it), with nothing written.
+/// What a re-embedding switches to, brought up to the writes made while it read and embedded:
+/// this process's (it holds no lock meanwhile) and other processes' (other nodes, `casebook add`
+/// on the same file). Without it, writes would have to wait for the whole re-embedding, or the
+/// switch be refused whenever one touched a tenant being re-embedded, and a tenant that is
+/// written to all the time could never be refitted. It runs under the writer lock, so this
+/// process's writes cannot land after it; the switch still refuses another process's
+/// write that lands after the last catch-up (milliseconds before it), with nothing written.
 extension PrecedentCollection {
     /// Rounds of catching up before the switch; each takes what was written during the previous.
     static let reembedCatchUpRounds = 3
 
     /// The new state of a re-embedding before its switch: the rows read (keys ascending within a
     /// tenant), each one's new vector in its stored layout and IVF list, and each tenant's counts.
-    struct Rewrite {
+    struct Rewrite: Sendable {
         var rows: [(key: Int64, precedent: Precedent)]
         var vectors: [(key: Int64, stored: Data)]
         var lists: [Int32]?

@@ -27,15 +27,67 @@ extension PrecedentCollection {
                 }
             } catch .staleState where attempt < Self.staleStateRetries {
                 attempt += 1
-                // Outside the writer lock: following takes it to apply the change.
-                if let applied = try feed.catchUp() {
-                    advanceState(to: applied)
-                } else {
-                    try reloadStoredState()
-                }
+                try followStoredState()
             } catch .staleState {
                 throw .staleState(name)
             }
+        }
+    }
+
+    /// What a long write (a re-embedding) prepares from, taken together under the writer lock: the
+    /// state's feed position and the embedder of that state, and the feed's last position, after
+    /// which the precedents it reads may change under it.
+    struct StateSnapshot {
+        var asOf: Int64
+        var generation: Int
+        var embedder: any Embedder
+        var feedPosition: Int64
+    }
+
+    /// Runs `prepare` outside the writer lock, so that this instance's writes go on while it
+    /// reads and embeds, then `commit` under the lock with what it prepared. `prepare` starts from
+    /// a snapshot of the state; when the state moved before `commit` (this instance re-embedded,
+    /// trained or followed another process's change), or the store refuses the commit as stale,
+    /// both run again from the new state. `commit` takes in what was written meanwhile (the
+    /// re-embedding's catch-up reads the feed from ``StateSnapshot/feedPosition``).
+    /// - Throws: ``CasebookError/staleState(_:)`` when every attempt found the state moved.
+    func write<Prepared: Sendable, T>(
+        preparing prepare: (StateSnapshot) throws(CasebookError) -> Prepared,
+        then commit: (Prepared, StateSnapshot) throws(CasebookError) -> T
+    ) throws(CasebookError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                // Under the lock, so that every write of this instance the feed position covers
+                // is in the index too (a write applies to the index before releasing it).
+                let snapshot = try writer.withLock { _ throws(CasebookError) in
+                    let state = embedding.withLock { $0 }
+                    return StateSnapshot(
+                        asOf: stateAsOf.load(ordering: .acquiring), generation: state.generation,
+                        embedder: state.embedder, feedPosition: try store.lastChangePosition())
+                }
+                let prepared = try prepare(snapshot)
+                return try writer.withLock { _ throws(CasebookError) -> T in
+                    guard stateAsOf.load(ordering: .acquiring) == snapshot.asOf, embedderGeneration == snapshot.generation
+                    else { throw .staleState(name) }
+                    return try commit(prepared, snapshot)
+                }
+            } catch .staleState where attempt < Self.staleStateRetries {
+                attempt += 1
+                try followStoredState()
+            } catch .staleState {
+                throw .staleState(name)
+            }
+        }
+    }
+
+    /// After a refusal as stale: the feed followed, which brings in the newer state (outside the
+    /// writer lock: following takes it to apply the change).
+    private func followStoredState() throws(CasebookError) {
+        if let applied = try feed.catchUp() {
+            advanceState(to: applied)
+        } else {
+            try reloadStoredState()
         }
     }
 

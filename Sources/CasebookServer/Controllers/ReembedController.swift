@@ -3,7 +3,8 @@ import Hummingbird
 
 /// `/v1/collections/{name}/reembed`: every precedent of a hashed collection (or some tenants of a
 /// hashed-v2 one) embedded anew and switched to at once, as `casebook reembed` does. Writes to the
-/// collection wait while it runs; searches answer from the old vectors until the switch.
+/// collection go on while it reads and embeds (they are taken in before the switch, which alone
+/// holds them); searches answer from the old vectors until the switch.
 struct ReembedController {
     let casebook: Casebook
     let limit: Int

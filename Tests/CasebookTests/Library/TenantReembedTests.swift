@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Casebook
@@ -144,6 +145,90 @@ import Testing
         #expect(try midway(["acme"], at: .writing) { try other.update(rows[globexRow]) } == nil)
         #expect(try collection.reembed().precedents == rows.count)
         try ReembedTests.expectConsistent(collection, rows)
+    }
+
+    /// Runs `body` on a thread of its own and waits for it at most `seconds`: its error, or nil
+    /// when it had not ended by then (it goes on).
+    static func onAnotherThread(within seconds: Double, _ body: @escaping @Sendable () throws -> Void) -> Result<Void, any Error>? {
+        let ended = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<Void, any Error>?>(nil)
+        Thread {
+            let outcome = Result { try body() }
+            result.withLock { $0 = outcome }
+            ended.signal()
+        }.start()
+        guard ended.wait(timeout: .now() + seconds) == .success else { return nil }
+        return result.withLock { $0 }
+    }
+
+    /// This process's own writes go on while a re-embedding reads and embeds (only the switch
+    /// holds the writer lock), and are taken in as another process's are: each vector and count
+    /// is its current version's by the new state, in the index and on a follower.
+    @Test(arguments: StoreKind.allCases) func writesOfThisProcessGoOnDuringAReembedding(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        let follower = try Casebook(path: database.path)
+        var rows = ReembedTests.rows(tenant: "acme", count: 50, seed: 21) + ReembedTests.rows(tenant: "globex", count: 20, seed: 22)
+        try collection.add(rows)
+        for (tenants, index, tenant) in [(Set<TenantID>(["acme"]), 3, "acme"), (nil, 60, "globex")] {
+            rows[index].context["minutes"] = .number(7_777 + Double(index))
+            var added = ReembedTests.rows(tenant: tenant, count: 1, scale: 3, seed: 23)[0]
+            added.id = PrecedentID("added-\(index)")
+            let gone = rows.remove(at: index - 1)
+            let replaced = rows[index - 1]
+            var wrote: Result<Void, any Error>?? = .none
+            try collection.reembed(tenants: tenants) { step in
+                guard case .none = wrote, step.phase == .embedding else { return }
+                wrote = .some(Self.onAnotherThread(within: 20) { [added] in
+                    try collection.update(replaced)
+                    try collection.add([added])
+                    try collection.delete(tenant: gone.tenant, id: gone.id!)
+                })
+            }
+            switch wrote {
+            case .some(.some(.success)): break
+            case .some(.some(.failure(let error))): Issue.record("the writes failed: \(error)")
+            default: Issue.record("the writes waited for the re-embedding of \(String(describing: tenants))")
+            }
+            rows.append(added)
+            try ReembedTests.expectConsistent(collection, rows, "\(String(describing: tenants))")
+            try ReembedTests.expectSearchesEqualBruteForce(collection, rows)
+            try follower.catchUp()
+            try ReembedTests.expectConsistent(try follower.collection("c"), rows, "followed")
+        }
+    }
+
+    /// Two re-embeddings of one process at once (the server's refitting and a request, say): the
+    /// one that would switch second finds the state moved, and starts again from the first's, so
+    /// both tenants' fits survive.
+    @Test(arguments: StoreKind.allCases) func aReembeddingThatSwitchedMeanwhileIsBuiltUpon(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let casebook = try Casebook(path: database.path)
+        let collection = try casebook.createCollection(CollectionSpec(name: "c", dimension: 128, embedder: .hashedV2()))
+        let rows = ReembedTests.rows(tenant: "acme", count: 40, seed: 24)
+            + ReembedTests.rows(tenant: "globex", count: 40, scale: 20, seed: 25)
+        try collection.add(rows)
+        var readings = 0
+        var other: Result<Void, any Error>?? = .none
+        let report = try collection.reembed(tenants: ["acme"]) { step in
+            if step.phase == .reading { readings += 1 }
+            guard case .none = other, step.phase == .embedding else { return }
+            other = .some(Self.onAnotherThread(within: 20) { try collection.reembed(tenants: ["globex"]) })
+        }
+        switch other {
+        case .some(.some(.success)): break
+        default: Issue.record("globex's re-embedding: \(String(describing: other))")
+        }
+        #expect(readings == 2, "acme read again from the new state")
+        #expect(report.tenants == ["acme"] && report.precedents == 40)
+        let scales = try #require(collection.spec.embedder.numericScales)
+        #expect(scales.fitted["acme"] == TenantFitBasis(precedents: 40, knownOutcomes: 40))
+        #expect(scales.fitted["globex"] == TenantFitBasis(precedents: 40, knownOutcomes: 40))
+        #expect(scales.version == 2, "one fit on the other")
+        #expect(collection.staleTenants().isEmpty)
+        try ReembedTests.expectConsistent(collection, rows)
+        #expect(try Casebook(path: database.path).collection("c").spec.embedder == collection.spec.embedder)
     }
 
     /// A round of refitting takes a collection's stale tenants in one re-embedding; another

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Write latency during a re-embedding, over the socket API.
+
+Builds a hashed-v2 collection of the sample precedents repeated to --rows (fresh ids, the four
+tenants), serves it, asks for a whole re-embedding (`POST /v1/collections/c/reembed`; with
+--tenant, of that tenant) and, until
+it answers, adds one precedent at a time from another thread; prints one JSON line: the
+re-embedding's seconds, and how many writes completed while it ran with their latency (p50, p99,
+max, ms). Writes that waited for the whole re-embedding show as a max near its seconds.
+
+    python3 benchmarks/reembed_writes.py CASEBOOK_BINARY [--rows 200000] [--tenant T] [--work DIR]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import httpx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("casebook")
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--work", default="/tmp/casebook-reembed-writes")
+    parser.add_argument("--tenant", help="re-embed this tenant only (writes still go to every tenant)")
+    args = parser.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    db, sock, data = (os.path.join(args.work, n) for n in ("db.sqlite", "casebook.sock", "rows.jsonl"))
+    sample = [json.loads(line) for line in open(os.path.join(ROOT, "data", "sample-precedents.jsonl"))]
+    with open(data, "w") as f:
+        for i in range(args.rows):
+            row = dict(sample[i % len(sample)], id=f"r{i}", decisionEventId=f"e{i}")
+            f.write(json.dumps(row) + "\n")
+    run = lambda *a: subprocess.run([args.casebook, *a, "--db", db], check=True, capture_output=True)
+    run("init", "--collection", "c", "--embedder", "hashed-v2")
+    run("add", "--collection", "c", data)
+    server = subprocess.Popen([args.casebook, "serve", "--db", db, "--socket", sock],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        api = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
+        for _ in range(600):
+            try:
+                if api.get("/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        done = threading.Event()
+        result = {}
+
+        def reembed():
+            client = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
+            started = time.perf_counter()
+            body = {"tenants": [args.tenant]} if args.tenant else None
+            response = client.post("/v1/collections/c/reembed", json=body)
+            result["reembedSeconds"] = time.perf_counter() - started
+            result["reembedStatus"] = response.status_code
+            done.set()
+
+        thread = threading.Thread(target=reembed)
+        thread.start()
+        time.sleep(0.2)  # the re-embedding is reading by then
+        latencies = []
+        n = 0
+        while not done.is_set():
+            row = dict(sample[n % len(sample)], id=f"w{n}", decisionEventId=f"we{n}")
+            tenant = row.pop("tenant")
+            started = time.perf_counter()
+            response = api.post("/v1/collections/c/precedents", json={"tenant": tenant, "precedents": [row]})
+            response.raise_for_status()
+            latencies.append((time.perf_counter() - started) * 1000)
+            n += 1
+        thread.join()
+        latencies.sort()
+        pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None
+        result.update(rows=args.rows, tenant=args.tenant, writes=len(latencies), p50Ms=pick(0.5), p99Ms=pick(0.99),
+                      maxMs=latencies[-1] if latencies else None)
+        print(json.dumps(result))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
