@@ -7,64 +7,110 @@ extension PrecedentCollection {
     /// stored list count (nil keeps it, or chooses 4·√rows when none is stored); `sampleRows` sets
     /// how many rows k-means trains on.
     ///
-    /// Writes wait while it runs; searches go on against the previous index, which is replaced
-    /// only after the new one is committed to the database in one transaction (a crash midway
-    /// leaves the previous index in force). Memory peaks at about twice the listed tenants'
-    /// vectors while both indexes exist.
+    /// Writes and searches go on while k-means runs, on a copy of the index; what is written
+    /// meanwhile (by this process or another) is filed by the new quantizer before the switch,
+    /// which alone holds writes: one database transaction (a crash before it leaves the previous
+    /// index in force), then the new index in place of the old. Memory peaks at about twice the
+    /// listed tenants' vectors while both indexes exist. When the collection was re-embedded or
+    /// trained meanwhile, the training starts again from the new state.
     @discardableResult
     public func trainIndex(
         nlist: Int? = nil, sampleRows: Int? = nil, progress: (IndexTrainingProgress) -> Void = { _ in }
     ) throws(CasebookError) -> IndexTrainingReport {
         // One training of a collection at a time across every process on the database.
         try store.withTrainingLock(collection: recordID, name: name) { () throws(CasebookError) in
-          // Again from the start when another process re-embedded the collection meanwhile.
-          try write { stateAsOf throws(CasebookError) in
-            let current = index.read { copy $0 }
-            var parameters = current.config.ivf ?? IVFParameters()
-            if let nlist { parameters.nlist = nlist }
-            // Checked before anything divides by the list count (an nlist of 0 would).
-            try parameters.validate()
-            let rows = current.count
-            let lists = parameters.lists(forRows: rows)
-            if let sampleRows {
-                guard sampleRows >= 1, sampleRows >= lists else {
-                    throw .invalidParameter("a training sample of \(sampleRows) rows is smaller than nlist (\(lists))")
+            try write { _ throws(CasebookError) -> PreparedTraining in
+                try prepareTraining(nlist: nlist, sampleRows: sampleRows, progress)
+            } then: { prepared, state throws(CasebookError) -> IndexTrainingReport in
+                var trained = prepared.training
+                let storeStart = ContinuousClock.now
+                var report = IndexTrainingReport(
+                    nlist: trained.quantizer.nlist, rows: prepared.rows, sampleRows: trained.kmeans.trainedRows,
+                    iterations: prepared.parameters.iterations, seed: prepared.parameters.seed,
+                    pcaDimension: prepared.parameters.pcaDimension, pcaExplainedVariance: trained.pcaExplainedVariance,
+                    initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
+                    trainSeconds: trained.trainSeconds, fileSeconds: trained.fileSeconds,
+                    storeSeconds: nil, trainedAt: Date().timeIntervalSince1970)
+                let assignments = try fileWritten(since: state.feedPosition, into: &trained)
+                let position = try store.saveTraining(
+                    collection: recordID, name: name, config: .ivf(prepared.parameters), quantizer: trained.quantizer,
+                    assignments: assignments, training: report, stateAsOf: state.asOf)
+                trained.index.training = report
+                report.storeSeconds = (ContinuousClock.now - storeStart).seconds
+                let next = trained.index
+                // The previous index is released after the lock, not while searches wait on it.
+                let previous = index.write { live in
+                    defer { live = next }
+                    return live
                 }
-                parameters.sampleRowsPerList = max(1, sampleRows / lists)
+                _ = consume previous
+                advanceState(to: position)
+                return report
             }
-            var checked = createdSpec
-            checked.index = .ivf(parameters)
-            try checked.validate()
-            let storeStart: ContinuousClock.Instant
-            let clock = ContinuousClock()
-            var trained = try current.trained(parameters) { step in
-                progress(IndexTrainingProgress(
-                    iteration: step.iteration, iterations: step.iterations, meanSquaredDistance: step.meanSquaredDistance))
-            }
-            storeStart = clock.now
-            var report = IndexTrainingReport(
-                nlist: trained.quantizer.nlist, rows: rows, sampleRows: trained.kmeans.trainedRows,
-                iterations: parameters.iterations, seed: parameters.seed, pcaDimension: parameters.pcaDimension,
-                pcaExplainedVariance: trained.pcaExplainedVariance,
-                initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
-                trainSeconds: trained.trainSeconds, fileSeconds: trained.fileSeconds,
-                storeSeconds: nil, trainedAt: Date().timeIntervalSince1970)
-            let position = try store.saveTraining(
-                collection: recordID, name: name, config: .ivf(parameters), quantizer: trained.quantizer,
-                assignments: trained.assignments, training: report, stateAsOf: stateAsOf)
-            trained.index.training = report
-            report.storeSeconds = (clock.now - storeStart).seconds
-            let next = trained.index
-            // The previous index is released after the lock, not while searches wait on it.
-            let previous = index.write { live in
-                defer { live = next }
-                return live
-            }
-            _ = consume previous
-            advanceState(to: position)
-            return report
-          }
         }
+    }
+
+    /// A training made on a copy of the index, before its switch.
+    struct PreparedTraining: Sendable {
+        var training: IndexTraining
+        var parameters: IVFParameters
+        var rows: Int
+    }
+
+    /// Checks the parameters, then trains a copy of the index and files its rows, without the
+    /// writer lock.
+    private func prepareTraining(
+        nlist: Int?, sampleRows: Int?, _ progress: (IndexTrainingProgress) -> Void
+    ) throws(CasebookError) -> PreparedTraining {
+        let current = index.read { copy $0 }
+        var parameters = current.config.ivf ?? IVFParameters()
+        if let nlist { parameters.nlist = nlist }
+        // Checked before anything divides by the list count (an nlist of 0 would).
+        try parameters.validate()
+        let rows = current.count
+        let lists = parameters.lists(forRows: rows)
+        if let sampleRows {
+            guard sampleRows >= 1, sampleRows >= lists else {
+                throw .invalidParameter("a training sample of \(sampleRows) rows is smaller than nlist (\(lists))")
+            }
+            parameters.sampleRowsPerList = max(1, sampleRows / lists)
+        }
+        var checked = createdSpec
+        checked.index = .ivf(parameters)
+        try checked.validate()
+        let trained = try current.trained(parameters) { step in
+            progress(IndexTrainingProgress(
+                iteration: step.iteration, iterations: step.iterations, meanSquaredDistance: step.meanSquaredDistance))
+        }
+        return PreparedTraining(training: trained, parameters: parameters, rows: rows)
+    }
+
+    /// Brings `trained` (made from a copy of the index) up to the rows written since feed position
+    /// `since`: each as stored now, filed by the new quantizer, or taken out when deleted. Returns
+    /// every row's store key and list for the store (the caller holds the writer lock, so this
+    /// process writes nothing more before the switch).
+    private func fileWritten(since: Int64, into trained: inout IndexTraining) throws(CasebookError) -> [(key: Int64, list: Int32)] {
+        let written = try written(since: since, upTo: try store.lastChangePosition(), tenants: nil)
+        guard !written.isEmpty else { return trained.assignments }
+        var lists: [Int64: Int32] = [:]
+        for (key, list) in trained.assignments { lists[key] = list }
+        var next: any VectorIndex = trained.index
+        for (tenant, rows) in written where shard?.holds(tenant) ?? true {
+            for key in rows.keys { lists[key] = nil }
+            var stored = try store.currentRows(
+                collection: recordID, tenant: tenant, ids: Array(rows.ids), dimension: createdSpec.dimension)
+            for i in stored.indices {
+                // The list the new quantizer gives it, not the one it was stored with.
+                stored[i].list = next.placements(for: [stored[i].vector])?.first
+                if let list = stored[i].list { lists[stored[i].key] = list }
+            }
+            Self.file(stored, of: tenant, ids: rows.ids, into: &next)
+        }
+        guard var filed = next as? IVFIndex else { preconditionFailure("a trained index is an IVF index") }
+        // They are part of the training, as the store records it.
+        filed.addedSinceTraining = 0
+        trained.index = filed
+        return lists.map { (key: $0.key, list: $0.value) }.sorted { $0.key < $1.key }
     }
 
     /// Trains again with the stored parameters (`casebook index retrain`).

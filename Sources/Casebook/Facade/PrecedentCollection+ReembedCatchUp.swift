@@ -31,19 +31,7 @@ extension PrecedentCollection {
         var position = since
         for _ in 0..<Self.reembedCatchUpRounds {
             let upTo = try store.lastChangePosition()
-            var touched: [TenantID: Set<Int64>] = [:]
-            var after = position
-            while after < upTo {
-                let changes = try store.changes(after: after, limit: Casebook.changesPerRead)
-                guard let last = changes.last else { break }
-                for change in changes where change.position <= upTo && change.collection == recordID
-                    && (change.kind == .upsert || change.kind == .delete)
-                {
-                    guard let tenant = change.tenant, tenants?.contains(tenant) ?? true else { continue }
-                    touched[tenant, default: []].formUnion(change.keys)
-                }
-                after = last.position
-            }
+            let touched = try written(since: position, upTo: upTo, tenants: tenants).mapValues(\.keys)
             position = upTo
             if touched.isEmpty { return position }
             // Where each touched row is (one pass over the rows per round); rows taken out are

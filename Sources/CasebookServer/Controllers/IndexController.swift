@@ -2,7 +2,8 @@ import Casebook
 import Hummingbird
 
 /// `/v1/collections/{name}/index`: describe the index, and train it (IVF; a flat collection
-/// trained becomes IVF). Training blocks writes to the collection, not searches.
+/// trained becomes IVF). Searches and writes go on while k-means runs; only the switch holds
+/// writes.
 struct IndexController {
     let casebook: Casebook
     let limit: Int

@@ -202,6 +202,68 @@ import Testing
         #expect(assigned == precedents)
     }
 
+    /// Writes of this process go on while k-means runs (only the switch holds them), and what
+    /// they added, replaced and deleted meanwhile is filed by the new quantizer: every stored row's
+    /// list is where the new quantizer files its vector, the trained index answers as a reopened
+    /// one reads it from the store (nprobe 1, drift, invariants), and all lists probed equals a
+    /// flat collection given the same writes.
+    @Test(arguments: StoreKind.allCases) func writesGoOnDuringATrainingAndAreFiledByItsQuantizer(store: StoreKind) throws {
+        let (database, casebook) = try Self.pair(Self.rows(), store: store)
+        let ivf = try casebook.collection("ivf"), flat = try casebook.collection("flat")
+        let extra = Self.rows(seed: 12).prefix(300).map { row -> Precedent in
+            var row = row
+            row.id = PrecedentID("late-\(row.id)")
+            return row.precedent
+        }
+        var random = SeededRandom(seed: 13)
+        let changed = try stride(from: 1, to: 200, by: 4).map { i in
+            var row = try ivf.get(tenant: "b", id: PrecedentID("b-\(i)"))
+            row.vector = random.vector(dimension: Self.dimension)
+            return row
+        }
+        let gone = stride(from: 0, to: 300, by: 3).map { PrecedentID("a-\($0)") }
+        let writes = { @Sendable (collection: PrecedentCollection) throws in
+            try collection.add(extra)
+            for id in gone { try collection.delete(tenant: "a", id: id) }
+            for row in changed { try collection.update(row) }
+        }
+        var wrote: Result<Void, any Error>?? = .none
+        try ivf.trainIndex(nlist: 24) { _ in
+            guard case .none = wrote else { return }
+            wrote = .some(TenantReembedTests.onAnotherThread(within: 20) { try writes(ivf) })
+        }
+        switch wrote {
+        case .some(.some(.success)): break
+        case .some(.some(.failure(let error))): Issue.record("the writes failed: \(error)")
+        default: Issue.record("the writes waited for the training")
+        }
+        try writes(flat)
+        let info = ivf.indexInfo
+        #expect(info.nlist == 24 && info.addedSinceTraining == 0 && info.rows == flat.count)
+        #expect(ivf.index.read { $0._checkInvariants() })
+
+        for tenant in ["a", "b"] as [TenantID] {
+            let stored = try ivf.store.currentRows(collection: ivf.recordID, tenant: tenant, ids: nil, dimension: Self.dimension)
+            #expect(stored.count == flat.count(tenant: tenant))
+            for row in stored {
+                let placed = ivf.index.read { $0.placements(for: [row.vector])?.first }
+                #expect(row.list != nil && row.list == placed, "\(row.id)")
+            }
+        }
+        let reopened = try Casebook(path: database.path).collection("ivf")
+        #expect(reopened.indexInfo == info)
+        for vector in Self.queries(10, seed: 15) {
+            for tenant in ["a", "b", "small"] as [TenantID] {
+                let expected = try flat.search(SearchRequest(tenant: tenant, k: 10, vector: vector))
+                let all = try ivf.search(SearchRequest(tenant: tenant, k: 10, vector: vector, nprobe: 24))
+                #expect(all.results.map(\.id) == expected.results.map(\.id))
+                #expect(all.results.map(\.score) == expected.results.map(\.score))
+                let one = SearchRequest(tenant: tenant, k: 10, vector: vector, nprobe: 1)
+                #expect(try ivf.search(one).results.map(\.id) == reopened.search(one).results.map(\.id))
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(

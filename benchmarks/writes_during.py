@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Write latency during a re-embedding, over the socket API.
+"""Write latency during a re-embedding or an IVF training, over the socket API.
 
 Builds a hashed-v2 collection of the sample precedents repeated to --rows (fresh ids, the four
 tenants), serves it, asks for a whole re-embedding (`POST /v1/collections/c/reembed`; with
---tenant, of that tenant) and, until
+--tenant, of that tenant; with --train NLIST, an IVF training of NLIST lists instead:
+`POST /v1/collections/c/index/train`) and, until
 it answers, adds one precedent at a time from another thread; prints one JSON line: the
-re-embedding's seconds, and how many writes completed while it ran with their latency (p50, p99,
-max, ms). Writes that waited for the whole re-embedding show as a max near its seconds.
+operation's seconds, and how many writes completed while it ran with their latency (p50, p99,
+max, ms). Writes that waited for the whole operation show as a max near its seconds.
 
-    python3 benchmarks/reembed_writes.py CASEBOOK_BINARY [--rows 200000] [--tenant T] [--work DIR]
+    python3 benchmarks/writes_during.py CASEBOOK_BINARY [--rows 200000] [--tenant T | --train NLIST]
+        [--work DIR]
 """
 import argparse
 import json
@@ -29,6 +31,7 @@ def main():
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--work", default="/tmp/casebook-reembed-writes")
     parser.add_argument("--tenant", help="re-embed this tenant only (writes still go to every tenant)")
+    parser.add_argument("--train", type=int, metavar="NLIST", help="train an IVF index of NLIST lists instead")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
@@ -57,15 +60,19 @@ def main():
         def reembed():
             client = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
             started = time.perf_counter()
-            body = {"tenants": [args.tenant]} if args.tenant else None
-            response = client.post("/v1/collections/c/reembed", json=body)
-            result["reembedSeconds"] = time.perf_counter() - started
-            result["reembedStatus"] = response.status_code
+            if args.train:
+                response = client.post("/v1/collections/c/index/train", json={"nlist": args.train})
+            else:
+                body = {"tenants": [args.tenant]} if args.tenant else None
+                response = client.post("/v1/collections/c/reembed", json=body)
+            result["operation"] = "train" if args.train else "reembed"
+            result["seconds"] = time.perf_counter() - started
+            result["status"] = response.status_code
             done.set()
 
         thread = threading.Thread(target=reembed)
         thread.start()
-        time.sleep(0.2)  # the re-embedding is reading by then
+        time.sleep(0.2)  # the operation is under way by then
         latencies = []
         n = 0
         while not done.is_set():
@@ -79,7 +86,7 @@ def main():
         thread.join()
         latencies.sort()
         pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None
-        result.update(rows=args.rows, tenant=args.tenant, writes=len(latencies), p50Ms=pick(0.5), p99Ms=pick(0.99),
+        result.update(rows=args.rows, tenant=args.tenant, nlist=args.train, writes=len(latencies), p50Ms=pick(0.5), p99Ms=pick(0.99),
                       maxMs=latencies[-1] if latencies else None)
         print(json.dumps(result))
     finally:
