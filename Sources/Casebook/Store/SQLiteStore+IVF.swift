@@ -7,6 +7,12 @@ import GRDBSQLite
 /// leaves either the previous index or the new one, never a mixture.
 extension SQLiteStore {
     static let insertAssignmentSQL = "INSERT OR REPLACE INTO ivf_assignment (precedent_pk, list) VALUES (?, ?)"
+    /// A training's lists: a row its trainer still held but another process has deleted (not yet
+    /// followed there) is skipped, where the foreign key would refuse the whole training.
+    static let insertTrainedAssignmentSQL = """
+        INSERT OR REPLACE INTO ivf_assignment (precedent_pk, list)
+        SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM precedent WHERE pk = ?1)
+        """
 
     /// Replaces the collection's index: configuration, quantizer and every row's list.
     func saveTraining(
@@ -41,14 +47,17 @@ extension SQLiteStore {
                     quantizer.pcaMean.map(VectorBlob.encode), quantizer.pcaComponents.map(VectorBlob.encode),
                     trainingJSON,
                 ])
-            try SQLiteStore.insertAssignments(db, assignments.lazy.map { ($0.key, $0.list) })
+            try SQLiteStore.insertAssignments(
+                db, assignments.lazy.map { ($0.key, $0.list) }, sql: SQLiteStore.insertTrainedAssignmentSQL)
             return try appendChange(db, collection: collection, kind: .training)
         }
     }
 
     /// Writes rows' lists (replacing any they had).
-    private static func insertAssignments(_ db: Database, _ assignments: some Sequence<(Int64, Int32)>) throws {
-        let insert = SQLiteBinding(statement: try db.cachedStatement(sql: insertAssignmentSQL))
+    private static func insertAssignments(
+        _ db: Database, _ assignments: some Sequence<(Int64, Int32)>, sql: String = insertAssignmentSQL
+    ) throws {
+        let insert = SQLiteBinding(statement: try db.cachedStatement(sql: sql))
         for (key, list) in assignments {
             insert.reset()
             insert.bind(1, key)

@@ -142,6 +142,31 @@ import Testing
         try Self.expectListsFit(database, tenants: ["acme", "globex"])
     }
 
+    /// A node trains while it has not yet followed another's deletes: the rows its index still
+    /// holds but the database no longer does get no list (SQLite refused the whole training over
+    /// them before), and once it follows, its index answers as a reopened one.
+    @Test(arguments: StoreKind.allCases)
+    func aLaggingNodeTrainsOverRowsDeletedElsewhere(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let first = try Casebook(path: database.path)
+        var spec = CollectionSpec(name: "c", dimension: 64, embedder: .hashedV2())
+        spec.index = .ivf(IVFParameters(nlist: 4, nprobe: 1, flatThreshold: 16))
+        let collection = try first.createCollection(spec)
+        try collection.add(Self.rows("a", tenant: "acme", count: 120, seed: 61))
+        let other = try Casebook(path: database.path).collection("c")
+        for i in stride(from: 0, to: 120, by: 5) { try other.delete(tenant: "acme", id: PrecedentID("a\(i)")) }
+
+        #expect(throws: Never.self) { try collection.trainIndex(nlist: 6) }
+        try Self.expectListsFit(database, tenants: ["acme"])
+        try first.catchUp()
+        #expect(collection.count(tenant: "acme") == 96)
+        let reopened = try Casebook(path: database.path).collection("c")
+        for row in Self.rows("q", tenant: "acme", count: 10, seed: 62) {
+            let request = SearchRequest(tenant: "acme", k: 5, text: row.text, context: row.context, log: false)
+            #expect(try collection.search(request).results.map(\.id) == reopened.search(request).results.map(\.id))
+        }
+    }
+
     /// PostgreSQL: a row another node inserts while a training's transaction runs (its list from
     /// the old quantizer, committed before the training takes the feed's lock) is not left in that
     /// list: the training clears it, and it is filed by the new quantizer when read. The feed's
