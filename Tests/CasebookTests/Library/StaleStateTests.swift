@@ -20,6 +20,15 @@ import Testing
         }
     }
 
+    /// Collection "c" of a new instance on `database`: hashed-v2 at 64 dims, IVF of 4 lists
+    /// (tenants of 16 rows or more listed); the instance too, which the collection follows through.
+    static func ivfCollection(_ database: TemporaryDatabase, nprobe: Int = 4) throws -> (Casebook, PrecedentCollection) {
+        let casebook = try Casebook(path: database.path)
+        var spec = CollectionSpec(name: "c", dimension: 64, embedder: .hashedV2())
+        spec.index = .ivf(IVFParameters(nlist: 4, nprobe: nprobe, flatThreshold: 16))
+        return (casebook, try casebook.createCollection(spec))
+    }
+
     /// Every stored row's IVF list is where the stored quantizer files its stored vector.
     static func expectListsFit(_ database: TemporaryDatabase, tenants: [TenantID]) throws {
         let fresh = try Casebook(path: database.path).collection("c")
@@ -119,10 +128,8 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func aLaggingNodeFilesRowsByTheQuantizerTrainedSince(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
-        let first = try Casebook(path: database.path)
-        var spec = CollectionSpec(name: "c", dimension: 64, embedder: .hashedV2())
-        spec.index = .ivf(IVFParameters(nlist: 4, nprobe: 4, flatThreshold: 16))
-        let collection = try first.createCollection(spec)
+        let (first, collection) = try Self.ivfCollection(database)
+        _ = first
         try collection.add(Self.rows("a", tenant: "acme", count: 150, seed: 41) + Self.rows("g", tenant: "globex", count: 60, seed: 42))
         try collection.trainIndex(nlist: 4)
         let secondInstance = try Casebook(path: database.path)
@@ -148,10 +155,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func aLaggingNodeTrainsOverRowsDeletedElsewhere(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
-        let first = try Casebook(path: database.path)
-        var spec = CollectionSpec(name: "c", dimension: 64, embedder: .hashedV2())
-        spec.index = .ivf(IVFParameters(nlist: 4, nprobe: 1, flatThreshold: 16))
-        let collection = try first.createCollection(spec)
+        let (first, collection) = try Self.ivfCollection(database, nprobe: 1)
         try collection.add(Self.rows("a", tenant: "acme", count: 120, seed: 61))
         let other = try Casebook(path: database.path).collection("c")
         for i in stride(from: 0, to: 120, by: 5) { try other.delete(tenant: "acme", id: PrecedentID("a\(i)")) }
@@ -175,10 +179,8 @@ import Testing
     /// new quantizer does not give its vector.
     @Test func aRowInsertedWhileATrainingCommitsIsFiledByTheNewQuantizer() throws {
         let database = TemporaryDatabase(.postgres)
-        let first = try Casebook(path: database.path)
-        var spec = CollectionSpec(name: "c", dimension: 64, embedder: .hashedV2())
-        spec.index = .ivf(IVFParameters(nlist: 4, nprobe: 4, flatThreshold: 16))
-        let collection = try first.createCollection(spec)
+        let (first, collection) = try Self.ivfCollection(database)
+        _ = first
         try collection.add(Self.rows("a", tenant: "acme", count: 150, seed: 51))
         try collection.trainIndex(nlist: 4)
 
