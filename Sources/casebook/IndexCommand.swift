@@ -22,13 +22,13 @@ struct IndexCommand: ParsableCommand {
         @Option(help: "Lists (k-means centroids); default: the stored value, or 4·√rows as a power of two.")
         var nlist: Int?
 
-        @Option(help: "Rows k-means trains on (default 256 per list).")
+        @Option(help: "Rows k-means trains on (default 128 per list).")
         var sample: Int?
 
         func run() throws {
             let target = try database.open(only: [collection]).collection(collection)
             let report = try target.trainIndex(nlist: nlist, sampleRows: sample, progress: output.progress)
-            try output.finish(report, collection: collection)
+            try output.finish(report, collection: collection, nprobe: target.spec.index.ivf?.nprobe)
         }
     }
 
@@ -45,7 +45,7 @@ struct IndexCommand: ParsableCommand {
         func run() throws {
             let target = try database.open(only: [collection]).collection(collection)
             let report = try target.retrainIndex(progress: output.progress)
-            try output.finish(report, collection: collection)
+            try output.finish(report, collection: collection, nprobe: target.spec.index.ivf?.nprobe)
         }
     }
 
@@ -81,6 +81,7 @@ struct IndexCommand: ParsableCommand {
                 let share = training.rows > 0 ? 100 * Double(added) / Double(training.rows) : 0
                 print("  trained on \(training.sampleRows) of \(training.rows) rows, \(training.iterations) iterations, seed \(training.seed)\(training.pcaDimension.map { ", PCA to \($0) dims" } ?? "")")
                 print("  drift: \(added) rows added since training (\(String(format: "%.1f", share))% of the rows it saw)")
+                if let recall = training.recall { print("  " + TrainingOutput.describe(recall, nprobe: parameters.nprobe)) }
             }
         }
     }
@@ -105,12 +106,22 @@ struct TrainingOutput: ParsableArguments {
         }
     }
 
-    func finish(_ report: IndexTrainingReport, collection: String) throws {
+    func finish(_ report: IndexTrainingReport, collection: String, nprobe: Int?) throws {
         if json {
             try JSONOutput.print(report)
             return
         }
         print("trained \(report.nlist) lists for \(collection) on \(report.sampleRows) of \(report.rows) rows: k-means \(String(format: "%.2f", report.trainSeconds)) s, filing \(String(format: "%.2f", report.fileSeconds)) s, storing \(String(format: "%.2f", report.storeSeconds ?? 0)) s")
         print("mean squared distance \(String(format: "%.5f", report.initialObjective)) -> \(String(format: "%.5f", report.finalObjective))\(report.pcaExplainedVariance.map { String(format: "; PCA keeps %.1f%% of the variance", 100 * $0) } ?? "")")
+        if let recall = report.recall, let nprobe = nprobe { print(Self.describe(recall, nprobe: nprobe)) }
+    }
+
+    /// One line: recall@k by nprobe, at the default, and the lists 0.9 needs.
+    static func describe(_ recall: RecallEstimate, nprobe: Int) -> String {
+        let ladder = recall.points.map { "\($0.nprobe) \(String(format: "%.2f", $0.recall))" }.joined(separator: ", ")
+        let atDefault = recall.recall(at: nprobe).map { String(format: "%.2f", $0) } ?? "?"
+        let enough = recall.nprobe(reaching: 0.9).map { "nprobe \($0)" } ?? "more lists than were measured"
+        return "recall@\(recall.k) on \(recall.sampleRows) of its own rows (\(String(format: "%.2f", recall.seconds)) s) by nprobe: \(ladder); "
+            + "\(atDefault) at the default \(nprobe); 0.9 takes \(enough)"
     }
 }

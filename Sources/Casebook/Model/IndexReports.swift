@@ -21,6 +21,9 @@ public struct IndexTrainingReport: Sendable, Hashable, Codable {
     public var storeSeconds: Double?
     /// Seconds since 1970.
     public var trainedAt: Double
+    /// Recall@10 of the trained index on a sample of its own rows, by lists probed (nil when no
+    /// tenant is listed, or for a training stored before it was measured).
+    public var recall: RecallEstimate?
 }
 
 /// The state of a collection's index: `casebook index info`.
@@ -45,4 +48,27 @@ public struct IndexInfo: Sendable, Hashable, Codable {
     /// Tenants past the threshold kept flat by ``Limits/maxOpenCells``.
     public var tenantsOverCellLimit: Int?
     public var training: IndexTrainingReport?
+}
+
+/// A trained IVF index's recall@k on a sample of its own rows, by lists probed
+/// (``IndexTrainingReport/recall``).
+public struct RecallEstimate: Sendable, Hashable, Codable {
+    public var k: Int
+    /// Rows searched (each with its own vector, itself left out of both answers).
+    public var sampleRows: Int
+    /// nprobe 1, 2, 4, … below nlist.
+    public var points: [NprobeRecall]
+    /// Seconds the measurement took.
+    public var seconds: Double
+
+    /// The fewest lists that reached `recall` (nil: none below nlist did).
+    public func nprobe(reaching recall: Double) -> Int? { points.first { $0.recall >= recall }?.nprobe }
+
+    /// The recall measured at `nprobe` (or at the largest nprobe measured below it).
+    public func recall(at nprobe: Int) -> Double? { points.last { $0.nprobe <= nprobe }?.recall }
+}
+
+public struct NprobeRecall: Sendable, Hashable, Codable {
+    public var nprobe: Int
+    public var recall: Double
 }

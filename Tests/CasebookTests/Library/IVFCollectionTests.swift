@@ -264,6 +264,36 @@ import Testing
         }
     }
 
+    /// A training measures its own recall: with rows few enough to search them all, each figure
+    /// equals recall@10 worked out from brute force and the collection's own searches at that
+    /// nprobe (each row searched with its own vector, itself left out); tenants searched flat are
+    /// not sampled; the figure is stored with the training.
+    @Test func aTrainingReportsTheRecallOfItsOwnRows() throws {
+        let database = TemporaryDatabase(.sqlite)
+        let collection = try Casebook(path: database.path).createCollection(CollectionSpec(
+            name: "c", dimension: Self.dimension, metric: .cosine,
+            index: .ivf(IVFParameters(nlist: 8, nprobe: 2, flatThreshold: 30))))
+        let all = Self.rows()
+        let rows = Array(all.filter { $0.tenant == "a" }.prefix(90)) + Array(all.filter { $0.tenant == "b" }.prefix(60))
+            + Array(all.filter { $0.tenant == "small" }.prefix(20))
+        try collection.add(rows.map(\.precedent))
+        let recall = try #require(try collection.trainIndex().recall)
+        #expect(recall.k == 10 && recall.sampleRows == 150 && recall.points.map(\.nprobe) == [1, 2, 4])
+        for point in recall.points {
+            var total = 0.0
+            for row in rows where row.tenant != "small" {
+                let truth = BruteForce.search(rows, tenant: row.tenant, query: row.vector, k: 11, metric: .cosine)
+                    .map(\.id).filter { $0 != row.id }.prefix(10)
+                let found = try collection.search(SearchRequest(
+                    tenant: row.tenant, k: 11, vector: row.vector, includePrecedents: false, nprobe: point.nprobe, log: false))
+                total += Double(Set(truth).intersection(found.results.map(\.id).filter { $0 != row.id }.prefix(10)).count) / 10
+            }
+            #expect(abs(total / 150 - point.recall) < 1e-9, "nprobe \(point.nprobe)")
+        }
+        #expect(recall.points.first!.recall < 1 && recall.nprobe(reaching: 0) == 1)
+        #expect(try Casebook(path: database.path).collection("c").indexInfo.training?.recall == recall)
+    }
+
     @Test(arguments: StoreKind.allCases) func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(
