@@ -73,8 +73,9 @@ struct OutcomeBody: Decodable {
 struct TrainBody: Decodable {
     var nlist: Int?
     var sample: Int?
+    var targetRecall: Double?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case nlist, sample }
+    enum CodingKeys: String, CodingKey, CaseIterable { case nlist, sample, targetRecall }
 }
 
 /// `POST /v1/collections/{name}/reembed`: no body (or `{}`) re-embeds the whole collection.

@@ -25,9 +25,15 @@ struct IndexCommand: ParsableCommand {
         @Option(help: "Rows k-means trains on (default 128 per list).")
         var sample: Int?
 
+        @Option(help: ArgumentHelp(
+            "Store as the default nprobe the fewest lists that reach this recall@10 (0-1) on the training's own rows.",
+            discussion: "Without it the stored nprobe stays (8 unless set). Hashed collections often need 32-64 lists for 0.9."))
+        var targetRecall: Double?
+
         func run() throws {
             let target = try database.open(only: [collection]).collection(collection)
-            let report = try target.trainIndex(nlist: nlist, sampleRows: sample, progress: output.progress)
+            let report = try target.trainIndex(
+                nlist: nlist, sampleRows: sample, targetRecall: targetRecall, progress: output.progress)
             try output.finish(report, collection: collection, nprobe: target.spec.index.ivf?.nprobe)
         }
     }

@@ -5,7 +5,10 @@ extension PrecedentCollection {
     /// Trains the collection's IVF index on all its rows and files every row into its list,
     /// replacing any previous training; a flat collection becomes an IVF one. `nlist` replaces the
     /// stored list count (nil keeps it, or chooses 4·√rows when none is stored); `sampleRows` sets
-    /// how many rows k-means trains on.
+    /// how many rows k-means trains on. With `targetRecall`, the default nprobe stored with the
+    /// training becomes the fewest lists that reached that recall@10 on the training's own rows
+    /// (``IndexTrainingReport/recall``; all lists when none below nlist did); without it, the
+    /// stored nprobe stays.
     ///
     /// Writes and searches go on while k-means runs, on a copy of the index; what is written
     /// meanwhile (by this process or another) is filed by the new quantizer before the switch,
@@ -15,12 +18,16 @@ extension PrecedentCollection {
     /// trained meanwhile, the training starts again from the new state.
     @discardableResult
     public func trainIndex(
-        nlist: Int? = nil, sampleRows: Int? = nil, progress: (IndexTrainingProgress) -> Void = { _ in }
+        nlist: Int? = nil, sampleRows: Int? = nil, targetRecall: Double? = nil,
+        progress: (IndexTrainingProgress) -> Void = { _ in }
     ) throws(CasebookError) -> IndexTrainingReport {
+        if let targetRecall, !(targetRecall > 0 && targetRecall <= 1) {
+            throw .invalidParameter("targetRecall must be above 0 and at most 1, got \(targetRecall)")
+        }
         // One training of a collection at a time across every process on the database.
-        try store.withTrainingLock(collection: recordID, name: name) { () throws(CasebookError) in
+        return try store.withTrainingLock(collection: recordID, name: name) { () throws(CasebookError) in
             try write { _ throws(CasebookError) -> PreparedTraining in
-                try prepareTraining(nlist: nlist, sampleRows: sampleRows, progress)
+                try prepareTraining(nlist: nlist, sampleRows: sampleRows, targetRecall: targetRecall, progress)
             } then: { prepared, state throws(CasebookError) -> IndexTrainingReport in
                 var trained = prepared.training
                 let storeStart = ContinuousClock.now
@@ -30,7 +37,8 @@ extension PrecedentCollection {
                     pcaDimension: prepared.parameters.pcaDimension, pcaExplainedVariance: trained.pcaExplainedVariance,
                     initialObjective: trained.kmeans.objective.first ?? 0, finalObjective: trained.kmeans.objective.last ?? 0,
                     trainSeconds: trained.trainSeconds, fileSeconds: trained.fileSeconds,
-                    storeSeconds: nil, trainedAt: Date().timeIntervalSince1970, recall: prepared.recall)
+                    storeSeconds: nil, trainedAt: Date().timeIntervalSince1970, recall: prepared.recall,
+                    nprobe: prepared.parameters.nprobe)
                 let assignments = try fileWritten(since: state.feedPosition, into: &trained)
                 let position = try store.saveTraining(
                     collection: recordID, name: name, config: .ivf(prepared.parameters), quantizer: trained.quantizer,
@@ -65,7 +73,7 @@ extension PrecedentCollection {
     /// Checks the parameters, then trains a copy of the index and files its rows, without the
     /// writer lock.
     private func prepareTraining(
-        nlist: Int?, sampleRows: Int?, _ progress: (IndexTrainingProgress) -> Void
+        nlist: Int?, sampleRows: Int?, targetRecall: Double?, _ progress: (IndexTrainingProgress) -> Void
     ) throws(CasebookError) -> PreparedTraining {
         let current = index.read { copy $0 }
         var parameters = current.config.ivf ?? IVFParameters()
@@ -83,11 +91,15 @@ extension PrecedentCollection {
         var checked = createdSpec
         checked.index = .ivf(parameters)
         try checked.validate()
-        let trained = try current.trained(parameters) { step in
+        var trained = try current.trained(parameters) { step in
             progress(IndexTrainingProgress(
                 iteration: step.iteration, iterations: step.iterations, meanSquaredDistance: step.meanSquaredDistance))
         }
         let recall = try trained.index.estimatedRecall(k: 10, sampleSize: Self.recallSampleRows, seed: parameters.seed)
+        if let targetRecall, let recall {
+            parameters.nprobe = recall.nprobe(reaching: targetRecall) ?? trained.quantizer.nlist
+            trained.index.parameters = parameters
+        }
         return PreparedTraining(training: trained, parameters: parameters, rows: rows, recall: recall)
     }
 

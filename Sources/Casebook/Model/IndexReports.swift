@@ -24,6 +24,9 @@ public struct IndexTrainingReport: Sendable, Hashable, Codable {
     /// Recall@10 of the trained index on a sample of its own rows, by lists probed (nil when no
     /// tenant is listed, or for a training stored before it was measured).
     public var recall: RecallEstimate?
+    /// The default nprobe stored with the training (chosen by a target recall, or kept); nil in
+    /// trainings stored before it was recorded.
+    public var nprobe: Int?
 }
 
 /// The state of a collection's index: `casebook index info`.

@@ -21,7 +21,8 @@ struct IndexController {
             // The body is optional: without one, the stored parameters train.
             let body = try await RequestBody.decode(TrainBody.self, &request, limit: limit, orWhenEmpty: TrainBody())
             let report = try await LibraryCall.onWriteQueue { [casebook] () throws(CasebookError) in
-                try casebook.collection(name).trainIndex(nlist: body.nlist, sampleRows: body.sample)
+                try casebook.collection(name).trainIndex(
+                    nlist: body.nlist, sampleRows: body.sample, targetRecall: body.targetRecall)
             }
             return try JSONResponse.make(report)
         }

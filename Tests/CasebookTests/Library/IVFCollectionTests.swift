@@ -292,6 +292,23 @@ import Testing
         }
         #expect(recall.points.first!.recall < 1 && recall.nprobe(reaching: 0) == 1)
         #expect(try Casebook(path: database.path).collection("c").indexInfo.training?.recall == recall)
+
+        // A target recall stores the fewest lists that reached it as the default nprobe (all of
+        // them when none below did); bad targets change nothing.
+        for bad in [0, 1.5, -1, .nan] as [Double] {
+            #expect(throws: CasebookError.self) { try collection.trainIndex(targetRecall: bad) }
+        }
+        #expect(collection.spec.index.ivf?.nprobe == 2)
+        for target in [recall.points[1].recall, 1] {
+            let report = try collection.trainIndex(targetRecall: target)
+            let chosen = report.recall!.nprobe(reaching: target) ?? 8
+            #expect(report.nprobe == chosen && collection.spec.index.ivf?.nprobe == chosen, "\(target)")
+            #expect(try Casebook(path: database.path).collection("c").spec.index.ivf?.nprobe == chosen)
+            let request = SearchRequest(tenant: "a", k: 5, vector: rows[0].vector, includePrecedents: false, log: false)
+            #expect(try collection.search(request).probed == chosen)
+        }
+        // Retraining keeps what was stored.
+        #expect(try collection.retrainIndex().nprobe == collection.spec.index.ivf?.nprobe)
     }
 
     @Test(arguments: StoreKind.allCases) func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters(store: StoreKind) throws {

@@ -146,6 +146,8 @@ import Testing
             ("GET", "/v1/collections/emb?tenant=", nil, 400, "missing_tenant"),
             ("GET", "/v1/collections/emb?tenant=a%01b", nil, 422, "invalid_value"),
             ("POST", "/v1/collections/emb/index/train", #"{"nlist":0,"sample":0}"#, 422, "invalid_value"),
+            ("POST", "/v1/collections/emb/index/train", #"{"targetRecall":0}"#, 422, "invalid_value"),
+            ("POST", "/v1/collections/emb/index/train", #"{"targetRecall":"high"}"#, 400, "wrong_type"),
             // Re-embedding is for hashed collections.
             ("POST", "/v1/collections/emb/reembed", nil, 422, "invalid_value"),
             ("POST", "/v1/collections/emb/reembed", #"{"stale":"yes"}"#, 400, "wrong_type"),

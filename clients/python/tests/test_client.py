@@ -97,8 +97,11 @@ async def test_every_route(kind: str, transport: str) -> None:
 
         info = await v(client.index_info(hashed))
         assert (info.kind, info.rows) == ("flat", 4)
-        report = await v(client.train_index(hashed, nlist=2))
-        assert (report.nlist, report.rows) == (2, 4)
+        with pytest.raises(cb.InvalidValueError):
+            await v(client.train_index(hashed, nlist=2, target_recall=1.5))
+        # Every tenant under the flat threshold: nothing to measure, the stored nprobe stays.
+        report = await v(client.train_index(hashed, nlist=2, target_recall=0.9))
+        assert (report.nlist, report.rows, report.nprobe) == (2, 4, 8) and report.raw.get("recall") is None
         assert (await v(client.index_info(hashed))).kind == "ivf"
 
         # Re-embedding: the whole hashed-v1 collection (it becomes hashed-v2), then one tenant of it.

@@ -161,9 +161,9 @@ def index_info(collection: str) -> Call:
     return Call("GET", f"/v1/collections/{segment(collection)}/index", models.IndexInfo.from_json, idempotent=True)
 
 
-def train_index(collection: str, nlist: int | None, sample: int | None) -> Call:
+def train_index(collection: str, nlist: int | None, sample: int | None, target_recall: float | None) -> Call:
     return Call("POST", f"/v1/collections/{segment(collection)}/index/train", models.TrainingReport.from_json,
-                json=compact(nlist=nlist, sample=sample))
+                json=compact(nlist=nlist, sample=sample, targetRecall=target_recall))
 
 
 def reembed(collection: str, tenants: list[str] | None, stale: bool | None, embedder: str | None) -> Call:

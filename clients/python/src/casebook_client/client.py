@@ -140,8 +140,11 @@ class _API:
     def index_info(self, collection: str) -> IndexInfo:
         return self._run(calls.index_info(collection))
 
-    def train_index(self, collection: str, *, nlist: int | None = None, sample: int | None = None) -> TrainingReport:
-        return self._run(calls.train_index(collection, nlist, sample))
+    def train_index(self, collection: str, *, nlist: int | None = None, sample: int | None = None,
+                    target_recall: float | None = None) -> TrainingReport:
+        """Trains the IVF index; `target_recall` stores as the default nprobe the fewest lists that
+        reach that recall@10 on the training's own rows."""
+        return self._run(calls.train_index(collection, nlist, sample, target_recall))
 
     def reembed(self, collection: str, *, tenants: list[str] | None = None, stale: bool | None = None,
                 embedder: str | None = None) -> ReembedReport:

@@ -206,11 +206,13 @@ class TrainingReport:
     nlist: int
     rows: int
     sample_rows: int
+    #: The default nprobe stored with the training.
+    nprobe: int | None = None
     raw: JSON = field(repr=False, default_factory=dict)
 
     @classmethod
     def from_json(cls, j: JSON) -> TrainingReport:
-        return cls(j["nlist"], j["rows"], j["sampleRows"], j)
+        return cls(j["nlist"], j["rows"], j["sampleRows"], j.get("nprobe"), j)
 
 
 @dataclass
