@@ -57,7 +57,8 @@ public struct IndexInfo: Sendable, Hashable, Codable {
 /// (``IndexTrainingReport/recall``).
 public struct RecallEstimate: Sendable, Hashable, Codable {
     public var k: Int
-    /// Rows searched (each with its own vector, itself left out of both answers).
+    /// Rows searched, each as its own query (the query its text and context make, in a collection
+    /// Casebook embeds; else its vector), itself left out of both answers.
     public var sampleRows: Int
     /// nprobe 1, 2, 4, … below nlist.
     public var points: [NprobeRecall]

@@ -311,6 +311,44 @@ import Testing
         #expect(try collection.retrainIndex().nprobe == collection.spec.index.ivf?.nprobe)
     }
 
+    /// In a collection Casebook embeds, a training measures its recall with the queries a search
+    /// with each row's own text and context makes (weighed by the tenant's feature frequencies),
+    /// not with the stored vectors: each figure equals recall@10 worked out from the collection's
+    /// own searches, exact and at that nprobe, for every row.
+    @Test func aHashedTrainingMeasuresRecallWithTheQueriesASearchMakes() throws {
+        let database = TemporaryDatabase(.sqlite)
+        let collection = try Casebook(path: database.path).createCollection(CollectionSpec(
+            name: "c", dimension: 64, embedder: .hashedV1(),
+            index: .ivf(IVFParameters(nlist: 4, nprobe: 1, flatThreshold: 16))))
+        var random = SplitMix64(seed: 31)
+        let words = (0..<60).map { "w\($0)" }
+        let rows = (["a", "b"] as [TenantID]).flatMap { tenant in
+            (0..<(tenant == "a" ? 60 : 40)).map { i in
+                Precedent(
+                    id: PrecedentID("\(tenant)\(i)"), tenant: tenant,
+                    context: ["amount": .number(Double(random.next() % 10_000) / 7)],
+                    text: (0..<6).map { _ in words[Int(random.next() % 60)] }.joined(separator: " "))
+            }
+        }
+        try collection.add(rows)
+        let recall = try #require(try collection.trainIndex().recall)
+        #expect(recall.sampleRows == 100 && recall.points.map(\.nprobe) == [1, 2])
+        for point in recall.points {
+            var total = 0.0
+            for row in rows {
+                let ask = { (nprobe: Int?) in
+                    SearchRequest(
+                        tenant: row.tenant, k: 11, text: row.text, context: row.context, includePrecedents: false,
+                        nprobe: nprobe, exact: nprobe == nil, log: false)
+                }
+                let truth = try collection.search(ask(nil)).results.map(\.id).filter { $0 != row.id }.prefix(10)
+                let found = try collection.search(ask(point.nprobe)).results.map(\.id).filter { $0 != row.id }.prefix(10)
+                total += Double(Set(truth).intersection(found).count) / Double(truth.count)
+            }
+            #expect(abs(total / 100 - point.recall) < 1e-9, "nprobe \(point.nprobe)")
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func trainingAFlatCollectionMakesItIVFAndRetrainingKeepsParameters(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
         let collection = try Casebook(path: database.path).createCollection(
