@@ -64,16 +64,20 @@ extension PrecedentCollection {
     ) throws(CasebookError) -> ReembedReport {
         let started = ContinuousClock.now
         for tenant in tenants ?? [] { try IdentifierRules.checkTenant(tenant) }
+        let report = { (from: String, to: String, precedents: Int, scales: NumericScales?) in
+            ReembedReport(
+                collection: self.name, from: from, to: to, tenants: tenants.map { $0.map(\.rawValue).sorted() },
+                precedents: precedents, scalesVersion: scales?.version, scaledTenants: scales?.tenants.count ?? 0,
+                scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
+                seconds: (ContinuousClock.now - started).seconds)
+        }
         // Prepared from a snapshot of the state and switched under the writer lock; again from the
         // start when the state moved in between, since the new state is made from the current one.
         return try write { state throws(CasebookError) -> PreparedReembed? in
             try prepareReembed(to: kind, tenants: tenants, from: state, progress)
         } then: { prepared, state throws(CasebookError) -> ReembedReport in
             guard var prepared else {
-                return ReembedReport(
-                    collection: name, from: state.embedder.config.kind, to: kind ?? EmbedderConfig.hashedV2Kind,
-                    tenants: [], precedents: 0, scalesVersion: nil, scaledTenants: 0, scaledFields: 0,
-                    seconds: (ContinuousClock.now - started).seconds)
+                return report(state.embedder.config.kind, kind ?? EmbedderConfig.hashedV2Kind, 0, nil)
             }
             // What was written meanwhile, taken in; the switch refuses only what another process
             // writes from here on (this one's writes wait on the lock).
@@ -97,13 +101,7 @@ extension PrecedentCollection {
             advanceState(to: position)
             let count = prepared.rewrite.rows.count
             progress(ReembedProgress(phase: .writing, done: count, total: count))
-            let scales = prepared.fitted
-            return ReembedReport(
-                collection: name, from: state.embedder.config.kind, to: prepared.embedder.config.kind,
-                tenants: tenants.map { $0.map(\.rawValue).sorted() }, precedents: count,
-                scalesVersion: scales?.version, scaledTenants: scales?.tenants.count ?? 0,
-                scaledFields: scales?.tenants.values.reduce(0) { $0 + $1.count } ?? 0,
-                seconds: (ContinuousClock.now - started).seconds)
+            return report(state.embedder.config.kind, prepared.embedder.config.kind, count, prepared.fitted)
         }
     }
 

@@ -19,17 +19,9 @@ extension PrecedentCollection {
     /// IVF lists are read from the index inside it).
     /// - Throws: ``CasebookError/staleState(_:)`` when every attempt was refused.
     func write<T>(_ body: (_ stateAsOf: Int64) throws(CasebookError) -> T) throws(CasebookError) -> T {
-        var attempt = 0
-        while true {
-            do {
-                return try writer.withLock { _ throws(CasebookError) -> T in
-                    try body(stateAsOf.load(ordering: .acquiring))
-                }
-            } catch .staleState where attempt < Self.staleStateRetries {
-                attempt += 1
-                try followStoredState()
-            } catch .staleState {
-                throw .staleState(name)
+        try retryingWhenStale { () throws(CasebookError) -> T in
+            try writer.withLock { _ throws(CasebookError) -> T in
+                try body(stateAsOf.load(ordering: .acquiring))
             }
         }
     }
@@ -55,39 +47,42 @@ extension PrecedentCollection {
         preparing prepare: (StateSnapshot) throws(CasebookError) -> Prepared,
         then commit: (Prepared, StateSnapshot) throws(CasebookError) -> T
     ) throws(CasebookError) -> T {
-        var attempt = 0
-        while true {
-            do {
-                // Under the lock, so that every write of this instance the feed position covers
-                // is in the index too (a write applies to the index before releasing it).
-                let snapshot = try writer.withLock { _ throws(CasebookError) in
-                    let state = embedding.withLock { $0 }
-                    return StateSnapshot(
-                        asOf: stateAsOf.load(ordering: .acquiring), generation: state.generation,
-                        embedder: state.embedder, feedPosition: try store.lastChangePosition())
-                }
-                let prepared = try prepare(snapshot)
-                return try writer.withLock { _ throws(CasebookError) -> T in
-                    guard stateAsOf.load(ordering: .acquiring) == snapshot.asOf, embedderGeneration == snapshot.generation
-                    else { throw .staleState(name) }
-                    return try commit(prepared, snapshot)
-                }
-            } catch .staleState where attempt < Self.staleStateRetries {
-                attempt += 1
-                try followStoredState()
-            } catch .staleState {
-                throw .staleState(name)
+        try retryingWhenStale { () throws(CasebookError) -> T in
+            // Under the lock, so that every write of this instance the feed position covers is in
+            // the index too (a write applies to the index before releasing it).
+            let snapshot = try writer.withLock { _ throws(CasebookError) in
+                let state = embedding.withLock { $0 }
+                return StateSnapshot(
+                    asOf: stateAsOf.load(ordering: .acquiring), generation: state.generation,
+                    embedder: state.embedder, feedPosition: try store.lastChangePosition())
+            }
+            let prepared = try prepare(snapshot)
+            return try writer.withLock { _ throws(CasebookError) -> T in
+                guard stateAsOf.load(ordering: .acquiring) == snapshot.asOf, embedderGeneration == snapshot.generation
+                else { throw .staleState(name) }
+                return try commit(prepared, snapshot)
             }
         }
     }
 
-    /// After a refusal as stale: the feed followed, which brings in the newer state (outside the
-    /// writer lock: following takes it to apply the change).
-    private func followStoredState() throws(CasebookError) {
-        if let applied = try feed.catchUp() {
-            advanceState(to: applied)
-        } else {
-            try reloadStoredState()
+    /// Runs `attempt`; when it is refused as stale, follows the feed (outside the writer lock:
+    /// following takes it to apply the change), which brings in the newer state, and runs it
+    /// again, at most ``staleStateRetries`` more times.
+    private func retryingWhenStale<T>(_ attempt: () throws(CasebookError) -> T) throws(CasebookError) -> T {
+        var retries = 0
+        while true {
+            do {
+                return try attempt()
+            } catch .staleState where retries < Self.staleStateRetries {
+                retries += 1
+                if let applied = try feed.catchUp() {
+                    advanceState(to: applied)
+                } else {
+                    try reloadStoredState()
+                }
+            } catch .staleState {
+                throw .staleState(name)
+            }
         }
     }
 

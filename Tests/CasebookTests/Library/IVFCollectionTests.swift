@@ -230,7 +230,7 @@ import Testing
         var wrote: Result<Void, any Error>?? = .none
         try ivf.trainIndex(nlist: 24) { _ in
             guard case .none = wrote else { return }
-            wrote = .some(TenantReembedTests.onAnotherThread(within: 20) { try writes(ivf) })
+            wrote = .some(OnAnotherThread.run(within: 20) { try writes(ivf) })
         }
         switch wrote {
         case .some(.some(.success)): break

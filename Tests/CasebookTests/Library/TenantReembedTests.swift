@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import Casebook
@@ -147,20 +146,6 @@ import Testing
         try ReembedTests.expectConsistent(collection, rows)
     }
 
-    /// Runs `body` on a thread of its own and waits for it at most `seconds`: its error, or nil
-    /// when it had not ended by then (it goes on).
-    static func onAnotherThread(within seconds: Double, _ body: @escaping @Sendable () throws -> Void) -> Result<Void, any Error>? {
-        let ended = DispatchSemaphore(value: 0)
-        let result = Mutex<Result<Void, any Error>?>(nil)
-        Thread {
-            let outcome = Result { try body() }
-            result.withLock { $0 = outcome }
-            ended.signal()
-        }.start()
-        guard ended.wait(timeout: .now() + seconds) == .success else { return nil }
-        return result.withLock { $0 }
-    }
-
     /// This process's own writes go on while a re-embedding reads and embeds (only the switch
     /// holds the writer lock), and are taken in as another process's are: each vector and count
     /// is its current version's by the new state, in the index and on a follower.
@@ -180,7 +165,7 @@ import Testing
             var wrote: Result<Void, any Error>?? = .none
             try collection.reembed(tenants: tenants) { step in
                 guard case .none = wrote, step.phase == .embedding else { return }
-                wrote = .some(Self.onAnotherThread(within: 20) { [added] in
+                wrote = .some(OnAnotherThread.run(within: 20) { [added] in
                     try collection.update(replaced)
                     try collection.add([added])
                     try collection.delete(tenant: gone.tenant, id: gone.id!)
@@ -214,7 +199,7 @@ import Testing
         let report = try collection.reembed(tenants: ["acme"]) { step in
             if step.phase == .reading { readings += 1 }
             guard case .none = other, step.phase == .embedding else { return }
-            other = .some(Self.onAnotherThread(within: 20) { try collection.reembed(tenants: ["globex"]) })
+            other = .some(OnAnotherThread.run(within: 20) { try collection.reembed(tenants: ["globex"]) })
         }
         switch other {
         case .some(.some(.success)): break

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Casebook
@@ -273,5 +274,23 @@ extension PrecedentCollection {
     /// keeps the row as codes only).
     func indexedVector(tenant: TenantID, id: PrecedentID) throws -> [Float]? {
         try index.read { index throws(CasebookError) in try index.vector(tenant: tenant, id: id) }
+    }
+}
+
+/// A call that another part of a test must not have to wait for (a write beside a long
+/// operation, say).
+enum OnAnotherThread {
+    /// Runs `body` on a thread of its own and waits for it at most `seconds`: its error, or nil
+    /// when it had not ended by then (it goes on).
+    static func run(within seconds: Double, _ body: @escaping @Sendable () throws -> Void) -> Result<Void, any Error>? {
+        let ended = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<Void, any Error>?>(nil)
+        Thread {
+            let outcome = Result { try body() }
+            result.withLock { $0 = outcome }
+            ended.signal()
+        }.start()
+        guard ended.wait(timeout: .now() + seconds) == .success else { return nil }
+        return result.withLock { $0 }
     }
 }
