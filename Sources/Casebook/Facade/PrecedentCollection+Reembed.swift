@@ -2,8 +2,10 @@ import Foundation
 
 /// How far a re-embedding has got.
 public struct ReembedProgress: Sendable, Hashable {
+    /// `catchingUp`: what was written meanwhile, taken in (`done` and `total`: the rows taken in
+    /// so far), once before the switch and once as it begins.
     public enum Phase: String, Sendable, Hashable {
-        case reading, embedding, writing
+        case reading, embedding, catchingUp, writing
     }
 
     public var phase: Phase
@@ -44,9 +46,11 @@ extension PrecedentCollection {
     /// Writes go on while it reads, fits and embeds: what they add, replace or delete of the
     /// precedents being re-embedded — this process's, or another's (other nodes, `casebook add`
     /// on the same file) — is read again from the database and embedded with the new state
-    /// before the switch (+ReembedCatchUp). Only the switch holds the writer lock: one database
-    /// transaction (embedder, every vector and IVF list, the feature frequencies) followed by
-    /// swapping index and embedder together. Searches go on answering from the old vectors until
+    /// before the switch (+ReembedCatchUp), once before the writer lock and once under it. Only
+    /// the switch holds the writer lock: one database transaction (embedder, every vector and IVF
+    /// list, the feature frequencies) followed by swapping index and embedder together — an index
+    /// made from the re-embedding's own rows before the lock (+ReembedIndex), or, for some
+    /// tenants, their rows refiled in the live one. Searches go on answering from the old vectors until
     /// then. A process killed before the commit leaves the collection as it was. A trained IVF
     /// index keeps its quantizer and files each new vector in its nearest list (train again to
     /// fit the lists to the new vectors). Other processes reload the collection when they follow
@@ -74,29 +78,41 @@ extension PrecedentCollection {
         // Prepared from a snapshot of the state and switched under the writer lock; again from the
         // start when the state moved in between, since the new state is made from the current one.
         return try write { state throws(CasebookError) -> PreparedReembed? in
-            try prepareReembed(to: kind, tenants: tenants, from: state, progress)
+            guard var prepared = try prepareReembed(to: kind, tenants: tenants, from: state, progress) else { return nil }
+            // What was written meanwhile, taken in before the lock: the switch then takes in only
+            // what is written from here on.
+            try catchUp(&prepared, tenants: tenants, progress)
+            if let tenants { prepared.refitRows = currentRows(of: prepared.rewrite, tenants: tenants.filter(holds)) }
+            return prepared
         } then: { prepared, state throws(CasebookError) -> ReembedReport in
             guard var prepared else {
                 return report(state.embedder.config.kind, kind ?? EmbedderConfig.hashedV2Kind, 0, nil)
             }
-            // What was written meanwhile, taken in; the switch refuses only what another process
-            // writes from here on (this one's writes wait on the lock).
-            let caughtUp = try catchUp(
-                &prepared.rewrite, since: state.feedPosition, tenants: tenants, newEmbedder: prepared.embedder)
+            // The rest; the switch refuses only what another process writes from here on (this
+            // one's writes wait on the lock).
+            let tookIn = try catchUp(&prepared, tenants: tenants, progress)
             progress(ReembedProgress(phase: .writing, done: 0, total: prepared.rewrite.rows.count))
             let position = try store.rewriteVectors(
                 collection: recordID, name: name, embedder: prepared.embedder.config, vectors: prepared.rewrite.vectors,
                 lists: prepared.rewrite.lists, frequencies: prepared.rewrite.frequencies, tenants: tenants,
-                unchangedSince: caughtUp, stateAsOf: state.asOf)
+                unchangedSince: prepared.caughtUpTo, stateAsOf: state.asOf)
+            // The index switched to is made from the re-embedding's own rows, not read back.
+            let counts = prepared.embedder.weighsByFrequency ? prepared.rewrite.frequencies.filter { holds($0.key) } : [:]
             if let tenants {
-                try adoptRefit(of: tenants, embedder: prepared.embedder)
+                var refitCounts: [TenantID: FeatureFrequencies] = [:]
+                if prepared.embedder.weighsByFrequency {
+                    // A tenant whose rows were all deleted meanwhile has none.
+                    for tenant in tenants where holds(tenant) { refitCounts[tenant] = counts[tenant] ?? FeatureFrequencies() }
+                }
+                // Decoded before the lock, again only when the last catch-up took rows in.
+                let rows = tookIn ? currentRows(of: prepared.rewrite, tenants: tenants.filter(holds)) : prepared.refitRows!
+                adoptRefit(
+                    of: tenants, rows: rows, deleted: prepared.takenIn.mapValues(\.ids), counts: refitCounts,
+                    embedder: prepared.embedder)
             } else {
-                var spec = createdSpec
-                spec.embedder = prepared.embedder.config
-                spec.index = index.read { $0.config }
-                let loaded = try Casebook.loadIndexes(
-                    store: store, records: [StoredCollection(id: recordID, spec: spec)], subset: [recordID], shard: shard)
-                adopt(embedder: prepared.embedder, index: loaded.indexes[recordID]!, frequencies: try storedFrequencies())
+                var next = prepared.index!
+                try takeStoredDrift(into: &next)
+                adopt(embedder: prepared.embedder, index: next, frequencies: counts)
             }
             advanceState(to: position)
             let count = prepared.rewrite.rows.count
@@ -111,6 +127,15 @@ extension PrecedentCollection {
         /// The scales fitted (hashed-v2), of the tenants re-embedded only.
         var fitted: NumericScales?
         var rewrite: Rewrite
+        /// A whole re-embedding's index, built from its rows, with the rows caught up filed in.
+        var index: (any VectorIndex)?
+        /// The feed position the rows are caught up to (the snapshot's, before any catch-up).
+        var caughtUpTo: Int64
+        /// The rows written since the snapshot that the catch-ups took in, by tenant.
+        var takenIn: [TenantID: WrittenRows] = [:]
+        /// Some tenants' re-embedding: their rows as the index files them, as of the catch-up
+        /// before the lock.
+        var refitRows: [TenantID: [CurrentRow]]?
     }
 
     /// Reads the precedents (every one, or `tenants`'), fits the new state on them and embeds them
@@ -160,9 +185,10 @@ extension PrecedentCollection {
         let newEmbedder = try EmbedderFactory.make(
             config: config, dimension: createdSpec.dimension, metric: createdSpec.metric)
         let (vectors, lists, frequencies) = try embedForRewrite(rows, with: newEmbedder, progress)
+        let rewrite = Rewrite(rows: rows, vectors: vectors, lists: lists, frequencies: frequencies)
         return PreparedReembed(
-            embedder: newEmbedder, fitted: fitted,
-            rewrite: Rewrite(rows: rows, vectors: vectors, lists: lists, frequencies: frequencies))
+            embedder: newEmbedder, fitted: fitted, rewrite: rewrite,
+            index: tenants == nil ? switchedIndex(from: rewrite) : nil, caughtUpTo: state.feedPosition)
     }
 
     /// `rows` embedded by `newEmbedder` a page at a time: each vector kept in its stored layout
@@ -170,7 +196,7 @@ extension PrecedentCollection {
     /// page is done, so the float rows of the whole collection are never in memory at once; with
     /// the counts of their features per tenant.
     private func embedForRewrite(
-        _ rows: [(key: Int64, precedent: Precedent)], with newEmbedder: any Embedder, _ progress: (ReembedProgress) -> Void
+        _ rows: [KeyedPrecedent], with newEmbedder: any Embedder, _ progress: (ReembedProgress) -> Void
     ) throws(CasebookError)
         -> (vectors: [(key: Int64, stored: Data)], lists: [Int32]?, frequencies: [TenantID: FeatureFrequencies])
     {
@@ -209,10 +235,10 @@ extension PrecedentCollection {
 
     /// Every precedent of every tenant (nil) or of `tenants`, keys ascending within each tenant.
     private func read(tenants: Set<TenantID>?, _ progress: (ReembedProgress) -> Void) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     {
         let total = index.read { index in tenants.map { $0.reduce(0) { $0 + index.count(tenant: $1) } } ?? index.count }
-        var rows: [(key: Int64, precedent: Precedent)] = []
+        var rows: [KeyedPrecedent] = []
         let each: [TenantID?] = tenants.map { $0.sorted { $0.rawValue < $1.rawValue } } ?? [nil]
         for tenant in each {
             let before = rows.count
@@ -244,22 +270,37 @@ extension PrecedentCollection {
         }
     }
 
-    /// After `tenants` alone were re-embedded (by this process or another; the caller holds the
-    /// writer lock): their stored rows and counts and the embedder of the new state swapped in
-    /// together, under the index's write lock. Every other tenant's rows stay as they are, and the
-    /// index is not read anew.
+    /// After `tenants` alone were re-embedded by another process (the caller holds the writer
+    /// lock): their rows and counts read as stored, and swapped in with the embedder of the new
+    /// state (``adoptRefit(of:rows:deleted:counts:embedder:)``).
     func adoptRefit(of tenants: Set<TenantID>, embedder newEmbedder: any Embedder) throws(CasebookError) {
         var rows: [TenantID: [CurrentRow]] = [:]
         var counts: [TenantID: FeatureFrequencies] = [:]
-        for tenant in tenants where shard?.holds(tenant) ?? true {
+        for tenant in tenants where holds(tenant) {
             rows[tenant] = try store.currentRows(collection: recordID, tenant: tenant, ids: nil, dimension: createdSpec.dimension)
             if newEmbedder.weighsByFrequency {
                 counts[tenant] = try store.featureFrequencies(collection: recordID, tenant: tenant)
             }
         }
+        adoptRefit(of: tenants, rows: rows, counts: counts, embedder: newEmbedder)
+    }
+
+    /// After `tenants` alone were re-embedded: their rows (`rows`, the held tenants') and counts
+    /// swapped in together with the embedder of the new state, under the index's write lock, and
+    /// the rows of `deleted` not among `rows` taken out. Every other tenant's rows stay as they
+    /// are, and the index is not read anew.
+    func adoptRefit(
+        of tenants: Set<TenantID>, rows: [TenantID: [CurrentRow]], deleted: [TenantID: Set<PrecedentID>] = [:],
+        counts: [TenantID: FeatureFrequencies], embedder newEmbedder: any Embedder
+    ) {
         index.write { index in
-            for (tenant, stored) in rows { Self.file(stored, of: tenant, ids: Set(stored.map(\.id)), into: &index) }
-            for (tenant, frequencies) in counts { frequencyCache.replace(tenant: tenant, with: frequencies) }
+            for (tenant, stored) in rows {
+                let ids = Set(stored.map(\.id)).union(deleted[tenant] ?? [])
+                Self.file(stored, of: tenant, ids: ids, into: &index)
+            }
+            for (tenant, frequencies) in counts where tenants.contains(tenant) {
+                frequencyCache.replace(tenant: tenant, with: frequencies)
+            }
             takeEmbedder(newEmbedder)
         }
     }

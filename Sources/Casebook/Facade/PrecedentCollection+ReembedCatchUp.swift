@@ -14,7 +14,7 @@ extension PrecedentCollection {
     /// The new state of a re-embedding before its switch: the rows read (keys ascending within a
     /// tenant), each one's new vector in its stored layout and IVF list, and each tenant's counts.
     struct Rewrite: Sendable {
-        var rows: [(key: Int64, precedent: Precedent)]
+        var rows: [KeyedPrecedent]
         var vectors: [(key: Int64, stored: Data)]
         var lists: [Int32]?
         var frequencies: [TenantID: FeatureFrequencies]
@@ -24,16 +24,22 @@ extension PrecedentCollection {
     /// committed after feed position `since`, as the rows are now, embedded by `newEmbedder`: a
     /// changed row's vector, list and counts are those of its new version, a new row is added, a
     /// deleted one taken out. Returns the feed position caught up to (the switch's
-    /// `unchangedSince`).
+    /// `unchangedSince`) and the rows taken in, by tenant.
     func catchUp(
         _ rewrite: inout Rewrite, since: Int64, tenants: Set<TenantID>?, newEmbedder: any Embedder
-    ) throws(CasebookError) -> Int64 {
+    ) throws(CasebookError) -> (position: Int64, touched: [TenantID: WrittenRows]) {
         var position = since
+        var takenIn: [TenantID: WrittenRows] = [:]
         for _ in 0..<Self.reembedCatchUpRounds {
             let upTo = try store.lastChangePosition()
-            let touched = try written(since: position, upTo: upTo, tenants: tenants).mapValues(\.keys)
+            let written = try written(since: position, upTo: upTo, tenants: tenants)
+            let touched = written.mapValues(\.keys)
             position = upTo
-            if touched.isEmpty { return position }
+            if touched.isEmpty { return (position, takenIn) }
+            for (tenant, rows) in written {
+                takenIn[tenant, default: WrittenRows()].ids.formUnion(rows.ids)
+                takenIn[tenant, default: WrittenRows()].keys.formUnion(rows.keys)
+            }
             // Where each touched row is (one pass over the rows per round); rows taken out are
             // dropped after every tenant's, so these places hold meanwhile.
             let all = touched.values.reduce(into: Set<Int64>()) { $0.formUnion($1) }
@@ -49,7 +55,33 @@ extension PrecedentCollection {
             rewrite.vectors = keep.map { rewrite.vectors[$0] }
             if let lists = rewrite.lists { rewrite.lists = keep.map { lists[$0] } }
         }
-        return position
+        return (position, takenIn)
+    }
+
+    /// Takes into a prepared re-embedding what was written since its last catch-up (or its
+    /// snapshot), filing it into its index when it has one; runs twice, first without the writer
+    /// lock (most of what was written meanwhile) and then under it for the switch.
+    /// Returns whether it took any row in.
+    @discardableResult
+    func catchUp(
+        _ prepared: inout PreparedReembed, tenants: Set<TenantID>?, _ progress: (ReembedProgress) -> Void
+    ) throws(CasebookError) -> Bool {
+        let caughtUp = try catchUp(
+            &prepared.rewrite, since: prepared.caughtUpTo, tenants: tenants, newEmbedder: prepared.embedder)
+        prepared.caughtUpTo = caughtUp.position
+        for (tenant, rows) in caughtUp.touched {
+            prepared.takenIn[tenant, default: WrittenRows()].ids.formUnion(rows.ids)
+            prepared.takenIn[tenant, default: WrittenRows()].keys.formUnion(rows.keys)
+        }
+        if !caughtUp.touched.isEmpty, var index = prepared.index {
+            // Taken out while filed, so that filing changes the only copy rather than copying its slabs.
+            prepared.index = nil
+            fileCaughtUp(caughtUp.touched, from: prepared.rewrite, into: &index)
+            prepared.index = index
+        }
+        let taken = prepared.takenIn.values.reduce(0) { $0 + $1.keys.count }
+        progress(ReembedProgress(phase: .catchingUp, done: taken, total: taken))
+        return !caughtUp.touched.isEmpty
     }
 
     /// Brings the rows of `keys` (of one tenant; `at`: their places in `rewrite`) to their stored
@@ -58,16 +90,14 @@ extension PrecedentCollection {
         _ rewrite: inout Rewrite, tenant: TenantID, keys: Set<Int64>, at: [Int64: Int], removed: inout Set<Int>,
         newEmbedder: any Embedder
     ) throws(CasebookError) {
-        var current: [Int64: Precedent] = [:]
-        for (key, precedent) in try store.precedents(collection: recordID, tenant: tenant, keys: Array(keys)) {
-            current[key] = precedent
-        }
+        var current: [Int64: KeyedPrecedent] = [:]
+        for row in try store.precedents(collection: recordID, tenant: tenant, keys: Array(keys)) { current[row.key] = row }
         if let hybrid = newEmbedder as? HybridEmbedder {
             // The model's part of the stored vector is kept, as the re-embedding keeps it.
-            for (key, precedent) in current {
+            for (key, row) in current {
                 let stored = try store.fetch(
-                    collection: recordID, tenant: tenant, id: precedent.id!, dimension: createdSpec.dimension)
-                current[key]?.vector = stored?.vector.map(hybrid.modelVector(of:))
+                    collection: recordID, tenant: tenant, id: row.precedent.id!, dimension: createdSpec.dimension)
+                current[key]?.precedent.vector = stored?.vector.map(hybrid.modelVector(of:))
             }
         }
         let counts = newEmbedder.weighsByFrequency
@@ -76,21 +106,22 @@ extension PrecedentCollection {
                 rewrite.frequencies[tenant, default: FeatureFrequencies()]
                     .count(document: newEmbedder.featureKeys(of: rewrite.rows[i].precedent), sign: -1)
             }
-            guard let precedent = current[key] else {
+            guard let row = current[key] else {
                 if let i = at[key] { removed.insert(i) }
                 continue
             }
+            let precedent = row.precedent
             let vector = try newEmbedder.documentVector(for: precedent)
             if counts {
                 rewrite.frequencies[tenant, default: FeatureFrequencies()].count(document: newEmbedder.featureKeys(of: precedent))
             }
             let list = index.read { $0.placements(for: [vector])?.first }
             if let i = at[key] {
-                rewrite.rows[i].precedent = precedent
+                rewrite.rows[i] = row
                 rewrite.vectors[i].stored = VectorBlob.encodeStored(vector)
                 if let list { rewrite.lists?[i] = list }
             } else {
-                rewrite.rows.append((key, precedent))
+                rewrite.rows.append(row)
                 rewrite.vectors.append((key, VectorBlob.encodeStored(vector)))
                 if let list { rewrite.lists?.append(list) }
             }

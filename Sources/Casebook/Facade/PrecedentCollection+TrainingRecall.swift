@@ -26,8 +26,8 @@ extension PrecedentCollection {
             let stored = try index.vectors(tenant: group.tenant, ids: group.ids)
             var precedents: [Int64: Precedent] = [:]
             if embedsText {
-                for (key, precedent) in try store.precedents(collection: recordID, tenant: group.tenant, keys: group.keys) {
-                    precedents[key] = precedent
+                for row in try store.precedents(collection: recordID, tenant: group.tenant, keys: group.keys) {
+                    precedents[row.key] = row.precedent
                 }
             }
             var block: [Float] = []

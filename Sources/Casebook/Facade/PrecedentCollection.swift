@@ -222,6 +222,9 @@ public final class PrecedentCollection: Sendable {
     /// Tenants with at least one precedent (for operators).
     public var tenants: [TenantID] { index.read { $0.tenants } }
 
+    /// Whether this instance holds `tenant`'s rows (every tenant, unsharded).
+    func holds(_ tenant: TenantID) -> Bool { shard?.holds(tenant) ?? true }
+
     /// Refuses a tenant that another shard holds (a valid tenant only: other checks come first).
     func checkShard(_ tenant: TenantID) throws(CasebookError) {
         try shard?.check(tenant)

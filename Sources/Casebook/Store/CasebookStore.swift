@@ -53,12 +53,12 @@ protocol CasebookStore: Sendable {
     /// A collection's precedents (of every tenant, or of `tenant` only; without vectors) with their
     /// keys, keys ascending, up to `limit` after `key`: re-embedding reads them page by page.
     func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     /// The precedents of these keys of one tenant (without vectors) as the database holds them now,
     /// never from a cache: a re-embedding takes in what other processes wrote while it ran. A key
     /// not returned is deleted (or another tenant's).
     func precedents(collection: Int64, tenant: TenantID, keys: [Int64]) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     /// The change feed's last committed position (0 for an empty feed).
     func lastChangePosition() throws(CasebookError) -> Int64
     /// Re-embedding's switch, in one transaction: the collection's embedder, every listed row's

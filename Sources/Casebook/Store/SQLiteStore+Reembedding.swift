@@ -4,7 +4,7 @@ import GRDB
 /// What `reembed` reads and writes.
 extension SQLiteStore {
     func precedents(collection: Int64, tenant: TenantID, keys: [Int64]) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     {
         guard !keys.isEmpty else { return [] }
         return try read { db in
@@ -18,7 +18,7 @@ extension SQLiteStore {
                 arguments: arguments)
             let found = rows.map { $0[0] as Int64 }
             let tags = try SQLiteStore.tags(db, of: found)
-            return zip(found, rows).map { key, row in (key, PrecedentRow.decode(row, tags: tags[key] ?? [])) }
+            return zip(found, rows).map { key, row in PrecedentRow.keyed(row, key: key, tags: tags[key] ?? []) }
         }
     }
 
@@ -27,7 +27,7 @@ extension SQLiteStore {
     }
 
     func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     {
         try read { db in
             let rows = try tenant.map { tenant in
@@ -42,7 +42,7 @@ extension SQLiteStore {
                 arguments: [collection, key, limit])
             let keys = rows.map { $0[0] as Int64 }
             let tags = try SQLiteStore.tags(db, of: keys)
-            return zip(keys, rows).map { key, row in (key, PrecedentRow.decode(row, tags: tags[key] ?? [])) }
+            return zip(keys, rows).map { key, row in PrecedentRow.keyed(row, key: key, tags: tags[key] ?? []) }
         }
     }
 

@@ -82,3 +82,13 @@ struct CurrentRow: Sendable {
     /// Its IVF list, when its collection's index is trained.
     var list: Int32?
 }
+
+/// A precedent read by its store key (without its vector), with its time exactly as stored: an
+/// index built from these rows files the time a reopened database would, which a `Date` does
+/// not always give back to the last bit.
+struct KeyedPrecedent: Sendable {
+    var key: Int64
+    var precedent: Precedent
+    /// Unix seconds, as stored.
+    var createdAt: Double
+}

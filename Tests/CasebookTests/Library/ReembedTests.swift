@@ -148,6 +148,7 @@ import Testing
         #expect(report.from == "hashed-v1" && report.to == "hashed-v2" && report.precedents == 200)
         #expect(report.scalesVersion == 1 && report.scaledTenants == 2 && report.scaledFields == 6)
         #expect(phases.first == .reading && phases.contains(.embedding) && phases.last == .writing)
+        #expect(phases.filter { $0 == .catchingUp }.count == 2, "before the switch's lock, and under it")
         #expect(collection.spec.embedder.kind == "hashed-v2" && collection.spec.embedder.numericScales?.version == 1)
         try Self.expectConsistent(collection, held)
         try Self.expectSearchesEqualBruteForce(collection, held)

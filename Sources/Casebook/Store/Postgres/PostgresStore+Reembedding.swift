@@ -4,7 +4,7 @@ import PostgresNIO
 /// What `reembed` reads and writes.
 extension PostgresStore {
     func precedents(collection: Int64, tenant: TenantID?, after key: Int64, limit: Int) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     {
         let rows = try connections.withSession { session throws(CasebookError) in
             // A null tenant matches every tenant.
@@ -17,12 +17,12 @@ extension PostgresStore {
         }
         return try rows.map { row throws(CasebookError) in
             let (key, payload) = try PostgresPrecedentRow.payload(row.makeRandomAccess())
-            return (key, payload.precedent)
+            return KeyedPrecedent(key: key, precedent: payload.precedent, createdAt: payload.createdAt)
         }
     }
 
     func precedents(collection: Int64, tenant: TenantID, keys: [Int64]) throws(CasebookError)
-        -> [(key: Int64, precedent: Precedent)]
+        -> [KeyedPrecedent]
     {
         guard !keys.isEmpty else { return [] }
         // From the table, not the node's payloads (which follow the feed, later).
@@ -36,7 +36,7 @@ extension PostgresStore {
         }
         return try rows.map { row throws(CasebookError) in
             let (key, payload) = try PostgresPrecedentRow.payload(row.makeRandomAccess())
-            return (key, payload.precedent)
+            return KeyedPrecedent(key: key, precedent: payload.precedent, createdAt: payload.createdAt)
         }
     }
 

@@ -31,6 +31,11 @@ enum PrecedentRow {
         return precedent
     }
 
+    /// ``decode(_:tags:)`` with its key and its time as stored.
+    static func keyed(_ row: Row, key: Int64, tags: [String]) -> KeyedPrecedent {
+        KeyedPrecedent(key: key, precedent: decode(row, tags: tags), createdAt: row[columnCount - 1])
+    }
+
     /// `INSERT INTO precedent`: collection_id, tenant, id, the text fields, context,
     /// was_successful, created_at, updated_at (see ``bindInsert``).
     static let insertSQL: String = {
