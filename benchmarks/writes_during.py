@@ -9,8 +9,13 @@ it answers, adds one precedent at a time from another thread; prints one JSON li
 operation's seconds, and how many writes completed while it ran with their latency (p50, p99,
 max, ms). Writes that waited for the whole operation show as a max near its seconds.
 
+With --elsewhere, the operation runs as another process on the same database (`casebook reembed`
+or `casebook index train`), which the server follows, and writes go on for 2 s after it exits:
+what a node's writes wait for while it takes in another's re-embedding or training. With
+--others-only (and --tenant), the writes go to the other tenants only.
+
     python3 benchmarks/writes_during.py CASEBOOK_BINARY [--rows 200000] [--tenant T | --train NLIST]
-        [--work DIR]
+        [--elsewhere] [--others-only] [--work DIR]
 """
 import argparse
 import json
@@ -32,6 +37,8 @@ def main():
     parser.add_argument("--work", default="/tmp/casebook-reembed-writes")
     parser.add_argument("--tenant", help="re-embed this tenant only (writes still go to every tenant)")
     parser.add_argument("--train", type=int, metavar="NLIST", help="train an IVF index of NLIST lists instead")
+    parser.add_argument("--elsewhere", action="store_true", help="run the operation as another process")
+    parser.add_argument("--others-only", action="store_true", help="with --tenant: write to the other tenants only")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
@@ -60,6 +67,16 @@ def main():
         def reembed():
             client = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
             started = time.perf_counter()
+            if args.elsewhere:
+                command = (["index", "train", "--collection", "c", "--nlist", str(args.train)] if args.train
+                           else ["reembed", "--collection", "c"] + (["--tenant", args.tenant] if args.tenant else []))
+                finished = subprocess.run([args.casebook, *command, "--db", db], capture_output=True)
+                result["operation"] = ("train" if args.train else "reembed") + " elsewhere"
+                result["seconds"] = time.perf_counter() - started
+                result["status"] = finished.returncode
+                time.sleep(2)  # the server follows it meanwhile
+                done.set()
+                return
             if args.train:
                 response = client.post("/v1/collections/c/index/train", json={"nlist": args.train})
             else:
@@ -75,8 +92,9 @@ def main():
         time.sleep(0.2)  # the operation is under way by then
         latencies = []
         n = 0
+        others = [row for row in sample if row["tenant"] != args.tenant] if args.others_only else sample
         while not done.is_set():
-            row = dict(sample[n % len(sample)], id=f"w{n}", decisionEventId=f"we{n}")
+            row = dict(others[n % len(others)], id=f"w{n}", decisionEventId=f"we{n}")
             tenant = row.pop("tenant")
             started = time.perf_counter()
             response = api.post("/v1/collections/c/precedents", json={"tenant": tenant, "precedents": [row]})

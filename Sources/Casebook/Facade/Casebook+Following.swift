@@ -107,16 +107,23 @@ extension Casebook {
             try collection.applyStoredRows(tenant: tenant, ids: change.ids)
         case .training:
             guard let collection = collection(id: change.collection) else { return }
+            // One tenant re-embedded alone: its rows, its counts and the embedder's state, read
+            // before the writer lock, so that writes to other tenants wait only for the refiling.
+            // This instance's writes to that tenant are refused as stale until then; rows others
+            // write after the read come later in the feed.
+            if let tenant = change.tenant {
+                guard let record = try store.collections().first(where: { $0.id == change.collection }) else { return }
+                let stored = try EmbedderFactory.make(
+                    config: record.spec.embedder, dimension: record.spec.dimension, metric: record.spec.metric)
+                let refit = try collection.storedRefit(of: tenant, embedder: stored)
+                collection.writer.withLock { _ in
+                    collection.adoptRefit(of: [tenant], rows: refit.rows, counts: refit.counts, embedder: stored)
+                    collection.advanceState(to: change.position)
+                }
+                return
+            }
             try collection.writer.withLock { _ throws(CasebookError) in
                 guard let record = try store.collections().first(where: { $0.id == change.collection }) else { return }
-                // One tenant re-embedded alone: its rows, its counts and the embedder's state.
-                if let tenant = change.tenant {
-                    let stored = try EmbedderFactory.make(
-                        config: record.spec.embedder, dimension: record.spec.dimension, metric: record.spec.metric)
-                    try collection.adoptRefit(of: [tenant], embedder: stored)
-                    collection.advanceState(to: change.position)
-                    return
-                }
                 let loaded = try Self.loadIndexes(store: store, records: [record], subset: [record.id], shard: shard)
                 // A training, or a re-embedding: the stored embedder may be new too.
                 try collection.adoptStored(record, index: loaded.indexes[record.id]!)

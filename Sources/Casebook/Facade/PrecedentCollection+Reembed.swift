@@ -270,19 +270,15 @@ extension PrecedentCollection {
         }
     }
 
-    /// After `tenants` alone were re-embedded by another process (the caller holds the writer
-    /// lock): their rows and counts read as stored, and swapped in with the embedder of the new
-    /// state (``adoptRefit(of:rows:deleted:counts:embedder:)``).
-    func adoptRefit(of tenants: Set<TenantID>, embedder newEmbedder: any Embedder) throws(CasebookError) {
-        var rows: [TenantID: [CurrentRow]] = [:]
-        var counts: [TenantID: FeatureFrequencies] = [:]
-        for tenant in tenants where holds(tenant) {
-            rows[tenant] = try store.currentRows(collection: recordID, tenant: tenant, ids: nil, dimension: createdSpec.dimension)
-            if newEmbedder.weighsByFrequency {
-                counts[tenant] = try store.featureFrequencies(collection: recordID, tenant: tenant)
-            }
-        }
-        adoptRefit(of: tenants, rows: rows, counts: counts, embedder: newEmbedder)
+    /// After a tenant alone was re-embedded by another process: its rows and counts as stored now
+    /// (none for a tenant another shard holds), for ``adoptRefit(of:rows:deleted:counts:embedder:)``.
+    func storedRefit(of tenant: TenantID, embedder newEmbedder: any Embedder) throws(CasebookError)
+        -> (rows: [TenantID: [CurrentRow]], counts: [TenantID: FeatureFrequencies])
+    {
+        guard holds(tenant) else { return ([:], [:]) }
+        let rows = try store.currentRows(collection: recordID, tenant: tenant, ids: nil, dimension: createdSpec.dimension)
+        let counts = newEmbedder.weighsByFrequency ? try store.featureFrequencies(collection: recordID, tenant: tenant) : nil
+        return ([tenant: rows], counts.map { [tenant: $0] } ?? [:])
     }
 
     /// After `tenants` alone were re-embedded: their rows (`rows`, the held tenants') and counts
