@@ -11,7 +11,9 @@ extension PrecedentCollection {
     /// index, or an IVF one keeping the live index's quantizer and training, each row in the list
     /// the re-embedding gave it.
     func switchedIndex(from rewrite: Rewrite) -> any VectorIndex {
-        let live = index.read { $0 as? IVFIndex }
+        // The live index's training only: a copy of the index itself, held while this builds,
+        // would make every write meanwhile copy the slabs it changes.
+        let live = index.read { index in (index as? IVFIndex).map { ($0.parameters, $0.quantizer, $0.training) } }
         // As opening builds it: a flat index reads the rows it keeps only as codes from the store
         // (the new vectors, once the switch has committed: nothing searches it before).
         var loader = IndexLoader(
@@ -42,10 +44,9 @@ extension PrecedentCollection {
                 assignments.lists.append(lists[i])
             }
         }
-        var ivf = IVFIndex(
-            adopting: flat, parameters: live.parameters, quantizer: live.quantizer,
-            lists: rewrite.lists == nil ? nil : assignments)
-        ivf.training = live.training
+        let (parameters, quantizer, training) = live
+        var ivf = IVFIndex(adopting: flat, parameters: parameters, quantizer: quantizer, lists: rewrite.lists == nil ? nil : assignments)
+        ivf.training = training
         return ivf
     }
 
