@@ -33,6 +33,10 @@ extension PrecedentCollection {
     /// Precedents read, and embedded, per step (progress is reported after each).
     static let reembedPage = 4_096
 
+    /// Switches tried again after another process's write landed between the last catch-up and
+    /// the switch's transaction (each after one more catch-up).
+    static let reembedSwitchRetries = 3
+
     /// Re-embeds every precedent with `kind` (default `hashed-v2`; a hashed-v1 collection may stay
     /// hashed-v1), hashed-v2 with numeric scales fitted anew on the collection as it is, and
     /// switches to the new vectors at once.
@@ -59,7 +63,8 @@ extension PrecedentCollection {
     ///   kind that is not a featurizer, `tenants` on a collection that is not hashed-v2 (or with
     ///   another kind), or a named tenant without precedents;
     ///   ``CasebookError/changedDuringReembedding(_:)`` when another process wrote the precedents
-    ///   being re-embedded after the last catch-up: nothing is switched. When the collection was
+    ///   being re-embedded between the last catch-up and the switch at every one of
+    ///   1 + ``reembedSwitchRetries`` attempts: nothing is switched. When the collection was
     ///   re-embedded or trained meanwhile (by this process or another), this one starts again from
     ///   the new state; ``CasebookError/staleState(_:)`` when that happened at every attempt.
     @discardableResult
@@ -88,14 +93,26 @@ extension PrecedentCollection {
             guard var prepared else {
                 return report(state.embedder.config.kind, kind ?? EmbedderConfig.hashedV2Kind, 0, nil)
             }
-            // The rest; the switch refuses only what another process writes from here on (this
-            // one's writes wait on the lock).
-            let tookIn = try catchUp(&prepared, tenants: tenants, progress)
-            progress(ReembedProgress(phase: .writing, done: 0, total: prepared.rewrite.rows.count))
-            let position = try store.rewriteVectors(
-                collection: recordID, name: name, embedder: prepared.embedder.config, vectors: prepared.rewrite.vectors,
-                lists: prepared.rewrite.lists, frequencies: prepared.rewrite.frequencies, tenants: tenants,
-                unchangedSince: prepared.caughtUpTo, stateAsOf: state.asOf)
+            // The rest (this process's writes wait on the lock). Another process's write that
+            // lands between a catch-up and the transaction makes the store refuse the switch,
+            // nothing written: it is taken in by one more catch-up, and the switch tried again.
+            var tookIn = false
+            var switched: Int64?
+            var retries = 0
+            while switched == nil {
+                tookIn = try catchUp(&prepared, tenants: tenants, progress) || tookIn
+                progress(ReembedProgress(phase: .writing, done: 0, total: prepared.rewrite.rows.count))
+                do throws(CasebookError) {
+                    switched = try store.rewriteVectors(
+                        collection: recordID, name: name, embedder: prepared.embedder.config,
+                        vectors: prepared.rewrite.vectors, lists: prepared.rewrite.lists,
+                        frequencies: prepared.rewrite.frequencies, tenants: tenants, unchangedSince: prepared.caughtUpTo,
+                        stateAsOf: state.asOf)
+                } catch .changedDuringReembedding where retries < Self.reembedSwitchRetries {
+                    retries += 1
+                }
+            }
+            let position = switched!
             // The index switched to is made from the re-embedding's own rows, not read back.
             let counts = prepared.embedder.weighsByFrequency ? prepared.rewrite.frequencies.filter { holds($0.key) } : [:]
             if let tenants {

@@ -94,14 +94,15 @@ import Testing
         var rows = ReembedTests.rows(tenant: "acme", count: 50, seed: 11) + ReembedTests.rows(tenant: "globex", count: 20, seed: 12)
         try collection.add(rows)
 
+        /// Runs `write` at the first `times` progress reports of `phase`.
         func midway(
-            _ tenants: Set<TenantID>?, at phase: ReembedProgress.Phase, _ write: () throws -> Void
+            _ tenants: Set<TenantID>?, at phase: ReembedProgress.Phase, times: Int = 1, _ write: () throws -> Void
         ) throws -> CasebookError? {
-            var wrote = false
+            var wrote = 0
             do {
                 try collection.reembed(tenants: tenants) { step in
-                    guard !wrote, step.phase == phase else { return }
-                    wrote = true
+                    guard wrote < times, step.phase == phase else { return }
+                    wrote += 1
                     #expect(throws: Never.self) { try write() }
                 }
                 return nil
@@ -127,12 +128,23 @@ import Testing
         }
         #expect(collection.count == rows.count)
 
-        // After the last catch-up: refused, nothing switched.
+        // Between the last catch-up and the switch: taken in by one more catch-up.
+        for tenants in [Set<TenantID>(["acme"]), nil] {
+            rows[7].context["minutes"] = .number(7_000 + (tenants == nil ? 1 : 2))
+            #expect(try midway(tenants, at: .writing) { try other.update(rows[7]) } == nil)
+            try ReembedTests.expectConsistent(collection, rows, "a write as the switch began, \(String(describing: tenants))")
+        }
+        // There at every attempt: refused, nothing switched.
         let embedder = collection.spec.embedder
         var expected = try Self.vectors(collection, rows)
         for tenants in [Set<TenantID>(["acme"]), nil] {
-            rows[5].context["minutes"] = .number(Double(rows[5].context.count) + (tenants == nil ? 1 : 2))
-            let refused = try midway(tenants, at: .writing) { try other.update(rows[5]) }
+            let attempts = 1 + PrecedentCollection.reembedSwitchRetries
+            var bumps = 0
+            let refused = try midway(tenants, at: .writing, times: attempts) {
+                bumps += 1
+                rows[5].context["minutes"] = .number(5_000 + Double(bumps) + (tenants == nil ? 100 : 0))
+                try other.update(rows[5])
+            }
             #expect("\(String(describing: refused))".contains("another process changed collection \"c\""), "\(String(describing: refused))")
             #expect(collection.spec.embedder == embedder)
             expected["acme/\(rows[5].id!.rawValue)"] = try other.get(tenant: "acme", id: rows[5].id!).vector
@@ -227,12 +239,12 @@ import Testing
         var rows = ReembedTests.rows(tenant: "acme", count: 20, seed: 13) + ReembedTests.rows(tenant: "globex", count: 20, seed: 14)
         try collection.add(rows)
         var reports: [ReembedReport] = []
-        var wrote = false
+        var wrote = 0
         try casebook.refitStaleTenants({ reports.append($0) }, progress: { step in
-            // After the last catch-up: the switch is refused.
-            guard !wrote, step.phase == .writing else { return }
-            wrote = true
-            rows[0].context["minutes"] = 1
+            // After the last catch-up, at every attempt: the switch is refused.
+            guard wrote < 1 + PrecedentCollection.reembedSwitchRetries, step.phase == .writing else { return }
+            wrote += 1
+            rows[0].context["minutes"] = .number(Double(wrote))
             #expect(throws: Never.self) { try other.update(rows[0]) }
         })
         #expect(reports.map(\.tenants) == [["acme"], ["globex"]])
