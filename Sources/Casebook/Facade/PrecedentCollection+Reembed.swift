@@ -93,44 +93,8 @@ extension PrecedentCollection {
             guard var prepared else {
                 return report(state.embedder.config.kind, kind ?? EmbedderConfig.hashedV2Kind, 0, nil)
             }
-            // The rest (this process's writes wait on the lock). Another process's write that
-            // lands between a catch-up and the transaction makes the store refuse the switch,
-            // nothing written: it is taken in by one more catch-up, and the switch tried again.
-            var tookIn = false
-            var switched: Int64?
-            var retries = 0
-            while switched == nil {
-                tookIn = try catchUp(&prepared, tenants: tenants, progress) || tookIn
-                progress(ReembedProgress(phase: .writing, done: 0, total: prepared.rewrite.rows.count))
-                do throws(CasebookError) {
-                    switched = try store.rewriteVectors(
-                        collection: recordID, name: name, embedder: prepared.embedder.config,
-                        vectors: prepared.rewrite.vectors, lists: prepared.rewrite.lists,
-                        frequencies: prepared.rewrite.frequencies, tenants: tenants, unchangedSince: prepared.caughtUpTo,
-                        stateAsOf: state.asOf)
-                } catch .changedDuringReembedding where retries < Self.reembedSwitchRetries {
-                    retries += 1
-                }
-            }
-            let position = switched!
-            // The index switched to is made from the re-embedding's own rows, not read back.
-            let counts = prepared.embedder.weighsByFrequency ? prepared.rewrite.frequencies.filter { holds($0.key) } : [:]
-            if let tenants {
-                var refitCounts: [TenantID: FeatureFrequencies] = [:]
-                if prepared.embedder.weighsByFrequency {
-                    // A tenant whose rows were all deleted meanwhile has none.
-                    for tenant in tenants where holds(tenant) { refitCounts[tenant] = counts[tenant] ?? FeatureFrequencies() }
-                }
-                // Decoded before the lock, again only when the last catch-up took rows in.
-                let rows = tookIn ? currentRows(of: prepared.rewrite, tenants: tenants.filter(holds)) : prepared.refitRows!
-                adoptRefit(
-                    of: tenants, rows: rows, deleted: prepared.takenIn.mapValues(\.ids), counts: refitCounts,
-                    embedder: prepared.embedder)
-            } else {
-                var next = prepared.index!
-                try takeStoredDrift(into: &next)
-                adopt(embedder: prepared.embedder, index: next, frequencies: counts)
-            }
+            let (position, tookIn) = try switchVectors(&prepared, tenants: tenants, stateAsOf: state.asOf, progress)
+            try adoptReembedded(prepared, tenants: tenants, lastCatchUpTookIn: tookIn)
             advanceState(to: position)
             let count = prepared.rewrite.rows.count
             progress(ReembedProgress(phase: .writing, done: count, total: count))

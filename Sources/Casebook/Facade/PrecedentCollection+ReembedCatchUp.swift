@@ -84,6 +84,31 @@ extension PrecedentCollection {
         return !caughtUp.touched.isEmpty
     }
 
+    /// The switch's transaction, under the writer lock, after the last catch-up (this process's
+    /// writes wait on the lock). Another process's write that lands between a catch-up and the
+    /// transaction makes the store refuse it, nothing written: that write is taken in by one more
+    /// catch-up and the transaction tried again, at most ``reembedSwitchRetries`` times. Returns
+    /// the switch's feed position and whether any of these catch-ups took a row in.
+    func switchVectors(
+        _ prepared: inout PreparedReembed, tenants: Set<TenantID>?, stateAsOf: Int64, _ progress: (ReembedProgress) -> Void
+    ) throws(CasebookError) -> (position: Int64, tookIn: Bool) {
+        var tookIn = false
+        var retries = 0
+        while true {
+            tookIn = try catchUp(&prepared, tenants: tenants, progress) || tookIn
+            progress(ReembedProgress(phase: .writing, done: 0, total: prepared.rewrite.rows.count))
+            do throws(CasebookError) {
+                let position = try store.rewriteVectors(
+                    collection: recordID, name: name, embedder: prepared.embedder.config, vectors: prepared.rewrite.vectors,
+                    lists: prepared.rewrite.lists, frequencies: prepared.rewrite.frequencies, tenants: tenants,
+                    unchangedSince: prepared.caughtUpTo, stateAsOf: stateAsOf)
+                return (position, tookIn)
+            } catch .changedDuringReembedding where retries < Self.reembedSwitchRetries {
+                retries += 1
+            }
+        }
+    }
+
     /// Brings the rows of `keys` (of one tenant; `at`: their places in `rewrite`) to their stored
     /// state; the places of deleted ones go into `removed`.
     private func refresh(

@@ -50,6 +50,29 @@ extension PrecedentCollection {
         return ivf
     }
 
+    /// After the switch's transaction: the new index, counts and embedder swapped in together —
+    /// a whole re-embedding's index built before the lock, or the re-embedded tenants' rows
+    /// refiled in the live one (decoded before the lock, again only when the last catch-ups took
+    /// rows in).
+    func adoptReembedded(_ prepared: PreparedReembed, tenants: Set<TenantID>?, lastCatchUpTookIn: Bool) throws(CasebookError) {
+        let counts = prepared.embedder.weighsByFrequency ? prepared.rewrite.frequencies.filter { holds($0.key) } : [:]
+        guard let tenants else {
+            var next = prepared.index!
+            try takeStoredDrift(into: &next)
+            adopt(embedder: prepared.embedder, index: next, frequencies: counts)
+            return
+        }
+        var refitCounts: [TenantID: FeatureFrequencies] = [:]
+        if prepared.embedder.weighsByFrequency {
+            // A tenant whose rows were all deleted meanwhile has none.
+            for tenant in tenants where holds(tenant) { refitCounts[tenant] = counts[tenant] ?? FeatureFrequencies() }
+        }
+        let rows = lastCatchUpTookIn ? currentRows(of: prepared.rewrite, tenants: tenants.filter(holds)) : prepared.refitRows!
+        adoptRefit(
+            of: tenants, rows: rows, deleted: prepared.takenIn.mapValues(\.ids), counts: refitCounts,
+            embedder: prepared.embedder)
+    }
+
     /// Files into a whole re-embedding's index (``switchedIndex(from:)``) the rows a catch-up took
     /// in (`touched`, by tenant): each as `rewrite` now holds it, or taken out when deleted.
     func fileCaughtUp(_ touched: [TenantID: WrittenRows], from rewrite: Rewrite, into next: inout any VectorIndex) {
