@@ -58,7 +58,10 @@ struct Reembed: ParsableCommand {
             : tenants.isEmpty ? nil : Set(tenants.map { TenantID($0) })
         let report = try target.reembed(to: embedder, tenants: only) { step in
             guard terminal || lines else { return }
-            let text = "\(step.phase.rawValue) \(step.done)/\(step.total)"
+            // A catch-up's figure is a count of rows written meanwhile, not progress towards a total.
+            let text = step.phase == .catchingUp
+                ? "catchingUp: \(step.done) written meanwhile taken in"
+                : "\(step.phase.rawValue) \(step.done)/\(step.total)"
             FileHandle.standardError.write(Data(((lines ? "" : "\r") + text + (lines ? "\n" : "   ")).utf8))
         }
         if terminal && !lines { FileHandle.standardError.write(Data("\n".utf8)) }
