@@ -275,9 +275,7 @@ extension PrecedentCollection {
                 let ids = Set(stored.map(\.id)).union(deleted[tenant] ?? [])
                 Self.file(stored, of: tenant, ids: ids, into: &index)
             }
-            for (tenant, frequencies) in counts where tenants.contains(tenant) {
-                frequencyCache.replace(tenant: tenant, with: frequencies)
-            }
+            for (tenant, frequencies) in counts { frequencyCache.replace(tenant: tenant, with: frequencies) }
             takeEmbedder(newEmbedder)
         }
     }

@@ -36,10 +36,7 @@ extension PrecedentCollection {
             let touched = written.mapValues(\.keys)
             position = upTo
             if touched.isEmpty { return (position, takenIn) }
-            for (tenant, rows) in written {
-                takenIn[tenant, default: WrittenRows()].ids.formUnion(rows.ids)
-                takenIn[tenant, default: WrittenRows()].keys.formUnion(rows.keys)
-            }
+            WrittenRows.merge(written, into: &takenIn)
             // Where each touched row is (one pass over the rows per round); rows taken out are
             // dropped after every tenant's, so these places hold meanwhile.
             let all = touched.values.reduce(into: Set<Int64>()) { $0.formUnion($1) }
@@ -59,8 +56,8 @@ extension PrecedentCollection {
     }
 
     /// Takes into a prepared re-embedding what was written since its last catch-up (or its
-    /// snapshot), filing it into its index when it has one; runs twice, first without the writer
-    /// lock (most of what was written meanwhile) and then under it for the switch.
+    /// snapshot), filing it into its index when it has one: first without the writer lock (most
+    /// of what was written meanwhile), then under it before each attempt of the switch.
     /// Returns whether it took any row in.
     @discardableResult
     func catchUp(
@@ -69,10 +66,7 @@ extension PrecedentCollection {
         let caughtUp = try catchUp(
             &prepared.rewrite, since: prepared.caughtUpTo, tenants: tenants, newEmbedder: prepared.embedder)
         prepared.caughtUpTo = caughtUp.position
-        for (tenant, rows) in caughtUp.touched {
-            prepared.takenIn[tenant, default: WrittenRows()].ids.formUnion(rows.ids)
-            prepared.takenIn[tenant, default: WrittenRows()].keys.formUnion(rows.keys)
-        }
+        WrittenRows.merge(caughtUp.touched, into: &prepared.takenIn)
         if !caughtUp.touched.isEmpty, var index = prepared.index {
             // Taken out while filed, so that filing changes the only copy rather than copying its slabs.
             prepared.index = nil

@@ -7,6 +7,14 @@ extension PrecedentCollection {
     struct WrittenRows {
         var ids: Set<PrecedentID> = []
         var keys: Set<Int64> = []
+
+        /// Adds `other`'s rows to each tenant's in `rows`.
+        static func merge(_ other: [TenantID: WrittenRows], into rows: inout [TenantID: WrittenRows]) {
+            for (tenant, written) in other {
+                rows[tenant, default: WrittenRows()].ids.formUnion(written.ids)
+                rows[tenant, default: WrittenRows()].keys.formUnion(written.keys)
+            }
+        }
     }
 
     /// Every upsert and delete of this collection (of `tenants`, or any) committed after feed
