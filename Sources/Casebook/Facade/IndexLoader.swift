@@ -10,8 +10,8 @@ struct IndexLoader: StoredRowSink {
 
     func dimension(of collection: Int64) -> Int { indexes[collection]?.dimension ?? 0 }
 
-    mutating func reserve(collection: Int64, tenant: TenantID, rows: Int) {
-        indexes[collection]?.reserve(tenant: tenant, rows: rows)
+    mutating func reserve(collection: Int64, sizes: [(tenant: TenantID, rows: Int)]) {
+        indexes[collection]?.reserve(sizes)
     }
 
     mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool {

@@ -25,7 +25,7 @@ extension PrecedentCollection {
             shard: shard)
         var perTenant: [TenantID: Int] = [:]
         for row in rewrite.rows where loader.wants(tenant: row.precedent.tenant) { perTenant[row.precedent.tenant, default: 0] += 1 }
-        for (tenant, rows) in perTenant { loader.reserve(collection: recordID, tenant: tenant, rows: rows) }
+        loader.reserve(collection: recordID, sizes: perTenant.map { ($0.key, $0.value) })
         for (row, vector) in zip(rewrite.rows, rewrite.vectors) where loader.wants(tenant: row.precedent.tenant) {
             let stored = StoredRow(
                 collection: recordID, key: row.key, tenant: row.precedent.tenant, id: row.precedent.id!,

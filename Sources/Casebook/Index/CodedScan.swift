@@ -30,6 +30,11 @@ enum CodedScan {
     /// Below this many rows the float32 scan reads little enough that two passes do not pay.
     static let minimumRows = 4_096
 
+    /// Bytes of float32 rows a flat index's slabs under ``minimumRows`` may keep in all before
+    /// every slab keeps codes only (65,536 rows at 1,024 dimensions): past it, memory, not the
+    /// second pass, is what many small tenants cost.
+    static let floatBudget = 256 << 20
+
     /// Whether a flat index given a ``StoredVectorReader`` lets its large slabs' float32 rows go,
     /// unless `CASEBOOK_FLOAT_ROWS=memory` (benchmarks compare keeping them in the same build).
     static let dropsFloats = ProcessInfo.processInfo.environment["CASEBOOK_FLOAT_ROWS"] != "memory"

@@ -10,17 +10,48 @@ struct FlatIndex: VectorIndex {
     private(set) var vocabulary = AttributeVocabulary()
     /// Where rows kept only as codes are read back; nil keeps every slab's float32 rows.
     let storedRows: (any StoredVectorReader)?
+    /// Bytes of float32 rows the small slabs may keep in all (see ``init(dimension:metric:storedRows:floatBudget:)``).
+    let floatBudget: Int
+    /// Rows held in float32, in the slabs that keep them.
+    private(set) var floatRows = 0
+    /// Set once the small slabs' float32 rows would pass ``floatBudget``: from then on every slab,
+    /// whatever its size, keeps codes only.
+    private(set) var codesOnlyEverywhere = false
 
     /// `storedRows`: a tenant's slab of at least ``CodedScan/minimumRows`` rows then keeps only its
     /// int8 codes (a quarter of the memory), and its searches read the rows they re-score from there.
-    init(dimension: Int, metric: Metric, storedRows: (any StoredVectorReader)? = nil) {
+    /// Smaller slabs keep their float32 rows (one pass over them is faster than two) until those
+    /// would take more than `floatBudget` bytes in all: many small tenants then cost what one
+    /// large tenant of as many rows does, and every slab keeps codes only.
+    init(
+        dimension: Int, metric: Metric, storedRows: (any StoredVectorReader)? = nil,
+        floatBudget: Int = CodedScan.floatBudget
+    ) {
         self.dimension = dimension
         self.metric = metric
         self.storedRows = storedRows
+        self.floatBudget = floatBudget
     }
 
-    /// Whether slabs let their float32 rows go once they reach ``CodedScan/minimumRows``.
+    /// Whether slabs let their float32 rows go once they reach ``CodedScan/minimumRows`` (or the
+    /// budget is spent).
     private var dropsFloats: Bool { storedRows != nil && metric != .l2 && CodedScan.hasKernel && CodedScan.dropsFloats }
+
+    /// Whether a slab reaching `rows` rows keeps only its codes.
+    private func dropsFloats(reaching rows: Int) -> Bool {
+        dropsFloats && (codesOnlyEverywhere || rows >= CodedScan.minimumRows)
+    }
+
+    /// Turns every slab to codes only when `incoming` more float32 rows would pass the budget.
+    private mutating func spendFloatBudget(on incoming: Int) {
+        guard dropsFloats, !codesOnlyEverywhere, (floatRows + incoming) * dimension * MemoryLayout<Float>.size > floatBudget
+        else { return }
+        codesOnlyEverywhere = true
+        for tenant in slabs.keys {
+            let dropped = FlatIndex.mutate(&slabs[tenant]!) { slab in FlatIndex.dropFloats(of: &slab, if: true) }
+            floatRows -= dropped
+        }
+    }
 
     var count: Int { slabs.values.reduce(0) { $0 + $1.count } }
     var tenants: [TenantID] { slabs.filter { $0.value.count > 0 }.keys.sorted() }
@@ -69,6 +100,7 @@ struct FlatIndex: VectorIndex {
                 throw .storage(code: 11, message: "\(slab.count - read) rows of the index are no longer stored; reopen and retry")
             }
             slabs[tenant]!.restoreFloats(rows)
+            floatRows += slab.count
         }
     }
 
@@ -80,6 +112,7 @@ struct FlatIndex: VectorIndex {
         // Group by tenant first, so each slab is looked up once per batch, not once per row.
         var groups: [TenantID: [Int]] = [:]
         for (position, row) in rows.enumerated() { groups[row.tenant, default: []].append(position) }
+        spendFloatBudget(on: rows.count)
         let empty = emptySlab()
         for (tenant, positions) in groups {
             // The group's text codes in one block (a row's are a slice of it): no array per row.
@@ -94,10 +127,10 @@ struct FlatIndex: VectorIndex {
                 }
                 tagCodes.append(vocabulary.tagCodes(rows[position].tags))
             }
-            let dropsFloats = self.dropsFloats
-            FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+            let drops = dropsFloats(reaching: count(tenant: tenant) + positions.count)
+            let (dropped, keepsFloats) = FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
                 // Grown past the threshold: the rows go before the batch's are copied in.
-                FlatIndex.dropFloats(of: &slab, growingBy: positions.count, if: dropsFloats)
+                let dropped = FlatIndex.dropFloats(of: &slab, if: drops)
                 slab.reserve(positions.count)
                 for (offset, position) in positions.enumerated() {
                     let row = rows[position]
@@ -106,27 +139,34 @@ struct FlatIndex: VectorIndex {
                         success: FlatIndex.successCode(row.wasSuccessful), createdAt: row.createdAt,
                         tags: tagCodes[offset])
                 }
+                return (dropped, slab.keepsFloats)
+            }
+            floatRows += (keepsFloats ? positions.count : 0) - dropped
+        }
+    }
+
+    /// Makes room for each tenant's rows before they arrive (loading knows the counts up front);
+    /// a slab that will keep only codes lets its float32 rows go first, and when the small slabs'
+    /// rows would pass the budget, every slab does.
+    mutating func reserve(_ sizes: [(tenant: TenantID, rows: Int)]) {
+        spendFloatBudget(on: sizes.reduce(0) { $0 + ($1.rows < CodedScan.minimumRows ? $1.rows : 0) })
+        let empty = emptySlab()
+        for (tenant, rows) in sizes {
+            let drops = dropsFloats(reaching: count(tenant: tenant) + rows)
+            floatRows -= FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
+                let dropped = FlatIndex.dropFloats(of: &slab, if: drops)
+                slab.reserve(rows)
+                return dropped
             }
         }
     }
 
-    /// Makes room for `rows` more rows of a tenant (loading knows the counts up front); a slab
-    /// that will keep only codes lets its float32 rows go before they arrive.
-    mutating func reserve(tenant: TenantID, rows: Int) {
-        let empty = emptySlab()
-        let dropsFloats = self.dropsFloats
-        FlatIndex.mutate(&slabs[tenant, default: empty]) { slab in
-            FlatIndex.dropFloats(of: &slab, growingBy: rows, if: dropsFloats)
-            slab.reserve(rows)
-        }
-    }
-
-    /// Lets a slab's float32 rows go when the index drops them and `rows` more will take the
-    /// slab to ``CodedScan/minimumRows``.
-    private static func dropFloats(of slab: inout TenantSlab, growingBy rows: Int, if dropsFloats: Bool) {
-        if dropsFloats, slab.keepsFloats, slab.hasUsableCodes, slab.count + rows >= CodedScan.minimumRows {
-            slab.dropFloats()
-        }
+    /// Lets a slab's float32 rows go when `drops` and its codes can serve every scan; how many
+    /// float32 rows went.
+    private static func dropFloats(of slab: inout TenantSlab, if drops: Bool) -> Int {
+        guard drops, slab.keepsFloats, slab.hasUsableCodes else { return 0 }
+        slab.dropFloats()
+        return slab.count
     }
 
     /// Adds a row straight from stored bytes (database loading); false when the BLOB is malformed.
@@ -138,8 +178,9 @@ struct FlatIndex: VectorIndex {
         // Loading has reserved every tenant's slab; creating one here is the rare fallback (an
         // empty slab allocates, so it is not built per row as a `default:`).
         if slabs[tenant] == nil { slabs[tenant] = emptySlab() }
+        let keepsFloats = slabs[tenant]!.keepsFloats
         // The row's text codes on the stack: loading adds a million rows without a heap block each.
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: texts.count) { codes in
+        let added = withUnsafeTemporaryAllocation(of: Int32.self, capacity: texts.count) { codes in
             for field in texts.indices { codes[field] = vocabulary.textCode(field, texts[field]) }
             let d = dimension
             return FlatIndex.mutate(&slabs[tenant]!) { slab in
@@ -160,6 +201,8 @@ struct FlatIndex: VectorIndex {
                 return true
             }
         }
+        if added, keepsFloats { floatRows += 1 }
+        return added
     }
 
     mutating func update(_ row: IndexedRow) {
@@ -177,6 +220,7 @@ struct FlatIndex: VectorIndex {
     @discardableResult
     mutating func remove(tenant: TenantID, id: PrecedentID) -> Bool {
         guard let position = slabs[tenant]?.row(of: id) else { return false }
+        if slabs[tenant]!.keepsFloats { floatRows -= 1 }
         slabs[tenant]!.remove(row: Int(position))
         if slabs[tenant]!.count == 0 { slabs[tenant] = nil }
         return true
@@ -184,7 +228,10 @@ struct FlatIndex: VectorIndex {
 
     /// Hands over every tenant's slab, leaving the index empty (an IVF index adopting the rows).
     mutating func takeSlabs() -> [TenantID: TenantSlab] {
-        defer { slabs = [:] }
+        defer {
+            slabs = [:]
+            floatRows = 0
+        }
         return slabs
     }
 
@@ -238,5 +285,8 @@ struct FlatIndex: VectorIndex {
         body(&slab)
     }
 
-    func _checkInvariants() -> Bool { slabs.values.allSatisfy { $0._checkInvariants() } }
+    func _checkInvariants() -> Bool {
+        slabs.values.allSatisfy { $0._checkInvariants() }
+            && floatRows == slabs.values.reduce(0) { $0 + ($1.keepsFloats ? $1.count : 0) }
+    }
 }

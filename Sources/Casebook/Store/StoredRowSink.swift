@@ -24,8 +24,9 @@ protocol StoredRowSink {
     /// Whether rows of `tenant` are wanted at all (a node holding one shard of the tenants); the
     /// store skips the others without reading their vectors.
     func wants(tenant: TenantID) -> Bool
-    /// Room for `rows` rows of `tenant` in `collection`, before the rows arrive.
-    mutating func reserve(collection: Int64, tenant: TenantID, rows: Int)
+    /// Room for each wanted tenant's rows in `collection`, all given at once before the rows
+    /// arrive (an index sizes its storage by the whole collection).
+    mutating func reserve(collection: Int64, sizes: [(tenant: TenantID, rows: Int)])
     /// One row with its vector in either of ``VectorBlob``'s layouts, valid only during the call;
     /// false when the bytes are neither layout for the collection's dimension.
     mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool

@@ -15,6 +15,8 @@ import Testing
         private(set) var reads = 0
         /// Store queries made (one per `forEachVector`).
         private(set) var queries = 0
+        /// Every key asked for, in order.
+        private(set) var keysAsked: [Int64] = []
         var failing = false
 
         func put(_ key: Int64, _ vector: [Float]) { lock.withLock { stored[key] = VectorBlob.encodeStored(vector) } }
@@ -24,6 +26,7 @@ import Testing
             let found = lock.withLock { () -> [(Int64, Data)] in
                 reads += keys.count
                 queries += 1
+                keysAsked += keys
                 return keys.compactMap { key in stored[key].map { (key, $0) } }
             }
             if failing { throw .storage(code: 10, message: "disk I/O error") }
@@ -37,9 +40,9 @@ import Testing
         var coded: FlatIndex
         let store = Vectors()
 
-        init(dimension: Int, metric: Metric) {
+        init(dimension: Int, metric: Metric, floatBudget: Int = CodedScan.floatBudget) {
             kept = FlatIndex(dimension: dimension, metric: metric)
-            coded = FlatIndex(dimension: dimension, metric: metric, storedRows: store)
+            coded = FlatIndex(dimension: dimension, metric: metric, storedRows: store, floatBudget: floatBudget)
         }
 
         mutating func add(_ rows: [IndexedRow]) {
@@ -123,6 +126,104 @@ import Testing
                     Self.expectSame(answer, try pair.kept.search(IndexQuery(tenant: "big", vector: queries[q], k: 10, filter: filter)),
                                     "\(shape) batch of \(count), query \(q), filter \(f)")
                 }
+            }
+        }
+    }
+
+    /// Many small tenants: until their float32 rows would pass the index's budget, their slabs keep
+    /// them; from then on every slab keeps codes only, however small, and answers as the float32
+    /// scan does from its own tenant's rows. An index given the same tenants' sizes up front (a
+    /// database opening) keeps codes only from the start, without holding float32 rows first.
+    @Test(arguments: [Metric.cosine, .innerProduct])
+    func manySmallTenantsPastTheBudgetKeepCodesOnly(metric: Metric) throws {
+        try #require(CodedScan.hasKernel && CodedScan.dropsFloats, "needs AVX2 and CASEBOOK_FLOAT_ROWS unset")
+        var random = SplitMix64(seed: metric == .cosine ? 41 : 42)
+        let d = 24, budgetRows = 1_000
+        var pair = Pair(dimension: d, metric: metric, floatBudget: budgetRows * d * MemoryLayout<Float>.size)
+        // Tenant `t<n>` holds keys 100·n ..< 100·n + size: sizes 1-24, so some are below k.
+        var tenants: [(tenant: TenantID, size: Int)] = []
+        func addTenants(_ count: Int) {
+            for _ in 0..<count {
+                let n = tenants.count, size = 1 + Int(random.next() % 24)
+                tenants.append((TenantID("t\(n)"), size))
+                pair.add((0..<size).map { i in
+                    Self.row(100 * n + i, tenant: TenantID("t\(n)"), vector: (0..<d).map { _ in random.unit() })
+                })
+            }
+        }
+        addTenants(40)
+        let (n, _) = try #require(tenants.enumerated().first { $0.element.size > 1 })
+        pair.remove(tenant: tenants[n].tenant, id: PrecedentID("r\(100 * n + 1)"), key: Int64(100 * n + 1))
+        let under = pair.coded.count
+        #expect(under < budgetRows && pair.coded.floatRows == under && !pair.coded.codesOnlyEverywhere)
+        #expect(pair.coded.slabs.values.allSatisfy { $0.keepsFloats }, "under the budget, small slabs keep float32 rows")
+        while pair.coded.count <= budgetRows { addTenants(5) }
+        addTenants(3)
+        #expect(pair.coded.codesOnlyEverywhere && pair.coded.floatRows == 0)
+        #expect(pair.coded.slabs.values.allSatisfy { !$0.keepsFloats }, "past it, every slab keeps codes only")
+        var consistent = pair.coded._checkInvariants()
+        #expect(consistent)
+        // Writes after the switch: an update, a removal, a new one-row tenant.
+        for n in stride(from: 0, to: tenants.count, by: 9) {
+            pair.update(Self.row(100 * n, tenant: tenants[n].tenant, vector: (0..<d).map { _ in random.unit() }))
+            if tenants[n].size > 1 {
+                pair.remove(tenant: tenants[n].tenant, id: PrecedentID("r\(100 * n + 1)"), key: Int64(100 * n + 1))
+            }
+        }
+        addTenants(1)
+        consistent = pair.coded._checkInvariants()
+        #expect(pair.coded.slabs[tenants.last!.tenant]?.keepsFloats == false && consistent)
+
+        // The same rows loaded as a database opens: sizes first, then each row's stored bytes.
+        var loaded = FlatIndex(dimension: d, metric: metric, storedRows: pair.store, floatBudget: pair.coded.floatBudget)
+        let sizes = tenants.map { ($0.tenant, pair.coded.count(tenant: $0.tenant)) }
+        loaded.reserve(sizes)
+        #expect(loaded.codesOnlyEverywhere && loaded.floatRows == 0, "decided by the sizes, before any row")
+        var underBudget = FlatIndex(dimension: d, metric: metric, storedRows: pair.store, floatBudget: pair.coded.floatBudget)
+        underBudget.reserve(Array(sizes.prefix(20)))
+        for (tenant, _) in sizes {
+            let slab = try #require(pair.coded.slabs[tenant])
+            for row in 0..<slab.count {
+                let key = slab.keys[row], id = slab.ids[row]
+                let vector = try #require(try pair.kept.vector(tenant: tenant, id: id))
+                let texts = Self.row(Int(key), tenant: tenant, vector: vector).texts
+                let inUnderBudget = sizes.prefix(20).contains { $0.0 == tenant }
+                let added = VectorBlob.encodeStored(vector).withUnsafeBytes { bytes in
+                    loaded.addLoaded(
+                        tenant: tenant, id: id, key: key, vectorBytes: bytes, texts: texts, tags: [], wasSuccessful: nil, createdAt: 0)
+                        && (!inUnderBudget || underBudget.addLoaded(
+                            tenant: tenant, id: id, key: key, vectorBytes: bytes, texts: texts, tags: [], wasSuccessful: nil, createdAt: 0))
+                }
+                try #require(added)
+            }
+        }
+        consistent = loaded._checkInvariants()
+        #expect(consistent && loaded.floatRows == 0 && loaded.slabs.values.allSatisfy { !$0.keepsFloats })
+        consistent = underBudget._checkInvariants()
+        #expect(consistent && underBudget.floatRows == underBudget.count && !underBudget.codesOnlyEverywhere)
+
+        for (n, (tenant, _)) in tenants.enumerated() where n % 3 == 0 {
+            let own = 100 * n..<100 * n + 100
+            let queries = [(0..<d).map { _ in random.unit() }, try #require(try pair.kept.vector(tenant: tenant, id: PrecedentID("r\(100 * n)")))]
+            for (q, query) in queries.enumerated() {
+                for k in [1, 5, 30] {
+                    for (f, filter) in [SearchFilter(), SearchFilter(category: "b")].enumerated() {
+                        let request = IndexQuery(tenant: tenant, vector: query, k: k, filter: filter)
+                        let note = "\(tenant) query \(q) k \(k) filter \(f)"
+                        let expected = try pair.kept.search(request)
+                        let asked = pair.store.keysAsked.count
+                        let got = try pair.coded.search(request)
+                        Self.expectSame(got, expected, note)
+                        #expect(pair.store.keysAsked[asked...].allSatisfy { own.contains(Int($0)) }, "\(note): read another tenant's row")
+                        #expect(got.hits.allSatisfy { own.contains(Int($0.key)) }, "\(note): another tenant's row")
+                        Self.expectSame(try loaded.search(request), expected, "loaded, \(note)")
+                    }
+                }
+            }
+            let batch = IndexBatchQuery(tenant: tenant, vectors: queries.flatMap { $0 }, k: 5, filter: SearchFilter())
+            for (q, answer) in try pair.coded.search(batch: batch).enumerated() {
+                Self.expectSame(answer, try pair.kept.search(IndexQuery(tenant: tenant, vector: queries[q], k: 5, filter: SearchFilter())),
+                                "\(tenant) batch query \(q)")
             }
         }
     }

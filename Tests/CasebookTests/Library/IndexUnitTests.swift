@@ -96,7 +96,7 @@ import Testing
     /// A tenant whose slab exists but is empty (reserved, nothing loaded) answers with no hits.
     @Test func emptySlabAnswersEmpty() throws {
         var index = FlatIndex(dimension: 3, metric: .cosine)
-        index.reserve(tenant: "t", rows: 10)
+        index.reserve([("t", 10)])
         let filter = SearchFilter()
         #expect(try index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter)).hits.isEmpty)
         #expect(try index.search(IndexQuery(tenant: "t", vector: [1, 0, 0], k: 5, filter: filter), kernel: .portable).hits.isEmpty)
