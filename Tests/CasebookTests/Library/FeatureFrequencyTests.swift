@@ -85,6 +85,39 @@ import Testing
         }
     }
 
+    /// Counts of more rows than a store reads in one page (PostgreSQL reads them in pages of
+    /// (tenant, feature)): a reopened instance and the store's reads of one tenant hold every one,
+    /// pages ending inside a tenant and between two.
+    @Test(arguments: StoreKind.allCases) func countsOfManyPagesReadBackWhole(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 64, embedder: .hashedV1()))
+        let embedder = try HashedNGramEmbedder(dimension: 64)
+        var random = SplitMix64(seed: 77)
+        // Words of random letters: each brings a dozen character n-grams no other shares.
+        func word() -> String { String((0..<8).map { _ in Character(Unicode.Scalar(97 + UInt8(random.next() % 26))) }) }
+        var held: [TenantID: [Precedent]] = [:]
+        for (t, tenant) in (["acme", "globex", "initech"] as [TenantID]).enumerated() {
+            held[tenant] = (0..<(40 + 10 * t)).map { i in
+                Precedent(id: PrecedentID("p\(i)"), tenant: tenant, category: "ndr", text: (0..<30).map { _ in word() }.joined(separator: " "))
+            }
+            try collection.add(held[tenant]!)
+        }
+        let stored = try collection.store.featureFrequencies(collection: collection.recordID)
+        #expect(stored.values.reduce(0) { $0 + $1.counts.count } > PostgresStore.rowsPerPage, "more rows than a page")
+        let reopened = try Casebook(path: database.path).collection("c")
+        for (tenant, precedents) in held {
+            // Compared as values: a failed `#expect` on the counts would print tens of thousands.
+            let expected = Self.recount(precedents, embedder)
+            let collectionRead = stored[tenant] == expected
+            let tenantRead = try collection.store.featureFrequencies(collection: collection.recordID, tenant: tenant) == expected
+            let reopenedRead = try reopened.featureFrequencies(tenant: tenant) == expected
+            #expect(collectionRead, "\(tenant): the collection's read")
+            #expect(tenantRead, "\(tenant): its own read")
+            #expect(reopenedRead, "\(tenant): reopened")
+        }
+    }
+
     /// A batch that is refused (a duplicate id) changes no count.
     @Test(arguments: StoreKind.allCases) func aRefusedBatchCountsNothing(store: StoreKind) throws {
         let database = TemporaryDatabase(store)

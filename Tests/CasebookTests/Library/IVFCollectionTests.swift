@@ -361,6 +361,14 @@ import Testing
         let report = try collection.trainIndex(nlist: 32)
         #expect(report.nlist == 32 && report.rows == 2_540 && report.sampleRows == 2_540)
         #expect(collection.spec.index.kind == "ivf" && collection.spec.index.ivf?.nlist == 32)
+        // Every trained row's list as stored, the same read at once or (PostgreSQL) in pages.
+        let assignments = try collection.store.loadAssignments()
+        #expect(assignments.keys.count == 2_540 && assignments.keys == assignments.keys.sorted())
+        if let postgres = collection.store as? PostgresStore {
+            let paged = try postgres.loadAssignments(pageSize: 7)
+            #expect(paged.keys == assignments.keys && paged.lists == assignments.lists)
+            #expect(try postgres.loadAssignments(pageSize: 2_540).keys == assignments.keys, "a last page that is full")
+        }
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(reopened.spec.index == collection.spec.index)
         var stored = report

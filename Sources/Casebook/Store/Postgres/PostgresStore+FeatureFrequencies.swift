@@ -4,31 +4,42 @@ import PostgresNIO
 /// the documents counted), written in the transaction of the write that changes them.
 extension PostgresStore {
     func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies {
-        try frequencies(
-            "SELECT tenant, feature, documents FROM casebook.feature_frequency WHERE collection_id = $1 AND tenant = $2",
-            PostgresBindings(collection, tenant.rawValue))[tenant] ?? FeatureFrequencies()
+        try frequencies(collection: collection, tenant: tenant)[tenant] ?? FeatureFrequencies()
     }
 
     func featureFrequencies(collection: Int64) throws(CasebookError) -> [TenantID: FeatureFrequencies] {
-        try frequencies(
-            "SELECT tenant, feature, documents FROM casebook.feature_frequency WHERE collection_id = $1",
-            PostgresBindings(collection))
+        try frequencies(collection: collection, tenant: nil)
     }
 
-    /// Rows of (tenant, feature, documents) gathered per tenant.
-    private func frequencies(_ sql: String, _ binds: PostgresBindings) throws(CasebookError)
-        -> [TenantID: FeatureFrequencies]
-    {
-        let rows = try connections.withSession { session throws(CasebookError) in try session.query(sql, binds) }
-        var decoded: [(tenant: TenantID, feature: Int64, documents: Int)] = []
-        decoded.reserveCapacity(rows.count)
-        for row in rows {
-            guard let (tenant, feature, count) = try? row.decode((String, Int64, Int64).self) else {
-                throw PostgresStore.corrupt("a feature frequency row could not be read")
+    /// Rows of (tenant, feature, documents) gathered per tenant, read in pages of ascending
+    /// (tenant, feature) inside one snapshot. Not in one result: PostgresNIO gathers a result's
+    /// rows by copying what it holds as each read arrives, so one of millions of rows (a thousand
+    /// tenants' counts) took a minute and a half to read where pages take seconds.
+    private func frequencies(collection: Int64, tenant: TenantID?) throws(CasebookError) -> [TenantID: FeatureFrequencies] {
+        let sql = """
+            SELECT tenant, feature, documents FROM casebook.feature_frequency
+            WHERE collection_id = $1 \(tenant == nil ? "" : "AND tenant = $4") AND (tenant, feature) > ($2, $3)
+            ORDER BY tenant, feature LIMIT \(Self.rowsPerPage)
+            """
+        return try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) in
+            var decoded: [(tenant: TenantID, feature: Int64, documents: Int)] = []
+            // Tenant ids are never empty, so ("", any feature) is below every row.
+            var after = (tenant: "", feature: Int64.min)
+            while true {
+                let binds = tenant.map { PostgresBindings(collection, after.tenant, after.feature, $0.rawValue) }
+                    ?? PostgresBindings(collection, after.tenant, after.feature)
+                let rows = try session.query(sql, binds)
+                for row in rows {
+                    guard let (tenant, feature, count) = try? row.decode((String, Int64, Int64).self) else {
+                        throw PostgresStore.corrupt("a feature frequency row could not be read")
+                    }
+                    decoded.append((TenantID(rawValue: tenant), feature, Int(count)))
+                    after = (tenant, feature)
+                }
+                if rows.count < Self.rowsPerPage { break }
             }
-            decoded.append((TenantID(rawValue: tenant), feature, Int(count)))
+            return FeatureFrequencies.gathered(decoded)
         }
-        return FeatureFrequencies.gathered(decoded)
     }
 
     /// Adds a change to the stored counts in one statement, features in ascending order so that

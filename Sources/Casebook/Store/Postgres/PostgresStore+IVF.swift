@@ -128,18 +128,29 @@ extension PostgresStore {
         return try body()
     }
 
-    func loadAssignments() throws(CasebookError) -> ListAssignments {
-        let rows = try connections.withSession { session throws(CasebookError) in
-            try session.query("SELECT pk, ivf_list FROM casebook.precedent WHERE ivf_list IS NOT NULL ORDER BY pk")
+    /// Every filed row's list, read in pages of ascending keys inside one snapshot (one result of
+    /// a million rows is slow to gather: see ``featureFrequencies(collection:)``).
+    func loadAssignments() throws(CasebookError) -> ListAssignments { try loadAssignments(pageSize: Self.rowsPerPage) }
+
+    func loadAssignments(pageSize: Int) throws(CasebookError) -> ListAssignments {
+        try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) in
+            var assignments = ListAssignments()
+            while true {
+                let rows = try session.query(
+                    """
+                    SELECT pk, ivf_list FROM casebook.precedent WHERE ivf_list IS NOT NULL AND pk > $1
+                    ORDER BY pk LIMIT \(pageSize)
+                    """,
+                    PostgresBindings(assignments.keys.last ?? 0))
+                for row in rows {
+                    guard let (key, list) = try? row.decode((Int64, Int32).self) else {
+                        throw PostgresStore.corrupt("an IVF list is unreadable")
+                    }
+                    assignments.keys.append(key)
+                    assignments.lists.append(list)
+                }
+                if rows.count < pageSize { return assignments }
+            }
         }
-        var assignments = ListAssignments()
-        assignments.keys.reserveCapacity(rows.count)
-        assignments.lists.reserveCapacity(rows.count)
-        for row in rows {
-            guard let (key, list) = try? row.decode((Int64, Int32).self) else { throw PostgresStore.corrupt("an IVF list is unreadable") }
-            assignments.keys.append(key)
-            assignments.lists.append(list)
-        }
-        return assignments
     }
 }
