@@ -2,6 +2,8 @@
 struct StoreVectorReader: StoredVectorReader {
     let store: any CasebookStore
 
+    var isLocal: Bool { store.isLocal }
+
     func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError) {
         try store.forEachVector(keys: keys, body)
     }

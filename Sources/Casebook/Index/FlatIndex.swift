@@ -22,15 +22,17 @@ struct FlatIndex: VectorIndex {
     /// int8 codes (a quarter of the memory), and its searches read the rows they re-score from there.
     /// Smaller slabs keep their float32 rows (one pass over them is faster than two) until those
     /// would take more than `floatBudget` bytes in all: many small tenants then cost what one
-    /// large tenant of as many rows does, and every slab keeps codes only.
+    /// large tenant of as many rows does, and every slab keeps codes only. Without a budget, one is
+    /// set only where the rows are read back locally (``CodedScan/floatBudget``): a node of a
+    /// database across the network answers small tenants from memory, and so goes on answering
+    /// them while the database is unreachable.
     init(
-        dimension: Int, metric: Metric, storedRows: (any StoredVectorReader)? = nil,
-        floatBudget: Int = CodedScan.floatBudget
+        dimension: Int, metric: Metric, storedRows: (any StoredVectorReader)? = nil, floatBudget: Int? = nil
     ) {
         self.dimension = dimension
         self.metric = metric
         self.storedRows = storedRows
-        self.floatBudget = floatBudget
+        self.floatBudget = floatBudget ?? (storedRows?.isLocal == true ? CodedScan.floatBudget : .max)
     }
 
     /// Whether slabs let their float32 rows go once they reach ``CodedScan/minimumRows`` (or the

@@ -1,6 +1,10 @@
 /// Where a flat index reads back the float32 rows it keeps only as int8 codes (see
 /// ``TenantSlab/dropFloats()``). The facade passes one that reads its store: the index knows no store.
 protocol StoredVectorReader: Sendable {
+    /// Whether the rows are read from this machine (a database file), as available as the index
+    /// itself; false across a network, where a read can wait or fail while the database is away.
+    var isLocal: Bool { get }
+
     /// Calls `body` once for each of `keys` still stored, in any order, with its vector's bytes in
     /// either of ``VectorBlob``'s layouts (valid only during the call). A key not passed is deleted.
     func forEachVector(keys: [Int64], _ body: (Int64, UnsafeRawBufferPointer) -> Void) throws(CasebookError)

@@ -16,6 +16,9 @@ struct StoredCollection: Sendable {
 /// - Reads see committed data only; calls may come from many threads at once.
 /// - Errors never carry precedent text or query arguments.
 protocol CasebookStore: Sendable {
+    /// Whether the database is a file on this machine (SQLite) rather than a server across a network.
+    var isLocal: Bool { get }
+
     // MARK: Collections
 
     /// Adds a collection; a taken name is ``CasebookError/collectionExists(_:)``. Returns its id.

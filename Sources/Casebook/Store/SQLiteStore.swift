@@ -14,6 +14,8 @@ final class SQLiteStore: CasebookStore {
     /// serialises writes), known as this instance's own once it commits.
     let uncommitted = Mutex<[Int64]>([])
 
+    var isLocal: Bool { true }
+
     init(path: String) throws(CasebookError) {
         var configuration = Configuration()
         configuration.label = "casebook"

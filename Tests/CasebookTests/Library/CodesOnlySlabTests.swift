@@ -18,6 +18,7 @@ import Testing
         /// Every key asked for, in order.
         private(set) var keysAsked: [Int64] = []
         var failing = false
+        var isLocal = true
 
         func put(_ key: Int64, _ vector: [Float]) { lock.withLock { stored[key] = VectorBlob.encodeStored(vector) } }
         func delete(_ key: Int64) { _ = lock.withLock { stored.removeValue(forKey: key) } }
@@ -173,6 +174,13 @@ import Testing
         addTenants(1)
         consistent = pair.coded._checkInvariants()
         #expect(pair.coded.slabs[tenants.last!.tenant]?.keepsFloats == false && consistent)
+
+        // Given no budget, an index takes the default where rows are read back locally, and none
+        // (small slabs keep their float32 rows) where they come from across a network.
+        let remote = Vectors()
+        remote.isLocal = false
+        #expect(FlatIndex(dimension: d, metric: metric, storedRows: pair.store).floatBudget == CodedScan.floatBudget)
+        #expect(FlatIndex(dimension: d, metric: metric, storedRows: remote).floatBudget == .max)
 
         // The same rows loaded as a database opens: sizes first, then each row's stored bytes.
         var loaded = FlatIndex(dimension: d, metric: metric, storedRows: pair.store, floatBudget: pair.coded.floatBudget)

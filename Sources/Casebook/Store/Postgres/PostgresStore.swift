@@ -22,6 +22,8 @@ final class PostgresStore: CasebookStore {
 
     var address: PostgresAddress { connections.address }
 
+    var isLocal: Bool { false }
+
     // MARK: Collections
 
     func createCollection(_ spec: CollectionSpec) throws(CasebookError) -> Int64 {
