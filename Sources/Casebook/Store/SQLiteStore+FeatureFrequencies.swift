@@ -7,7 +7,7 @@ extension SQLiteStore {
     func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies {
         try read { db in
             try Self.frequencies(
-                db, "SELECT tenant, feature, documents FROM feature_frequency WHERE collection_id = ? AND tenant = ?",
+                db, "SELECT tenant, feature, documents FROM feature_frequency WHERE collection_id = ? AND tenant = ? ORDER BY feature",
                 [collection, tenant.rawValue])[tenant] ?? FeatureFrequencies()
         }
     }
@@ -15,7 +15,7 @@ extension SQLiteStore {
     func featureFrequencies(collection: Int64) throws(CasebookError) -> [TenantID: FeatureFrequencies] {
         try read { db in
             try Self.frequencies(
-                db, "SELECT tenant, feature, documents FROM feature_frequency WHERE collection_id = ? ORDER BY tenant",
+                db, "SELECT tenant, feature, documents FROM feature_frequency WHERE collection_id = ? ORDER BY tenant, feature",
                 [collection])
         }
     }
@@ -24,10 +24,10 @@ extension SQLiteStore {
     private static func frequencies(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws
         -> [TenantID: FeatureFrequencies]
     {
-        var rows: [(tenant: TenantID, feature: Int64, documents: Int)] = []
+        var gatherer = FeatureFrequencies.Gatherer()
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try cursor.next() { rows.append((TenantID(rawValue: row[0]), row[1], row[2])) }
-        return FeatureFrequencies.gathered(rows)
+        while let row = try cursor.next() { gatherer.add(tenant: TenantID(rawValue: row[0]), feature: row[1], documents: row[2]) }
+        return gatherer.gathered()
     }
 
     /// Adds a change to the stored counts; counts that reach 0 are deleted.
@@ -58,7 +58,7 @@ extension SQLiteStore {
         }
         try add(0, change.documents)
         // In key order, the b-tree's order: each insert lands next to the previous one.
-        for feature in change.counts.keys.sorted() { try add(Int64(feature), change.counts[feature]!) }
+        for (feature, delta) in change.counts.sorted(by: { $0.key < $1.key }) { try add(Int64(feature), delta) }
     }
 
     /// The change a replace or delete makes, from the row as stored now, written before the row

@@ -104,7 +104,7 @@ import Testing
             try collection.add(held[tenant]!)
         }
         let stored = try collection.store.featureFrequencies(collection: collection.recordID)
-        #expect(stored.values.reduce(0) { $0 + $1.counts.count } > PostgresStore.rowsPerPage, "more rows than a page")
+        #expect(stored.values.reduce(0) { $0 + $1.featureCount } > PostgresStore.rowsPerPage, "more rows than a page")
         let reopened = try Casebook(path: database.path).collection("c")
         for (tenant, precedents) in held {
             // Compared as values: a failed `#expect` on the counts would print tens of thousands.
@@ -115,6 +115,54 @@ import Testing
             #expect(collectionRead, "\(tenant): the collection's read")
             #expect(tenantRead, "\(tenant): its own read")
             #expect(reopenedRead, "\(tenant): reopened")
+        }
+    }
+
+    /// The counts as held (sorted arrays, with changes merged in steps) against a plain
+    /// dictionary: documents counted and taken away, changes applied, past the merge threshold
+    /// many times, looked up between; and stored rows gathered in key order and shuffled.
+    @Test func heldCountsEqualADictionary() {
+        var random = SplitMix64(seed: 3)
+        var held = FeatureFrequencies()
+        var reference: [UInt64: Int] = [:]
+        var documents: [[UInt64]] = []
+        func check(_ note: String) {
+            let counts = held.counts
+            #expect(counts == reference, "\(note): counts")
+            #expect(held.documents == documents.count, "\(note): documents")
+            let probes = (0..<200).map { _ in UInt64(random.next() % 6_000) << 8 }
+            #expect(probes.allSatisfy { held.frequency(of: $0) == reference[$0, default: 0] }, "\(note): lookups")
+            #expect(held == FeatureFrequencies(documents: documents.count, counts: reference), "\(note): equality")
+            #expect(held.featureCount == reference.count, "\(note): features")
+        }
+        for step in 0..<2_500 {
+            if random.next() % 3 == 0, !documents.isEmpty {
+                let document = documents.remove(at: Int(random.next() % UInt64(documents.count)))
+                held.count(document: document, sign: -1)
+                for key in document { reference[key]! -= 1; if reference[key] == 0 { reference[key] = nil } }
+            } else {
+                let document = Array(Set((0..<(1 + random.next() % 60)).map { _ in UInt64(1 + random.next() % 5_000) << 8 }))
+                if step % 2 == 0 {
+                    held.count(document: document)
+                } else {
+                    var change = FeatureFrequencies()
+                    change.count(document: document)
+                    held.apply(change)
+                }
+                documents.append(document)
+                for key in document { reference[key, default: 0] += 1 }
+            }
+            if step % 250 == 0 { check("step \(step)") }
+        }
+        check("end")
+        var rows = held.counts.map { (tenant: TenantID("t"), feature: Int64($0.key), documents: $0.value) }
+        rows.append((TenantID("t"), 0, documents.count))
+        rows.sort { $0.feature < $1.feature }
+        for order in ["in key order", "shuffled"] {
+            var gatherer = FeatureFrequencies.Gatherer()
+            for row in rows { gatherer.add(tenant: row.tenant, feature: row.feature, documents: row.documents) }
+            #expect(gatherer.gathered() == ["t": held], "gathered \(order)")
+            for i in stride(from: rows.count - 1, to: 0, by: -1) { rows.swapAt(i, Int(random.next() % UInt64(i + 1))) }
         }
     }
 

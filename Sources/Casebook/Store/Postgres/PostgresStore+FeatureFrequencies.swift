@@ -22,7 +22,7 @@ extension PostgresStore {
             ORDER BY tenant, feature LIMIT \(Self.rowsPerPage)
             """
         return try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) in
-            var decoded: [(tenant: TenantID, feature: Int64, documents: Int)] = []
+            var gatherer = FeatureFrequencies.Gatherer()
             // Tenant ids are never empty, so ("", any feature) is below every row.
             var after = (tenant: "", feature: Int64.min)
             while true {
@@ -33,12 +33,12 @@ extension PostgresStore {
                     guard let (tenant, feature, count) = try? row.decode((String, Int64, Int64).self) else {
                         throw PostgresStore.corrupt("a feature frequency row could not be read")
                     }
-                    decoded.append((TenantID(rawValue: tenant), feature, Int(count)))
+                    gatherer.add(tenant: TenantID(rawValue: tenant), feature: feature, documents: Int(count))
                     after = (tenant, feature)
                 }
                 if rows.count < Self.rowsPerPage { break }
             }
-            return FeatureFrequencies.gathered(decoded)
+            return gatherer.gathered()
         }
     }
 
