@@ -4,7 +4,8 @@ a Casebook configuration): full-vocabulary TF-IDF of words and character 3-5 gra
 sublinear tf, character n-grams seen at least twice, words at half weight), then latent semantic
 analysis fitted on the precedents only (TruncatedSVD to 128, 256, 512 components), alone and
 side by side with the TF-IDF vector (share a of the cosine from the latent part). Scored as
-real_quality.py scores text sets: the share of each query's cosine top 10 with its label.
+real_quality.py scores text sets (its `topic_share`): the share of each query's cosine top 10
+with its label.
 
     benchmarks/.venv/bin/python benchmarks/latent_probe.py [--work benchmarks/out/quality/data] SET...
 """
@@ -19,7 +20,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-K = 10
+from real_quality import topic_share as share
 
 
 def load(work, name):
@@ -31,17 +32,6 @@ def load(work, name):
         labels = {r["id"]: r["scenario"] for r in csv.DictReader(f)}
     return ([r["text"] for r in base], [r["text"] for r in queries],
             [labels[r["id"]] for r in base], [labels[r["id"]] for r in queries])
-
-
-def share(base, queries, base_labels, query_labels):
-    base_labels = np.array(base_labels)
-    total = 0.0
-    for start in range(0, queries.shape[0], 256):
-        scores = queries[start:start + 256] @ base.T
-        scores = scores.toarray() if hasattr(scores, "toarray") else np.asarray(scores)
-        top = np.argpartition(-scores, K, axis=1)[:, :K]
-        total += sum(float(np.mean(base_labels[row] == label)) for row, label in zip(top, query_labels[start:start + 256]))
-    return total / queries.shape[0]
 
 
 def main():
