@@ -44,10 +44,14 @@ struct FlatIndex: VectorIndex {
         dropsFloats && (codesOnlyEverywhere || rows >= CodedScan.minimumRows)
     }
 
-    /// Turns every slab to codes only when `incoming` more float32 rows would pass the budget.
-    private mutating func spendFloatBudget(on incoming: Int) {
-        guard dropsFloats, !codesOnlyEverywhere, (floatRows + incoming) * dimension * MemoryLayout<Float>.size > floatBudget
-        else { return }
+    /// Turns every slab to codes only when the float32 rows of `arriving` (rows per tenant), in the
+    /// slabs they leave under ``CodedScan/minimumRows``, would pass the budget.
+    private mutating func spendFloatBudget(on arriving: some Sequence<(tenant: TenantID, rows: Int)>) {
+        guard dropsFloats, !codesOnlyEverywhere else { return }
+        let incoming = arriving.reduce(0) { total, next in
+            total + (count(tenant: next.tenant) + next.rows < CodedScan.minimumRows ? next.rows : 0)
+        }
+        guard (floatRows + incoming) * dimension * MemoryLayout<Float>.size > floatBudget else { return }
         codesOnlyEverywhere = true
         for tenant in slabs.keys {
             let dropped = FlatIndex.mutate(&slabs[tenant]!) { slab in FlatIndex.dropFloats(of: &slab, if: true) }
@@ -114,7 +118,7 @@ struct FlatIndex: VectorIndex {
         // Group by tenant first, so each slab is looked up once per batch, not once per row.
         var groups: [TenantID: [Int]] = [:]
         for (position, row) in rows.enumerated() { groups[row.tenant, default: []].append(position) }
-        spendFloatBudget(on: rows.count)
+        spendFloatBudget(on: groups.lazy.map { ($0.key, $0.value.count) })
         let empty = emptySlab()
         for (tenant, positions) in groups {
             // The group's text codes in one block (a row's are a slice of it): no array per row.
@@ -151,7 +155,7 @@ struct FlatIndex: VectorIndex {
     /// a slab that will keep only codes lets its float32 rows go first, and when the small slabs'
     /// rows would pass the budget, every slab does.
     mutating func reserve(_ sizes: [(tenant: TenantID, rows: Int)]) {
-        spendFloatBudget(on: sizes.reduce(0) { $0 + ($1.rows < CodedScan.minimumRows ? $1.rows : 0) })
+        spendFloatBudget(on: sizes)
         let empty = emptySlab()
         for (tenant, rows) in sizes {
             let drops = dropsFloats(reaching: count(tenant: tenant) + rows)

@@ -41,8 +41,11 @@ public struct FeatureFrequencies: Sendable {
         return merged
     }
 
-    /// How many features have a count.
-    public var featureCount: Int { settled().keys.count }
+    /// Every feature's count in ascending feature order (the order both stores write them in).
+    var sortedCounts: [(key: UInt64, count: Int)] {
+        let settled = settled()
+        return zip(settled.keys, settled.values).map { ($0, Int($1)) }
+    }
 
     public var isEmpty: Bool { documents == 0 && keys.isEmpty && pending.allSatisfy { $0.value == 0 } }
 
@@ -136,13 +139,7 @@ public struct FeatureFrequencies: Sendable {
 
     /// The documents holding a feature.
     public func frequency(of key: UInt64) -> Int {
-        var low = 0, high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if keys[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        let settled = low < keys.count && keys[low] == key ? Int(values[low]) : 0
-        return settled + (pending[key] ?? 0)
+        (keys.positionInSorted(of: key).map { Int(values[$0]) } ?? 0) + (pending[key] ?? 0)
     }
 
     /// How much a query's feature counts, by how rare it is among the tenant's precedents: the

@@ -24,13 +24,5 @@ struct ListAssignments: Sendable {
     var keys: [Int64] = []
     var lists: [Int32] = []
 
-    func list(of key: Int64) -> Int32? {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if keys[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low < keys.count && keys[low] == key ? lists[low] : nil
-    }
+    func list(of key: Int64) -> Int32? { keys.positionInSorted(of: key).map { lists[$0] } }
 }

@@ -58,7 +58,7 @@ extension SQLiteStore {
         }
         try add(0, change.documents)
         // In key order, the b-tree's order: each insert lands next to the previous one.
-        for (feature, delta) in change.counts.sorted(by: { $0.key < $1.key }) { try add(Int64(feature), delta) }
+        for (feature, delta) in change.sortedCounts { try add(Int64(feature), delta) }
     }
 
     /// The change a replace or delete makes, from the row as stored now, written before the row

@@ -23,15 +23,7 @@ extension SQLiteStore {
             // id maps and attribute columns while a million rows stream in.
             let sizes = try Row.fetchAll(
                 db, sql: "SELECT collection_id, tenant, count(*) FROM precedent \(rowFilter) GROUP BY collection_id, tenant")
-            var wanted: [Int64: [(tenant: TenantID, rows: Int)]] = [:]
-            for row in sizes {
-                let collection: Int64 = row[0]
-                let tenant = TenantID(row[1] as String)
-                if sink.accepts(collection: collection), sink.wants(tenant: tenant) {
-                    wanted[collection, default: []].append((tenant, row[2]))
-                }
-            }
-            for (collection, sizes) in wanted { sink.reserve(collection: collection, sizes: sizes) }
+            sink.reserve(sizes.map { (collection: $0[0], tenant: TenantID($0[1] as String), rows: $0[2]) })
 
             // Three sequential scans in key order, merged here: precedent rows, vectors and tags.
             // Measured on 1,000,000 x 128: 0.3 s of SQLite time, against 1.2 s for a JOIN that

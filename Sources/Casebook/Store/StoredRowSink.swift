@@ -31,3 +31,15 @@ protocol StoredRowSink {
     /// false when the bytes are neither layout for the collection's dimension.
     mutating func add(_ row: StoredRow, vector: UnsafeRawBufferPointer) -> Bool
 }
+
+extension StoredRowSink {
+    /// Every (collection, tenant, rows) count a store read, the wanted ones given to ``reserve(collection:sizes:)``
+    /// a collection at a time.
+    mutating func reserve(_ counts: some Sequence<(collection: Int64, tenant: TenantID, rows: Int)>) {
+        var wanted: [Int64: [(tenant: TenantID, rows: Int)]] = [:]
+        for count in counts where accepts(collection: count.collection) && wants(tenant: count.tenant) {
+            wanted[count.collection, default: []].append((count.tenant, count.rows))
+        }
+        for (collection, sizes) in wanted { reserve(collection: collection, sizes: sizes) }
+    }
+}

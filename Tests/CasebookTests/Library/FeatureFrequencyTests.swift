@@ -104,7 +104,7 @@ import Testing
             try collection.add(held[tenant]!)
         }
         let stored = try collection.store.featureFrequencies(collection: collection.recordID)
-        #expect(stored.values.reduce(0) { $0 + $1.featureCount } > PostgresStore.rowsPerPage, "more rows than a page")
+        #expect(stored.values.reduce(0) { $0 + $1.counts.count } > PostgresStore.rowsPerPage, "more rows than a page")
         let reopened = try Casebook(path: database.path).collection("c")
         for (tenant, precedents) in held {
             // Compared as values: a failed `#expect` on the counts would print tens of thousands.
@@ -133,7 +133,7 @@ import Testing
             let probes = (0..<200).map { _ in UInt64(random.next() % 6_000) << 8 }
             #expect(probes.allSatisfy { held.frequency(of: $0) == reference[$0, default: 0] }, "\(note): lookups")
             #expect(held == FeatureFrequencies(documents: documents.count, counts: reference), "\(note): equality")
-            #expect(held.featureCount == reference.count, "\(note): features")
+            #expect(held.counts.count == reference.count, "\(note): features")
         }
         for step in 0..<2_500 {
             if random.next() % 3 == 0, !documents.isEmpty {

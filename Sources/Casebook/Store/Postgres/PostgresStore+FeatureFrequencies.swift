@@ -48,10 +48,10 @@ extension PostgresStore {
     static func applyFrequencies(
         _ session: PostgresSession, collection: Int64, tenant: TenantID, _ change: FeatureFrequencies
     ) throws(CasebookError) {
-        var changed = change.counts.filter { $0.value != 0 }.map { (Int64($0.key), Int64($0.value)) }
-        if change.documents != 0 { changed.append((0, Int64(change.documents))) }
+        // Document counts (feature 0) first, then the features ascending.
+        var changed = change.documents == 0 ? [] : [(Int64(0), Int64(change.documents))]
+        changed += change.sortedCounts.map { (Int64($0.key), Int64($0.count)) }
         guard !changed.isEmpty else { return }
-        changed.sort { $0.0 < $1.0 }
         try session.execute(
             """
             INSERT INTO casebook.feature_frequency (collection_id, tenant, feature, documents)

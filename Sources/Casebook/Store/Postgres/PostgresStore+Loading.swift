@@ -27,14 +27,9 @@ extension PostgresStore {
                 \(collections == nil ? "" : "WHERE collection_id = ANY($1)") GROUP BY collection_id, tenant
                 """,
                 collections == nil ? PostgresBindings() : PostgresBindings(subset))
-            var wanted: [Int64: [(tenant: TenantID, rows: Int)]] = [:]
-            for row in sizes {
-                guard let (collection, tenant, count) = try? row.decode((Int64, String, Int64).self) else { continue }
-                if sink.accepts(collection: collection), sink.wants(tenant: TenantID(rawValue: tenant)) {
-                    wanted[collection, default: []].append((TenantID(rawValue: tenant), Int(count)))
-                }
-            }
-            for (collection, sizes) in wanted { sink.reserve(collection: collection, sizes: sizes) }
+            sink.reserve(sizes.compactMap { row in
+                (try? row.decode((Int64, String, Int64).self)).map { (collection: $0.0, tenant: TenantID(rawValue: $0.1), rows: Int($0.2)) }
+            })
             let pageSQL = """
                 SELECT \(selected.joined(separator: ", ")) FROM casebook.precedent
                 WHERE pk > $1 \(restrict) ORDER BY pk LIMIT \(Self.rowsPerPage)
