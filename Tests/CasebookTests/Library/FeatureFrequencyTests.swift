@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Casebook
@@ -209,6 +210,60 @@ import Testing
         let stored = try ids.compactMap { id -> Precedent? in
             do { return try reopened.get(tenant: "t", id: PrecedentID(id)) } catch CasebookError.precedentNotFound { return nil }
         }
+        #expect(try reopened.featureFrequencies(tenant: "t") == Self.recount(stored, try HashedNGramEmbedder(dimension: 128)))
+    }
+
+    /// PostgreSQL: a replace or delete whose row lock waits on another node that deletes the row
+    /// and adds the id again in one transaction. When the lock is granted the row it waited for is
+    /// gone, and the row stored under the id now is one its snapshot did not see: the write is
+    /// refused (not found) rather than made to that row without its counts. The other node's
+    /// transaction is made by hand, holding the old row's lock until the write waits on it; its
+    /// new row is the old one copied under a new key, so the counts it leaves are unchanged.
+    @Test(arguments: [false, true]) func aWriteWhoseRowIsReplacedUnderItsLockIsRefused(deleting: Bool) throws {
+        let database = TemporaryDatabase(.postgres)
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 128, embedder: .hashedV1()))
+        var random = SplitMix64(seed: 8)
+        try collection.add((0..<4).map { Self.precedent("p\($0)", tenant: "t", &random) })
+        var replacement = Self.precedent("p0", tenant: "t", &random)
+        replacement.text = "courier refused fragile parcel"
+        let changed = replacement
+
+        let other = try PostgresConnections(address: try PostgresAddress(url: database.path))
+        let connection = try other.open()
+        defer { PostgresConnections.close(connection) }
+        let session = PostgresSession(connection: connection, logger: other.logger)
+        let columns = "collection_id, tenant, id, category, decision_event_id, text, outcome, policy_version, context, "
+            + "was_successful, created_at, updated_at, tags, vector, ivf_list, action"
+        try session.execute("BEGIN")
+        try session.execute("CREATE TEMPORARY TABLE kept AS SELECT \(columns) FROM casebook.precedent WHERE id = 'p0'")
+        #expect(try session.execute("DELETE FROM casebook.precedent WHERE id = 'p0'") == 1)
+        let outcome = Mutex<Result<Void, CasebookError>?>(nil)
+        let writer = Thread {
+            let result = Result { () throws(CasebookError) in
+                if deleting { try collection.delete(tenant: "t", id: "p0") } else { try collection.update(changed) }
+            }
+            outcome.withLock { $0 = result }
+        }
+        writer.start()
+        var waiting = false
+        for _ in 0..<500 where !waiting {
+            let rows = try TestPostgres.query(
+                database.path, "SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            waiting = rows.first.flatMap { $0.flatMap(Int.init) } ?? 0 > 0
+            if !waiting { Thread.sleep(forTimeInterval: 0.01) }
+        }
+        #expect(waiting, "the write never waited for the row's lock")
+        try session.execute("INSERT INTO casebook.precedent (\(columns)) SELECT \(columns) FROM kept")
+        try session.execute("COMMIT")
+        for _ in 0..<500 where outcome.withLock({ $0 == nil }) { Thread.sleep(forTimeInterval: 0.01) }
+
+        #expect(throws: CasebookError.precedentNotFound("p0")) { try outcome.withLock { $0 }?.get() }
+        let reopened = try Casebook(path: database.path).collection("c")
+        let stored = try (0..<4).compactMap { index -> Precedent? in
+            do { return try reopened.get(tenant: "t", id: PrecedentID("p\(index)")) } catch CasebookError.precedentNotFound { return nil }
+        }
+        #expect(stored.count == 4 && stored[0].text != changed.text, "the other node's row is left as it wrote it")
         #expect(try reopened.featureFrequencies(tenant: "t") == Self.recount(stored, try HashedNGramEmbedder(dimension: 128)))
     }
 

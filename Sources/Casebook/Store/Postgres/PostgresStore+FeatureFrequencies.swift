@@ -71,7 +71,10 @@ extension PostgresStore {
     }
 
     /// The change a replace or delete makes, from the row as stored now (locked until the
-    /// transaction ends), written before the row changes.
+    /// transaction ends), written before the row changes. No row stored now is an error here,
+    /// not left to the write's own statement: under READ COMMITTED that statement reads a newer
+    /// snapshot, in which another node may have added the id again meanwhile (a delete and an
+    /// add committed while this lock waited), and it would change that row without its counts.
     static func rewriteFrequencies(
         _ session: PostgresSession, collection: Int64, tenant: TenantID, id: PrecedentID, _ features: FeatureRewrite?
     ) throws(CasebookError) -> FeatureFrequencies? {
@@ -82,7 +85,7 @@ extension PostgresStore {
             WHERE collection_id = $1 AND tenant = $2 AND id = $3 FOR UPDATE
             """,
             PostgresBindings(collection, tenant.rawValue, id.rawValue))
-        guard let row = rows.first else { return nil }
+        guard let row = rows.first else { throw .precedentNotFound(id) }
         let stored = try PostgresPrecedentRow.payload(row.makeRandomAccess()).payload.precedent
         let change = features.change(replacing: stored)
         try applyFrequencies(session, collection: collection, tenant: tenant, change)
