@@ -29,6 +29,13 @@ public struct FeatureFrequencies: Sendable {
         settle()
     }
 
+    /// Counts as a store decoded them: `keys` strictly ascending, `values` never 0.
+    init(documents: Int, settledKeys keys: [UInt64], values: [Int32]) {
+        self.documents = documents
+        self.keys = keys
+        self.values = values
+    }
+
     /// Every feature's count, merged (a value to iterate or compare; lookups use
     /// ``frequency(of:)``).
     public var counts: [UInt64: Int] {
@@ -118,6 +125,16 @@ public struct FeatureFrequencies: Sendable {
                 tenants[tenant, default: FeatureFrequencies()].documents = documents
             } else {
                 tenants[tenant, default: FeatureFrequencies()].load(UInt64(feature), documents)
+            }
+        }
+
+        /// A tenant's counts read whole (a store's packed value); none are no tenant.
+        mutating func add(tenant: TenantID, _ frequencies: FeatureFrequencies) {
+            if frequencies.isEmpty { return }
+            if tenants[tenant] == nil {
+                tenants[tenant] = frequencies
+            } else {
+                tenants[tenant]!.apply(frequencies)
             }
         }
 

@@ -4,7 +4,7 @@ import GRDB
 /// a new migration. Docs/StorageFormat.md describes every table (a test keeps the two in step).
 enum Migrations {
     /// The storage format this build reads and writes (`casebook_meta.format_version`).
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -200,6 +200,24 @@ enum Migrations {
         // read: trainings are few among the changes, so they get an index of their own. Additive.
         migrator.registerMigration("v9-training-changes") { db in
             try db.execute(sql: "CREATE INDEX change_training ON change (collection_id, position) WHERE kind = 'training'")
+        }
+        // Format 3: a tenant's feature frequencies are one packed value (PackedFrequencies) until
+        // they outgrow it, then rows of feature_frequency as before. Each tenant holding counts
+        // has one row here saying which: `packed`, or NULL for rows. Every tenant counted before
+        // is in rows. A format-2 build would read no packed counts, so it must refuse the file.
+        migrator.registerMigration("v10-packed-frequencies") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE feature_frequency_tenant (
+                        collection_id INTEGER NOT NULL REFERENCES collection(id) ON DELETE CASCADE,
+                        tenant TEXT NOT NULL,
+                        packed BLOB,
+                        PRIMARY KEY (collection_id, tenant)
+                    );
+                    INSERT INTO feature_frequency_tenant (collection_id, tenant, packed)
+                        SELECT DISTINCT collection_id, tenant, NULL FROM feature_frequency;
+                    UPDATE casebook_meta SET value = '3' WHERE key = 'format_version';
+                    """)
         }
         return migrator
     }

@@ -81,9 +81,15 @@ extension SQLiteStore {
                     try db.execute(
                         sql: "DELETE FROM feature_frequency WHERE collection_id = ? AND tenant = ?",
                         arguments: [collection, tenant.rawValue])
+                    try db.execute(
+                        sql: "UPDATE feature_frequency_tenant SET packed = ? WHERE collection_id = ? AND tenant = ?",
+                        arguments: [PackedFrequencies.empty, collection, tenant.rawValue])
                 }
             } else {
                 try db.execute(sql: "DELETE FROM feature_frequency WHERE collection_id = ?", arguments: [collection])
+                try db.execute(
+                    sql: "UPDATE feature_frequency_tenant SET packed = ? WHERE collection_id = ?",
+                    arguments: [PackedFrequencies.empty, collection])
             }
             for (tenant, counts) in frequencies {
                 try SQLiteStore.applyFrequencies(db, collection: collection, tenant: tenant, counts)

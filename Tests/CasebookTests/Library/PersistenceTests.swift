@@ -180,9 +180,9 @@ import Testing
     @Test func newerPostgresFormatIsRefused() throws {
         let database = TemporaryDatabase(.postgres)
         _ = try Casebook(path: database.path)
-        #expect(try TestPostgres.query(database.path, "SELECT value FROM casebook.meta WHERE key = 'format_version'") == ["2"])
+        #expect(try TestPostgres.query(database.path, "SELECT value FROM casebook.meta WHERE key = 'format_version'") == ["3"])
         _ = try TestPostgres.query(database.path, "UPDATE casebook.meta SET value = '99' WHERE key = 'format_version'")
-        #expect(throws: CasebookError.unsupportedFormat(found: 99, supported: 2)) {
+        #expect(throws: CasebookError.unsupportedFormat(found: 99, supported: 3)) {
             try Casebook(path: database.path)
         }
     }
@@ -191,9 +191,9 @@ import Testing
         let database = TemporaryDatabase()
         _ = try Casebook(path: database.path)
         let queue = try DatabaseQueue(path: database.path)
-        #expect(try queue.read { try String.fetchOne($0, sql: "SELECT value FROM casebook_meta WHERE key = 'format_version'") } == "2")
+        #expect(try queue.read { try String.fetchOne($0, sql: "SELECT value FROM casebook_meta WHERE key = 'format_version'") } == "3")
         try queue.write { try $0.execute(sql: "UPDATE casebook_meta SET value = '99' WHERE key = 'format_version'") }
-        #expect(throws: CasebookError.unsupportedFormat(found: 99, supported: 2)) {
+        #expect(throws: CasebookError.unsupportedFormat(found: 99, supported: 3)) {
             try Casebook(path: database.path)
         }
     }

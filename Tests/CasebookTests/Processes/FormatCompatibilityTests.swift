@@ -61,7 +61,8 @@ import Testing
         let migrations = try DatabaseQueue(path: database.path).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(migrations == ["v1", "v2-ivf", "v3-matches", "v4-policy-version", "v5-change-feed", "v6-action", "v7-feature-frequency", "v8-sparse-vectors",
+        // By name: "v10-…" sorts after "v1".
+        #expect(migrations == ["v1", "v10-packed-frequencies", "v2-ivf", "v3-matches", "v4-policy-version", "v5-change-feed", "v6-action", "v7-feature-frequency", "v8-sparse-vectors",
             "v9-training-changes"])
     }
 }

@@ -9,7 +9,7 @@ import PostgresNIO
 /// feed (`change`) orders every committed change for the nodes that follow the database.
 enum PostgresSchema {
     /// The format this build reads and writes (`casebook.meta.format_version`).
-    static let formatVersion = 2
+    static let formatVersion = 3
 
     /// Every migration, in order.
     static let migrations: [(name: String, sql: String)] = [
@@ -159,6 +159,20 @@ enum PostgresSchema {
         // Re-embeddings and trainings, which every write looks for (as SQLite's v9-training-changes).
         ("v5-training-changes", """
             CREATE INDEX change_training ON casebook.change (collection_id, position) WHERE kind = 'training';
+            """),
+        // Format 3: small tenants' counts packed in one value (as SQLite's v10-packed-frequencies).
+        // A writer locks its tenant's row here before changing its counts in either form.
+        ("v6-packed-frequencies", """
+            CREATE TABLE casebook.feature_frequency_tenant (
+                collection_id bigint NOT NULL REFERENCES casebook.collection(id) ON DELETE CASCADE,
+                tenant text NOT NULL,
+                packed bytea,
+                PRIMARY KEY (collection_id, tenant)
+            );
+            ALTER TABLE casebook.feature_frequency_tenant ALTER COLUMN packed SET STORAGE EXTERNAL;
+            INSERT INTO casebook.feature_frequency_tenant (collection_id, tenant, packed)
+                SELECT DISTINCT collection_id, tenant, NULL::bytea FROM casebook.feature_frequency;
+            UPDATE casebook.meta SET value = '3' WHERE key = 'format_version';
             """),
     ]
 

@@ -1,7 +1,10 @@
 import PostgresNIO
 
-/// Feature frequencies in `casebook.feature_frequency`, as the SQLite store keeps them (feature 0:
-/// the documents counted), written in the transaction of the write that changes them.
+/// Feature frequencies as the SQLite store keeps them: per tenant a row of
+/// `casebook.feature_frequency_tenant` with its packed value, or NULL when its counts are rows of
+/// `casebook.feature_frequency` (feature 0: the documents counted). Written in the transaction of
+/// the write that changes them; a writer first locks its tenant's row there, so that writers of
+/// one tenant on any node change its counts one after another, in whichever form.
 extension PostgresStore {
     func featureFrequencies(collection: Int64, tenant: TenantID) throws(CasebookError) -> FeatureFrequencies {
         try frequencies(collection: collection, tenant: tenant)[tenant] ?? FeatureFrequencies()
@@ -11,24 +14,44 @@ extension PostgresStore {
         try frequencies(collection: collection, tenant: nil)
     }
 
-    /// Rows of (tenant, feature, documents) gathered per tenant, read in pages of ascending
-    /// (tenant, feature) inside one snapshot. Not in one result: PostgresNIO gathers a result's
-    /// rows by copying what it holds as each read arrives, so one of millions of rows (a thousand
-    /// tenants' counts) took a minute and a half to read where pages take seconds.
+    /// Packed values, then rows of (tenant, feature, documents), gathered per tenant and read in
+    /// pages of ascending keys inside one snapshot. Not in one result: PostgresNIO gathers a
+    /// result's rows by copying what it holds as each read arrives, so one of millions of rows (a
+    /// thousand tenants' counts) took a minute and a half to read where pages take seconds.
     private func frequencies(collection: Int64, tenant: TenantID?) throws(CasebookError) -> [TenantID: FeatureFrequencies] {
-        let sql = """
+        let oneTenant = tenant == nil ? "" : "AND tenant = $3"
+        let packedSQL = """
+            SELECT tenant, packed FROM casebook.feature_frequency_tenant
+            WHERE collection_id = $1 \(oneTenant) AND packed IS NOT NULL AND tenant > $2
+            ORDER BY tenant LIMIT \(Self.packedPerPage)
+            """
+        let rowsSQL = """
             SELECT tenant, feature, documents FROM casebook.feature_frequency
             WHERE collection_id = $1 \(tenant == nil ? "" : "AND tenant = $4") AND (tenant, feature) > ($2, $3)
             ORDER BY tenant, feature LIMIT \(Self.rowsPerPage)
             """
         return try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) in
             var gatherer = FeatureFrequencies.Gatherer()
-            // Tenant ids are never empty, so ("", any feature) is below every row.
+            // Tenant ids are never empty, so "" is below every tenant.
+            var afterTenant = ""
+            while true {
+                let binds = tenant.map { PostgresBindings(collection, afterTenant, $0.rawValue) }
+                    ?? PostgresBindings(collection, afterTenant)
+                let rows = try session.query(packedSQL, binds)
+                for row in rows {
+                    guard let (name, bytes) = try? row.decode((String, ByteBuffer).self),
+                        let counts = PackedFrequencies.decode(bytes.readableBytesView)
+                    else { throw PostgresStore.corrupt("packed feature frequencies could not be read") }
+                    gatherer.add(tenant: TenantID(rawValue: name), counts)
+                    afterTenant = name
+                }
+                if rows.count < Self.packedPerPage { break }
+            }
             var after = (tenant: "", feature: Int64.min)
             while true {
                 let binds = tenant.map { PostgresBindings(collection, after.tenant, after.feature, $0.rawValue) }
                     ?? PostgresBindings(collection, after.tenant, after.feature)
-                let rows = try session.query(sql, binds)
+                let rows = try session.query(rowsSQL, binds)
                 for row in rows {
                     guard let (tenant, feature, count) = try? row.decode((String, Int64, Int64).self) else {
                         throw PostgresStore.corrupt("a feature frequency row could not be read")
@@ -42,10 +65,45 @@ extension PostgresStore {
         }
     }
 
-    /// Adds a change to the stored counts in one statement, features in ascending order so that
-    /// concurrent writers of one tenant lock its rows in the same order (no deadlock); counts
-    /// that reach 0 are deleted.
+    /// Packed values read a page at a time: each is up to some 40 KB.
+    static let packedPerPage = 1_000
+
+    /// Adds a change to a tenant's stored counts, in the form they are in, under its row's lock
+    /// (made, holding no counts, for a tenant counted for the first time). Packed counts are
+    /// rewritten whole, or moved to rows when they outgrow a packed value; rows stay rows.
     static func applyFrequencies(
+        _ session: PostgresSession, collection: Int64, tenant: TenantID, _ change: FeatureFrequencies
+    ) throws(CasebookError) {
+        guard !change.isEmpty else { return }
+        try session.execute(
+            """
+            INSERT INTO casebook.feature_frequency_tenant (collection_id, tenant, packed) VALUES ($1, $2, $3)
+            ON CONFLICT (collection_id, tenant) DO NOTHING
+            """,
+            PostgresBindings(collection, tenant.rawValue, ByteBuffer(bytes: PackedFrequencies.empty)))
+        let rows = try session.query(
+            "SELECT packed FROM casebook.feature_frequency_tenant WHERE collection_id = $1 AND tenant = $2 FOR UPDATE",
+            PostgresBindings(collection, tenant.rawValue))
+        guard let row = rows.first else {
+            throw PostgresStore.corrupt("the feature frequencies of tenant \(tenant.rawValue) have no row")
+        }
+        let form: ByteBuffer?
+        do { form = try row.decode(ByteBuffer?.self) } catch { throw PostgresStore.corrupt("packed feature frequencies could not be read") }
+        guard let form else { return try applyToRows(session, collection: collection, tenant: tenant, change) }
+        guard var counts = PackedFrequencies.decode(form.readableBytesView) else {
+            throw PostgresStore.corrupt("packed feature frequencies could not be read")
+        }
+        counts.apply(change)
+        let packed = PackedFrequencies.encode(counts)
+        try session.execute(
+            "UPDATE casebook.feature_frequency_tenant SET packed = $3 WHERE collection_id = $1 AND tenant = $2",
+            PostgresBindings(collection, tenant.rawValue, packed.map { ByteBuffer(bytes: $0) }))
+        if packed == nil { try applyToRows(session, collection: collection, tenant: tenant, counts) }
+    }
+
+    /// Adds a change to counts kept as rows in one statement, features in ascending order; counts
+    /// that reach 0 are deleted.
+    private static func applyToRows(
         _ session: PostgresSession, collection: Int64, tenant: TenantID, _ change: FeatureFrequencies
     ) throws(CasebookError) {
         // Document counts (feature 0) first, then the features ascending.

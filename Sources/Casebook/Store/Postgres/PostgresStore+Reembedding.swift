@@ -76,14 +76,24 @@ extension PostgresStore {
                         PostgresBindings(keys, bytes, collection))
                 }
             }
-            if let tenants {
-                try session.execute(
-                    "DELETE FROM casebook.feature_frequency WHERE collection_id = $1 AND tenant = ANY($2::text[])",
-                    PostgresBindings(collection, tenants.map(\.rawValue).sorted()))
-            } else {
-                try session.execute(
-                    "DELETE FROM casebook.feature_frequency WHERE collection_id = $1", PostgresBindings(collection))
-            }
+            // The tenants' counts emptied (rows deleted, packed values empty), then counted again.
+            // Their rows locked first in tenant order, the order writers lock them in: no deadlock.
+            let some = tenants.map { $0.map(\.rawValue).sorted() }
+            _ = try session.query(
+                """
+                SELECT 1 FROM casebook.feature_frequency_tenant
+                WHERE collection_id = $1 AND ($2::text[] IS NULL OR tenant = ANY($2)) ORDER BY tenant FOR UPDATE
+                """,
+                PostgresBindings(collection, some))
+            try session.execute(
+                """
+                UPDATE casebook.feature_frequency_tenant SET packed = $3
+                WHERE collection_id = $1 AND ($2::text[] IS NULL OR tenant = ANY($2))
+                """,
+                PostgresBindings(collection, some, ByteBuffer(bytes: PackedFrequencies.empty)))
+            try session.execute(
+                "DELETE FROM casebook.feature_frequency WHERE collection_id = $1 AND ($2::text[] IS NULL OR tenant = ANY($2))",
+                PostgresBindings(collection, some))
             for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
                 try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
             }
