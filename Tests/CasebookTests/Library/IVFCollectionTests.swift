@@ -368,6 +368,18 @@ import Testing
             let paged = try postgres.loadAssignments(pageSize: 7)
             #expect(paged.keys == assignments.keys && paged.lists == assignments.lists)
             #expect(try postgres.loadAssignments(pageSize: 2_540).keys == assignments.keys, "a last page that is full")
+            // A tenant's rows read whole (a follower's refit), in pages of ids, equal them read by id.
+            let ids = Self.rows(metric: .l2).filter { $0.tenant == "a" }.map(\.id)
+            func described(_ rows: [CurrentRow]) -> [String] {
+                rows.map { "\($0.key) \($0.id) \($0.vector) \($0.list ?? -1) \($0.texts) \($0.tags) \($0.createdAt)" }.sorted()
+            }
+            let byID = try postgres.currentRows(collection: collection.recordID, tenant: "a", ids: ids, dimension: Self.dimension)
+            #expect(byID.count == 1_500 && byID.allSatisfy { $0.list != nil })
+            for pageSize in [7, 1_500, PostgresStore.rowsPerPage] {
+                let paged = try postgres.currentRows(
+                    collection: collection.recordID, tenant: "a", ids: nil, dimension: Self.dimension, pageSize: pageSize)
+                #expect(described(paged) == described(byID), "pages of \(pageSize)")
+            }
         }
         let reopened = try Casebook(path: database.path).collection("c")
         #expect(reopened.spec.index == collection.spec.index)

@@ -68,37 +68,72 @@ extension PostgresStore {
     /// Packed values read a page at a time: each is up to some 40 KB.
     static let packedPerPage = 1_000
 
-    /// Adds a change to a tenant's stored counts, in the form they are in, under its row's lock
-    /// (made, holding no counts, for a tenant counted for the first time). Packed counts are
-    /// rewritten whole, or moved to rows when they outgrow a packed value; rows stay rows.
+    /// Adds a change to a tenant's stored counts (see the batch's form below).
     static func applyFrequencies(
         _ session: PostgresSession, collection: Int64, tenant: TenantID, _ change: FeatureFrequencies
     ) throws(CasebookError) {
-        guard !change.isEmpty else { return }
+        try applyFrequencies(session, collection: collection, [tenant: change])
+    }
+
+    /// Adds a batch's changes to its tenants' stored counts, each in the form they are in, under
+    /// their rows' locks (made, holding no counts, for tenants counted for the first time), taken
+    /// in tenant order. Packed counts are rewritten whole, or moved to rows when they outgrow a
+    /// packed value; rows stay rows. Three statements for the batch's packed tenants however many
+    /// there are: one per tenant made adding to many small tenants a round trip per tenant.
+    static func applyFrequencies(
+        _ session: PostgresSession, collection: Int64, _ changes: [TenantID: FeatureFrequencies]
+    ) throws(CasebookError) {
+        let tenants = changes.filter { !$0.value.isEmpty }.keys.map(\.rawValue).sorted()
+        guard !tenants.isEmpty else { return }
         try session.execute(
             """
-            INSERT INTO casebook.feature_frequency_tenant (collection_id, tenant, packed) VALUES ($1, $2, $3)
+            INSERT INTO casebook.feature_frequency_tenant (collection_id, tenant, packed)
+            SELECT $1, t, $3 FROM unnest($2::text[]) AS u(t) ORDER BY t
             ON CONFLICT (collection_id, tenant) DO NOTHING
             """,
-            PostgresBindings(collection, tenant.rawValue, ByteBuffer(bytes: PackedFrequencies.empty)))
+            PostgresBindings(collection, tenants, ByteBuffer(bytes: PackedFrequencies.empty)))
         let rows = try session.query(
-            "SELECT packed FROM casebook.feature_frequency_tenant WHERE collection_id = $1 AND tenant = $2 FOR UPDATE",
-            PostgresBindings(collection, tenant.rawValue))
-        guard let row = rows.first else {
-            throw PostgresStore.corrupt("the feature frequencies of tenant \(tenant.rawValue) have no row")
+            """
+            SELECT tenant, packed FROM casebook.feature_frequency_tenant
+            WHERE collection_id = $1 AND tenant = ANY($2) ORDER BY tenant FOR UPDATE
+            """,
+            PostgresBindings(collection, tenants))
+        var forms: [String: ByteBuffer?] = [:]
+        for row in rows {
+            do {
+                let (tenant, packed) = try row.decode((String, ByteBuffer?).self)
+                forms[tenant] = packed
+            } catch { throw PostgresStore.corrupt("packed feature frequencies could not be read") }
         }
-        let form: ByteBuffer?
-        do { form = try row.decode(ByteBuffer?.self) } catch { throw PostgresStore.corrupt("packed feature frequencies could not be read") }
-        guard let form else { return try applyToRows(session, collection: collection, tenant: tenant, change) }
-        guard var counts = PackedFrequencies.decode(form.readableBytesView) else {
-            throw PostgresStore.corrupt("packed feature frequencies could not be read")
+        var rewritten: [String] = [], values: [ByteBuffer?] = []
+        for tenant in tenants {
+            guard let form = forms[tenant] else {
+                throw PostgresStore.corrupt("the feature frequencies of tenant \(tenant) have no row")
+            }
+            let change = changes[TenantID(rawValue: tenant)]!
+            guard let form else {
+                try applyToRows(session, collection: collection, tenant: TenantID(rawValue: tenant), change)
+                continue
+            }
+            guard var counts = PackedFrequencies.decode(form.readableBytesView) else {
+                throw PostgresStore.corrupt("packed feature frequencies could not be read")
+            }
+            counts.apply(change)
+            let packed = PackedFrequencies.encode(counts)
+            rewritten.append(tenant)
+            values.append(packed.map { ByteBuffer(bytes: $0) })
+            if packed == nil { try applyToRows(session, collection: collection, tenant: TenantID(rawValue: tenant), counts) }
         }
-        counts.apply(change)
-        let packed = PackedFrequencies.encode(counts)
+        guard !rewritten.isEmpty else { return }
+        var binds = PostgresBindings(collection, rewritten)
+        do { try binds.append(NullableArray(values)) } catch { throw PostgresStore.corrupt("packed feature frequencies could not be sent") }
         try session.execute(
-            "UPDATE casebook.feature_frequency_tenant SET packed = $3 WHERE collection_id = $1 AND tenant = $2",
-            PostgresBindings(collection, tenant.rawValue, packed.map { ByteBuffer(bytes: $0) }))
-        if packed == nil { try applyToRows(session, collection: collection, tenant: tenant, counts) }
+            """
+            UPDATE casebook.feature_frequency_tenant AS f SET packed = u.packed
+            FROM unnest($2::text[], $3::bytea[]) AS u(tenant, packed)
+            WHERE f.collection_id = $1 AND f.tenant = u.tenant
+            """,
+            binds)
     }
 
     /// Adds a change to counts kept as rows in one statement, features in ascending order; counts

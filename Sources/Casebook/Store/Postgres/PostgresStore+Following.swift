@@ -21,32 +21,58 @@ extension PostgresStore {
     func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID]?, dimension: Int) throws(CasebookError)
         -> [CurrentRow]
     {
+        try currentRows(collection: collection, tenant: tenant, ids: ids, dimension: dimension, pageSize: Self.rowsPerPage)
+    }
+
+    /// The rows of these ids, in one statement; or, with nil ids, every row of the tenant (a
+    /// follower's refit), in pages of ascending id inside one snapshot, since PostgresNIO is slow
+    /// to gather one result of many rows (see ``featureFrequencies(collection:)``).
+    func currentRows(collection: Int64, tenant: TenantID, ids: [PrecedentID]?, dimension: Int, pageSize: Int)
+        throws(CasebookError) -> [CurrentRow]
+    {
         guard ids?.isEmpty != true else { return [] }
-        let rows = try connections.withSession { session throws(CasebookError) in
-            // Null ids: every row of the tenant.
-            try session.query(
-                """
-                SELECT \(PostgresPrecedentRow.columns), vector, ivf_list FROM casebook.precedent
-                WHERE collection_id = $1 AND tenant = $2 AND ($3::text[] IS NULL OR id = ANY($3))
-                """,
-                PostgresBindings(collection, tenant.rawValue, ids.map { $0.map(\.rawValue) }))
-        }
+        let select = """
+            SELECT \(PostgresPrecedentRow.columns), vector, ivf_list FROM casebook.precedent
+            WHERE collection_id = $1 AND tenant = $2
+            """
         var current: [CurrentRow] = []
         var fresh: [(Int64, PrecedentPayloads.Payload)] = []
-        for row in rows {
-            let cells = row.makeRandomAccess()
-            let (key, payload) = try PostgresPrecedentRow.payload(cells)
-            guard let bytes = cells[PostgresPrecedentRow.columnCount].bytes,
-                let vector = VectorBlob.decodeStored(Data(buffer: bytes), dimension: dimension)
-            else { throw PostgresStore.corrupt("row \(key) has a vector of the wrong length") }
-            let filterTexts = PrecedentField.filterableTexts.map { field in
-                payload.texts[PrecedentField.texts.firstIndex(of: field)!]
+        func take(_ rows: PostgresQueryResult) throws(CasebookError) -> String? {
+            var lastID: String?
+            for row in rows {
+                let cells = row.makeRandomAccess()
+                let (key, payload) = try PostgresPrecedentRow.payload(cells)
+                guard let bytes = cells[PostgresPrecedentRow.columnCount].bytes,
+                    let vector = VectorBlob.decodeStored(Data(buffer: bytes), dimension: dimension)
+                else { throw PostgresStore.corrupt("row \(key) has a vector of the wrong length") }
+                let filterTexts = PrecedentField.filterableTexts.map { field in
+                    payload.texts[PrecedentField.texts.firstIndex(of: field)!]
+                }
+                current.append(CurrentRow(
+                    key: key, tenant: payload.tenant, id: payload.id, vector: vector, texts: filterTexts, tags: payload.tags,
+                    wasSuccessful: payload.wasSuccessful, createdAt: payload.createdAt,
+                    list: (try? cells[PostgresPrecedentRow.columnCount + 1].decode(Int32?.self)) ?? nil))
+                fresh.append((key, payload))
+                lastID = payload.id.rawValue
             }
-            current.append(CurrentRow(
-                key: key, tenant: payload.tenant, id: payload.id, vector: vector, texts: filterTexts, tags: payload.tags,
-                wasSuccessful: payload.wasSuccessful, createdAt: payload.createdAt,
-                list: (try? cells[PostgresPrecedentRow.columnCount + 1].decode(Int32?.self)) ?? nil))
-            fresh.append((key, payload))
+            return lastID
+        }
+        if let ids {
+            let rows = try connections.withSession { session throws(CasebookError) in
+                try session.query(select + " AND id = ANY($3)", PostgresBindings(collection, tenant.rawValue, ids.map(\.rawValue)))
+            }
+            _ = try take(rows)
+        } else {
+            try connections.transaction(isolation: "REPEATABLE READ READ ONLY") { session throws(CasebookError) in
+                // Ids are never empty, so "" is below every one.
+                var after = ""
+                while true {
+                    let rows = try session.query(
+                        select + " AND id > $3 ORDER BY id LIMIT \(pageSize)", PostgresBindings(collection, tenant.rawValue, after))
+                    guard let last = try take(rows), rows.count == pageSize else { return }
+                    after = last
+                }
+            }
         }
         payloads.put(fresh)
         return current

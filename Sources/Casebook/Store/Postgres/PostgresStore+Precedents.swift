@@ -35,10 +35,7 @@ extension PostgresStore {
                     "UPDATE casebook.ivf_index SET added_since_training = added_since_training + $1 WHERE collection_id = $2",
                     PostgresBindings(Int64(items.count), collection))
             }
-            // Tenants in order: concurrent batches lock their counts in one order.
-            for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-                try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
-            }
+            try Self.applyFrequencies(session, collection: collection, frequencies)
             try ChangeFeed.append(session, collection: collection, kind: .upsert, items, keys: keys, stateAsOf: stateAsOf)
             return keys
         }

@@ -94,9 +94,7 @@ extension PostgresStore {
             try session.execute(
                 "DELETE FROM casebook.feature_frequency WHERE collection_id = $1 AND ($2::text[] IS NULL OR tenant = ANY($2))",
                 PostgresBindings(collection, some))
-            for tenant in frequencies.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-                try Self.applyFrequencies(session, collection: collection, tenant: tenant, frequencies[tenant]!)
-            }
+            try Self.applyFrequencies(session, collection: collection, frequencies)
             // Last, under the feed's lock: whatever committed since the rows were read is in the
             // feed now, and nothing commits until this does.
             try ChangeFeed.lockRefusingNewerTraining(session, collection: collection, stateAsOf: stateAsOf, name: name)
