@@ -13,7 +13,7 @@ import Foundation
 /// keys strictly ascending, so never 0) and its count (never 0). A hand-written varint: the
 /// format is a few lines, and no package on the mirror offers it as public API.
 enum PackedFrequencies {
-    /// The most distinct features kept in one value: a value near it is some 40 KB.
+    /// The most distinct features kept in one value: a value near it is some 35 KB.
     static let maximumFeatures = 8_192
 
     /// The value of no counts at all.

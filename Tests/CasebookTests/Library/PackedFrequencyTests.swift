@@ -72,13 +72,14 @@ import Testing
 
     /// A tenant's rows of `feature_frequency`.
     static func rows(_ database: TemporaryDatabase, _ tenant: String) throws -> Int {
-        let sql = "SELECT count(*) FROM %@feature_frequency WHERE tenant = '\(tenant)'"
-        let postgresSQL = "SELECT count(*)::text FROM casebook.feature_frequency WHERE tenant = '\(tenant)'"
         switch database.kind {
         case .sqlite:
-            return try DatabaseQueue(path: database.path).read { db in try Int.fetchOne(db, sql: String(format: sql, "")) ?? -1 }
+            return try DatabaseQueue(path: database.path).read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM feature_frequency WHERE tenant = ?", arguments: [tenant]) ?? -1
+            }
         case .postgres:
-            return Int(try TestPostgres.query(database.path, postgresSQL).first?.flatMap { $0 } ?? "") ?? -1
+            let sql = "SELECT count(*)::text FROM casebook.feature_frequency WHERE tenant = '\(tenant)'"
+            return Int(try TestPostgres.query(database.path, sql).first?.flatMap { $0 } ?? "") ?? -1
         }
     }
 

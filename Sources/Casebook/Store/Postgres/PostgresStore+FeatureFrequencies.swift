@@ -65,7 +65,7 @@ extension PostgresStore {
         }
     }
 
-    /// Packed values read a page at a time: each is up to some 40 KB.
+    /// Packed values read a page at a time: each is up to some 35 KB.
     static let packedPerPage = 1_000
 
     /// Adds a change to a tenant's stored counts (see the batch's form below).
