@@ -54,6 +54,41 @@ public struct FeatureFrequencies: Sendable {
         return zip(settled.keys, settled.values).map { ($0, Int($1)) }
     }
 
+    /// These counts with a change added, in one pass over both in key order (features whose count
+    /// reaches 0 forgotten): for a store rewriting a small tenant's packed counts, where the
+    /// pending dictionary that amortises ``apply(_:)`` would only be filled and sorted again.
+    func adding(_ change: FeatureFrequencies) -> FeatureFrequencies {
+        let (a, b) = (settled(), change.settled())
+        var keys: [UInt64] = [], values: [Int32] = []
+        keys.reserveCapacity(a.keys.count + b.keys.count)
+        values.reserveCapacity(a.keys.count + b.keys.count)
+        var i = 0, j = 0
+        while i < a.keys.count || j < b.keys.count {
+            let key: UInt64, value: Int
+            if j == b.keys.count || (i < a.keys.count && a.keys[i] < b.keys[j]) {
+                (key, value) = (a.keys[i], Int(a.values[i]))
+                i += 1
+            } else if i == a.keys.count || b.keys[j] < a.keys[i] {
+                (key, value) = (b.keys[j], Int(b.values[j]))
+                j += 1
+            } else {
+                (key, value) = (a.keys[i], Int(a.values[i]) + Int(b.values[j]))
+                i += 1
+                j += 1
+            }
+            guard value != 0 else { continue }
+            keys.append(key)
+            values.append(Int32(clamping: value))
+        }
+        return FeatureFrequencies(documents: documents + change.documents, settledKeys: keys, values: values)
+    }
+
+    /// Calls `body` with every feature and its count in ascending feature order, merged.
+    func forEachSorted(_ body: (UInt64, Int32) throws -> Void) rethrows {
+        let settled = settled()
+        for index in settled.keys.indices { try body(settled.keys[index], settled.values[index]) }
+    }
+
     public var isEmpty: Bool { documents == 0 && keys.isEmpty && pending.allSatisfy { $0.value == 0 } }
 
     /// Counts one precedent's distinct features, with `sign` -1 for one taken away.

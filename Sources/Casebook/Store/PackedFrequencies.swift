@@ -23,18 +23,22 @@ enum PackedFrequencies {
     /// Counts of 0 or below (which only a drifted count could give) are left out, as the rows
     /// drop them.
     static func encode(_ frequencies: FeatureFrequencies) -> [UInt8]? {
-        let counts = frequencies.sortedCounts.filter { $0.count > 0 }
-        guard counts.count <= maximumFeatures else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(10 + counts.count * 6)
-        appendVarint(UInt64(max(0, frequencies.documents)), to: &bytes)
-        appendVarint(UInt64(counts.count), to: &bytes)
+        var features = 0
+        var body: [UInt8] = []
         var previous: UInt64 = 0
-        for (key, count) in counts {
-            appendVarint(key - previous, to: &bytes)
-            appendVarint(UInt64(count), to: &bytes)
+        frequencies.forEachSorted { key, count in
+            guard count > 0 else { return }
+            features += 1
+            appendVarint(key - previous, to: &body)
+            appendVarint(UInt64(count), to: &body)
             previous = key
         }
+        guard features <= maximumFeatures else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(body.count + 10)
+        appendVarint(UInt64(max(0, frequencies.documents)), to: &bytes)
+        appendVarint(UInt64(features), to: &bytes)
+        bytes += body
         return bytes
     }
 

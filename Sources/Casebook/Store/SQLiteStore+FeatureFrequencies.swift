@@ -58,9 +58,7 @@ extension SQLiteStore {
             arguments: [collection, tenant.rawValue])
         guard let form else { return try storeAnew(db, collection: collection, tenant: tenant, change) }
         guard let packed: Data = form[0] else { return try applyToRows(db, collection: collection, tenant: tenant, change) }
-        var counts = try unpacked(packed, collection: collection, tenant: tenant)
-        counts.apply(change)
-        try storeAnew(db, collection: collection, tenant: tenant, counts)
+        try storeAnew(db, collection: collection, tenant: tenant, try unpacked(packed, collection: collection, tenant: tenant).adding(change))
     }
 
     /// Writes a tenant's whole counts, packed if they fit (rows otherwise), replacing its packed

@@ -38,6 +38,27 @@ import Testing
         #expect(PackedFrequencies.encode(FeatureFrequencies(documents: 1, counts: counts(PackedFrequencies.maximumFeatures + 1))) == nil)
     }
 
+    /// The one-pass merge a store uses on packed counts equals ``FeatureFrequencies/apply(_:)``:
+    /// changes that add, lower, remove and bring features, with pending changes on either side.
+    @Test func addingAChangeEqualsApplyingIt() {
+        var random = SplitMix64(seed: 9)
+        for round in 0..<200 {
+            var counts = FeatureFrequencies()
+            var change = FeatureFrequencies()
+            let keys = (0..<(1 + Int(random.next() % 300))).map { _ in UInt64(1 + random.next() % 3) << 32 | random.next() % 400 }
+            for _ in 0..<Int(random.next() % 20) { counts.count(document: Set(keys.filter { _ in random.next() % 3 == 0 })) }
+            for _ in 0..<Int(random.next() % 4) { change.count(document: Set(keys.filter { _ in random.next() % 4 == 0 })) }
+            // Take away documents the counts hold, some of them whole.
+            let held = counts.counts.keys.sorted()
+            for _ in 0..<Int(random.next() % 3) where counts.documents > change.documents.magnitude {
+                change.count(document: held.filter { _ in random.next() % 2 == 0 }.filter { counts.frequency(of: $0) > 1 }, sign: -1)
+            }
+            var applied = counts
+            applied.apply(change)
+            #expect(counts.adding(change) == applied, "round \(round)")
+        }
+    }
+
     @Test func malformedValuesAreRefused() {
         let overflowing: [UInt8] = [1, 2] + Array(repeating: 0xFF, count: 9) + [0x01, 1, 5, 1]
         let cases: [(String, [UInt8])] = [

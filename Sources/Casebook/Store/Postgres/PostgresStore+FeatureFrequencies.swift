@@ -115,10 +115,10 @@ extension PostgresStore {
                 try applyToRows(session, collection: collection, tenant: TenantID(rawValue: tenant), change)
                 continue
             }
-            guard var counts = PackedFrequencies.decode(form.readableBytesView) else {
+            guard let stored = PackedFrequencies.decode(form.readableBytesView) else {
                 throw PostgresStore.corrupt("packed feature frequencies could not be read")
             }
-            counts.apply(change)
+            let counts = stored.adding(change)
             let packed = PackedFrequencies.encode(counts)
             rewritten.append(tenant)
             values.append(packed.map { ByteBuffer(bytes: $0) })
