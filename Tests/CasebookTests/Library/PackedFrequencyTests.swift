@@ -174,6 +174,22 @@ import Testing
         #expect(try collection.featureFrequencies(tenant: "big") == recount(big))
     }
 
+    /// More packed tenants than PostgreSQL reads in one page: a reopened instance holds each
+    /// one's counts, read back as recounts.
+    @Test(arguments: StoreKind.allCases) func packedTenantsOfManyPagesReadBackWhole(store: StoreKind) throws {
+        let database = TemporaryDatabase(store)
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 64, embedder: .hashedV1()))
+        let embedder = try HashedNGramEmbedder(dimension: 64)
+        var words = Words()
+        let precedents = (0..<(PostgresStore.packedPerPage + 150)).map { words.precedent("p", tenant: "t\($0)", words: 2) }
+        try collection.add(precedents)
+        let stored = try Casebook(path: database.path).collection("c").store.featureFrequencies(collection: collection.recordID)
+        #expect(stored.count == precedents.count)
+        let mismatched = precedents.filter { stored[$0.tenant] != FeatureFrequencyTests.recount([$0], embedder) }
+        #expect(mismatched.isEmpty, "\(mismatched.count) tenants differ, first \(mismatched.first?.tenant.rawValue ?? "")")
+    }
+
     /// A database whose counts were all rows (as format 2 kept them) migrates: its tenants stay in
     /// rows, read back whole, and take further writes there.
     @Test(arguments: StoreKind.allCases) func countsStoredAsRowsBeforePackingMigrate(store: StoreKind) throws {
