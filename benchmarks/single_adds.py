@@ -12,14 +12,9 @@ changes its tenant's stored counts: a packed value rewritten whole, or rows.
 """
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import time
 
-import httpx
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from served import sample_precedents, served_sample
 
 
 def main():
@@ -30,26 +25,8 @@ def main():
     parser.add_argument("--embedder", default="hashed-v1")
     parser.add_argument("--work", default="/tmp/casebook-single-adds")
     args = parser.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    db, sock, data = (os.path.join(args.work, n) for n in ("db.sqlite", "casebook.sock", "rows.jsonl"))
-    sample = [json.loads(line) for line in open(os.path.join(ROOT, "data", "sample-precedents.jsonl"))]
-    with open(data, "w") as f:
-        for i in range(args.rows):
-            f.write(json.dumps(dict(sample[i % len(sample)], id=f"r{i}", decisionEventId=f"e{i}")) + "\n")
-    run = lambda *a: subprocess.run([args.casebook, *a, "--db", db], check=True, capture_output=True)
-    run("init", "--collection", "c", "--embedder", args.embedder)
-    run("add", "--collection", "c", data)
-    server = subprocess.Popen([args.casebook, "serve", "--db", db, "--socket", sock],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        api = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
-        for _ in range(600):
-            try:
-                if api.get("/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    sample = sample_precedents()
+    with served_sample(args.casebook, args.work, args.rows, args.embedder) as (api, _, _):
         latencies = []
         for n in range(args.adds):
             row = dict(sample[n % len(sample)], id=f"w{n}", decisionEventId=f"we{n}")
@@ -57,13 +34,10 @@ def main():
             started = time.perf_counter()
             api.post("/v1/collections/c/precedents", json={"tenant": tenant, "precedents": [row]}).raise_for_status()
             latencies.append((time.perf_counter() - started) * 1000)
-        latencies.sort()
-        pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
-        print(json.dumps(dict(rows=args.rows, adds=args.adds, embedder=args.embedder, p50Ms=pick(0.5), p99Ms=pick(0.99),
-                              maxMs=latencies[-1])))
-    finally:
-        server.terminate()
-        server.wait()
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+    print(json.dumps(dict(rows=args.rows, adds=args.adds, embedder=args.embedder, p50Ms=pick(0.5), p99Ms=pick(0.99),
+                          maxMs=latencies[-1])))
 
 
 if __name__ == "__main__":

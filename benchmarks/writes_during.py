@@ -19,15 +19,11 @@ what a node's writes wait for while it takes in another's re-embedding or traini
 """
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import threading
 import time
 
-import httpx
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from served import client, sample_precedents, served_sample
 
 
 def main():
@@ -40,32 +36,13 @@ def main():
     parser.add_argument("--elsewhere", action="store_true", help="run the operation as another process")
     parser.add_argument("--others-only", action="store_true", help="with --tenant: write to the other tenants only")
     args = parser.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    os.makedirs(args.work)
-    db, sock, data = (os.path.join(args.work, n) for n in ("db.sqlite", "casebook.sock", "rows.jsonl"))
-    sample = [json.loads(line) for line in open(os.path.join(ROOT, "data", "sample-precedents.jsonl"))]
-    with open(data, "w") as f:
-        for i in range(args.rows):
-            row = dict(sample[i % len(sample)], id=f"r{i}", decisionEventId=f"e{i}")
-            f.write(json.dumps(row) + "\n")
-    run = lambda *a: subprocess.run([args.casebook, *a, "--db", db], check=True, capture_output=True)
-    run("init", "--collection", "c", "--embedder", "hashed-v2")
-    run("add", "--collection", "c", data)
-    server = subprocess.Popen([args.casebook, "serve", "--db", db, "--socket", sock],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        api = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
-        for _ in range(600):
-            try:
-                if api.get("/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    sample = sample_precedents()
+    with served_sample(args.casebook, args.work, args.rows, "hashed-v2") as (api, db, sock):
         done = threading.Event()
         result = {}
 
         def reembed():
-            client = httpx.Client(transport=httpx.HTTPTransport(uds=sock), base_url="http://casebook", timeout=600)
+            other = client(sock)
             started = time.perf_counter()
             if args.elsewhere:
                 command = (["index", "train", "--collection", "c", "--nlist", str(args.train)] if args.train
@@ -78,10 +55,10 @@ def main():
                 done.set()
                 return
             if args.train:
-                response = client.post("/v1/collections/c/index/train", json={"nlist": args.train})
+                response = other.post("/v1/collections/c/index/train", json={"nlist": args.train})
             else:
                 body = {"tenants": [args.tenant]} if args.tenant else None
-                response = client.post("/v1/collections/c/reembed", json=body)
+                response = other.post("/v1/collections/c/reembed", json=body)
             result["operation"] = "train" if args.train else "reembed"
             result["seconds"] = time.perf_counter() - started
             result["status"] = response.status_code
@@ -107,9 +84,6 @@ def main():
         result.update(rows=args.rows, tenant=args.tenant, nlist=args.train, writes=len(latencies), p50Ms=pick(0.5), p99Ms=pick(0.99),
                       maxMs=latencies[-1] if latencies else None)
         print(json.dumps(result))
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -48,12 +48,6 @@ public struct FeatureFrequencies: Sendable {
         return merged
     }
 
-    /// Every feature's count in ascending feature order (the order both stores write them in).
-    var sortedCounts: [(key: UInt64, count: Int)] {
-        let settled = settled()
-        return zip(settled.keys, settled.values).map { ($0, Int($1)) }
-    }
-
     /// These counts with a change added, in one pass over both in key order (features whose count
     /// reaches 0 forgotten): for a store rewriting a small tenant's packed counts, where the
     /// pending dictionary that amortises ``apply(_:)`` would only be filled and sorted again.
@@ -83,7 +77,8 @@ public struct FeatureFrequencies: Sendable {
         return FeatureFrequencies(documents: documents + change.documents, settledKeys: keys, values: values)
     }
 
-    /// Calls `body` with every feature and its count in ascending feature order, merged.
+    /// Calls `body` with every feature and its count in ascending feature order, merged (the
+    /// order both stores write them in).
     func forEachSorted(_ body: (UInt64, Int32) throws -> Void) rethrows {
         let settled = settled()
         for index in settled.keys.indices { try body(settled.keys[index], settled.values[index]) }

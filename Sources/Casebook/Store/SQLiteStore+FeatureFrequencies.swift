@@ -103,7 +103,7 @@ extension SQLiteStore {
         }
         try add(0, change.documents)
         // In key order, the b-tree's order: each insert lands next to the previous one.
-        for (feature, delta) in change.sortedCounts { try add(Int64(feature), delta) }
+        try change.forEachSorted { try add(Int64($0), Int($1)) }
     }
 
     /// The change a replace or delete makes, from the row as stored now, written before the row

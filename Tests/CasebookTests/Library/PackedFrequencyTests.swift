@@ -104,6 +104,13 @@ import Testing
         }
     }
 
+    /// Collection `c` (hashed-v1, idf, 64 dims) and the embedder that recounts its precedents.
+    static func hashedCollection(_ database: TemporaryDatabase) throws -> (PrecedentCollection, HashedNGramEmbedder) {
+        let collection = try Casebook(path: database.path).createCollection(
+            CollectionSpec(name: "c", dimension: 64, embedder: .hashedV1()))
+        return (collection, try HashedNGramEmbedder(dimension: 64))
+    }
+
     /// Precedents of random eight-letter words: each brings some 900 features no other shares.
     struct Words {
         var random = SplitMix64(seed: 41)
@@ -118,9 +125,7 @@ import Testing
 
     @Test(arguments: StoreKind.allCases) func aTenantMovesToRowsWhenItOutgrowsAPackedValue(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
-        let collection = try Casebook(path: database.path).createCollection(
-            CollectionSpec(name: "c", dimension: 64, embedder: .hashedV1()))
-        let embedder = try HashedNGramEmbedder(dimension: 64)
+        let (collection, embedder) = try Self.hashedCollection(database)
         func recount(_ precedents: [Precedent]) -> FeatureFrequencies { FeatureFrequencyTests.recount(precedents, embedder) }
         func stored(_ tenant: TenantID) throws -> FeatureFrequencies {
             try collection.store.featureFrequencies(collection: collection.recordID, tenant: tenant)
@@ -178,9 +183,7 @@ import Testing
     /// one's counts, read back as recounts.
     @Test(arguments: StoreKind.allCases) func packedTenantsOfManyPagesReadBackWhole(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
-        let collection = try Casebook(path: database.path).createCollection(
-            CollectionSpec(name: "c", dimension: 64, embedder: .hashedV1()))
-        let embedder = try HashedNGramEmbedder(dimension: 64)
+        let (collection, embedder) = try Self.hashedCollection(database)
         var words = Words()
         let precedents = (0..<(PostgresStore.packedPerPage + 150)).map { words.precedent("p", tenant: "t\($0)", words: 2) }
         try collection.add(precedents)
@@ -194,9 +197,8 @@ import Testing
     /// rows, read back whole, and take further writes there.
     @Test(arguments: StoreKind.allCases) func countsStoredAsRowsBeforePackingMigrate(store: StoreKind) throws {
         let database = TemporaryDatabase(store)
-        var collection = try Casebook(path: database.path).createCollection(
-            CollectionSpec(name: "c", dimension: 64, embedder: .hashedV1()))
-        let embedder = try HashedNGramEmbedder(dimension: 64)
+        let (created, embedder) = try Self.hashedCollection(database)
+        var collection = created
         var words = Words()
         var held: [TenantID: [Precedent]] = [:]
         for tenant in ["acme", "globex"] {
@@ -206,7 +208,7 @@ import Testing
         // The format-2 layout, by hand: every count a row, no packed values, the migration undone.
         let counts = try collection.store.featureFrequencies(collection: collection.recordID)
         let values = counts.flatMap { tenant, frequencies in
-            ([(Int64(0), frequencies.documents)] + frequencies.sortedCounts.map { (Int64($0.key), $0.count) }).map {
+            ([(Int64(0), frequencies.documents)] + frequencies.counts.sorted { $0.key < $1.key }.map { (Int64($0.key), $0.value) }).map {
                 "(\(collection.recordID), '\(tenant.rawValue)', \($0.0), \($0.1))"
             }
         }.joined(separator: ", ")

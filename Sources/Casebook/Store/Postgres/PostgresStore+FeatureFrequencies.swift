@@ -143,7 +143,7 @@ extension PostgresStore {
     ) throws(CasebookError) {
         // Document counts (feature 0) first, then the features ascending.
         var changed = change.documents == 0 ? [] : [(Int64(0), Int64(change.documents))]
-        changed += change.sortedCounts.map { (Int64($0.key), Int64($0.count)) }
+        change.forEachSorted { changed.append((Int64($0), Int64($1))) }
         guard !changed.isEmpty else { return }
         try session.execute(
             """
